@@ -1,0 +1,193 @@
+"""The ``rural-plan`` command: thin commands over the library.
+
+Every error rural_plan raises on purpose is printed as one line per problem and
+exits with status 2; ``-v`` adds the traceback. Nothing is left half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+import traceback
+from importlib import resources
+from pathlib import Path
+
+from rural_plan._version import __version__
+from rural_plan.errors import RuralPlanError, ScenarioError
+
+log = logging.getLogger("rural_plan")
+
+DEMO_OUTPUT = Path("rural-plan-demo")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="rural-plan",
+        description="Plan low-cost rural cell sites over terrain and population: where to "
+        "build, how to backhaul, what it costs, how many people each dollar connects.",
+    )
+    p.add_argument("--version", action="version", version=f"rural-plan {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="detailed logging, and the traceback of any error",
+    )
+    common.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        parents=[common],
+        help="plan a scenario YAML",
+        description="Plan a scenario and write its results folder.",
+    )
+    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    run.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="results folder (default: out/<scenario name>)",
+    )
+    run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing results folder once the new run has finished",
+    )
+
+    val = sub.add_parser(
+        "validate",
+        parents=[common],
+        help="check a scenario, report every problem",
+        description="Validate a scenario YAML: unknown keys, types, ranges, "
+        "missing files. Prints every problem, one per line.",
+    )
+    val.add_argument("scenario", type=Path, help="scenario YAML file")
+
+    demo = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="plan the built-in synthetic region (no files needed)",
+        description="Generate a seeded synthetic region (40 km x 40 km, "
+        "90 m cells) and plan it end to end.",
+    )
+    demo.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=DEMO_OUTPUT,
+        help=f"results folder (default: {DEMO_OUTPUT}/; a previous demo result there is replaced)",
+    )
+    return p
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger("rural_plan")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def _headline(summary: dict, out_dir: Path, seconds: float) -> str:
+    total = summary["people_total"]
+    newly = summary["people_newly_covered"]
+    share = 100.0 * newly / total if total else 0.0
+    cpp = summary["cost_per_person_usd"]
+    lines = [
+        f"scenario              {summary['scenario']}",
+        f"people in area        {total:,.0f} (input {summary['people_input_total']:,.0f}; "
+        f"already covered {summary['people_covered_before']:,.0f})",
+        f"people newly covered  {newly:,.0f} ({share:.1f} %)",
+        f"sites selected        {summary['sites_selected']} "
+        f"({', '.join(f'{k} {v}' for k, v in summary['sites_by_type'].items())})",
+        f"CAPEX                 {summary['capex_usd']:,.0f} USD",
+        f"OPEX                  {summary['opex_usd_per_year']:,.0f} USD per year",
+        f"TCO                   {summary['tco_usd']:,.0f} USD over "
+        f"{summary['horizon_years']} years "
+        f"at {100 * summary['discount_rate']:.1f} %",
+        f"people per 1,000 USD  {summary['people_per_1000_usd']:.2f}",
+        f"cost per person       {cpp:,.2f} USD" if cpp is not None else "cost per person       n/a",
+        f"results               {out_dir}  ({seconds:.1f} s)",
+    ]
+    return "\n".join(lines)
+
+
+def _run_plan(scenario, out_dir: Path, overwrite: bool) -> int:
+    from rural_plan.pipeline import plan
+    from rural_plan.report import check_output_dir, write_results
+
+    check_output_dir(out_dir, overwrite=overwrite)
+    t0 = time.perf_counter()
+    result = plan(scenario)
+    out = write_results(result, out_dir, overwrite=overwrite)
+    print(_headline(result.summary, out, time.perf_counter() - t0))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from rural_plan.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    out_dir = args.output or Path("out") / _safe_name(scenario.name)
+    return _run_plan(scenario, out_dir, args.overwrite)
+
+
+def _safe_name(name: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name).strip("._")
+    return cleaned or "plan"
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from rural_plan.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    print(f"{args.scenario}: valid scenario {scenario.name!r}")
+    return 0
+
+
+def demo_scenario():
+    """The built-in demo scenario (a seeded synthetic region)."""
+    from rural_plan.scenario.loader import scenario_from_mapping
+    from rural_plan.scenario.loader import yaml as _yaml
+
+    text = (resources.files("rural_plan.scenario") / "demo.yaml").read_text(encoding="utf-8")
+    return scenario_from_mapping(_yaml.safe_load(text), source="built-in demo scenario")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    return _run_plan(demo_scenario(), args.output, overwrite=True)
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "demo": cmd_demo}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _configure_logging(args.verbose, args.quiet)
+    try:
+        return COMMANDS[args.command](args)
+    except ScenarioError as err:
+        for line in err.problems:
+            print(f"rural-plan: error: {line}", file=sys.stderr)
+        if args.verbose:
+            traceback.print_exc()
+        return 2
+    except RuralPlanError as err:
+        print(f"rural-plan: error: {err}", file=sys.stderr)
+        if args.verbose:
+            traceback.print_exc()
+        return 2
+    except KeyboardInterrupt:
+        print("rural-plan: interrupted; no results were written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

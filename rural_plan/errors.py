@@ -1,0 +1,60 @@
+"""One root exception for everything rural_plan refuses, one subclass per stage.
+
+Each subclass also inherits the matching built-in, so ``except ValueError`` in
+a caller's code keeps working (the rasterio pattern). Messages name the file,
+the key or the value at fault and what would be valid; the CLI prints them as
+one line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+
+class RuralPlanError(Exception):
+    """Root of every error rural_plan raises on purpose."""
+
+
+class ScenarioError(RuralPlanError, ValueError):
+    """The scenario YAML is malformed, has unknown keys or out-of-range values.
+
+    ``problems`` holds one line per problem, so a caller can show them all.
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = list(problems) if problems else [message]
+
+
+class InputFileError(RuralPlanError, OSError):
+    """An input file is missing, unreadable or not of the expected kind."""
+
+
+class RasterError(InputFileError):
+    """A raster cannot be used: not a raster, no CRS, all nodata, bad values."""
+
+
+class VectorError(InputFileError):
+    """A vector file (GeoJSON) cannot be used: wrong geometry type, bad coordinates."""
+
+
+class GridError(RuralPlanError, ValueError):
+    """Terrain and population cannot be put on one grid (no overlap, voids with `error`)."""
+
+
+class PropagationError(RuralPlanError, ValueError):
+    """A propagation model was asked for outside what it supports."""
+
+
+class PlacementError(RuralPlanError, ValueError):
+    """Placement has nothing to choose from or no feasible choice (budget too small)."""
+
+
+class BackhaulError(RuralPlanError, ValueError):
+    """A backhaul design cannot be made (unknown type, unreachable site)."""
+
+
+class CostingError(RuralPlanError, ValueError):
+    """A cost preset is missing, incomplete or names an unknown type."""
+
+
+class OutputError(RuralPlanError, OSError):
+    """The output folder cannot be written (exists, is a file, not writable)."""

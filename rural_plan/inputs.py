@@ -1,0 +1,222 @@
+"""Turn a scenario's inputs into in-memory data on the plan's grid.
+
+The one orchestration step that reads files (through :mod:`rural_plan.io`): the
+rasters via the grid loader, and the optional vector layers, all projected onto
+the grid's CRS. Everything after this works on arrays.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import rasterio.features
+import rasterio.warp
+import shapely.geometry
+
+from rural_plan.errors import VectorError
+from rural_plan.grid import Grid, build_grid, synthetic_region
+from rural_plan.io.hashing import sha256_bytes, sha256_file
+from rural_plan.io.vectors import read_points, read_polygons
+from rural_plan.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Points:
+    """Points on the grid: names, coordinates [m] in the grid CRS, and their cells."""
+
+    names: tuple[str, ...]
+    x: np.ndarray
+    y: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    height_m: np.ndarray
+    eirp_dbm: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def _empty_points() -> Points:
+    z = np.empty(0)
+    zi = np.empty(0, dtype=np.int64)
+    return Points((), z, z, zi, zi, z, z)
+
+
+@dataclass(frozen=True)
+class Region:
+    """The grid and every other input layer, ready for the stages."""
+
+    grid: Grid
+    fibre: Points
+    towers: Points
+    settlements: Points
+    excluded: np.ndarray
+    inputs_sha256: dict[str, str]
+
+
+def _points_on_grid(
+    grid: Grid, lon, lat, names, height_m, eirp_dbm, *, source: str, require_inside: bool
+) -> Points:
+    if len(lon) == 0:
+        return _empty_points()
+    xs, ys = rasterio.warp.transform("EPSG:4326", grid.crs, list(lon), list(lat))
+    x, y = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    rows, cols = grid.rowcol_of(x, y)
+    inside = grid.contains(rows, cols)
+    if require_inside and not inside.all():
+        bad = int(np.flatnonzero(~inside)[0])
+        raise VectorError(
+            f"{source}: point {names[bad]!r} at lon {lon[bad]:.5f}, lat {lat[bad]:.5f} lies "
+            "outside the planning grid (area of interest)"
+        )
+    keep = inside
+    return Points(
+        names=tuple(n for n, k in zip(names, keep, strict=True) if k),
+        x=x[keep],
+        y=y[keep],
+        rows=rows[keep],
+        cols=cols[keep],
+        height_m=np.asarray(height_m, dtype=np.float64)[keep],
+        eirp_dbm=np.asarray(eirp_dbm, dtype=np.float64)[keep],
+    )
+
+
+def _relpath(path: Path, scenario: Scenario) -> str:
+    base = scenario.source_path.parent if scenario.source_path else Path.cwd()
+    try:
+        return Path(os.path.relpath(path, base)).as_posix()
+    except ValueError:  # another drive on Windows
+        return Path(path).as_posix()
+
+
+def load_region(scenario: Scenario) -> Region:
+    """Read (or generate) every input of ``scenario`` onto one grid."""
+    inp = scenario.inputs
+    hashes: dict[str, str] = {}
+    fibre_lon: list[float] = [n.lon for n in scenario.backhaul.fibre_nodes]
+    fibre_lat: list[float] = [n.lat for n in scenario.backhaul.fibre_nodes]
+    fibre_names: list[str] = [n.name for n in scenario.backhaul.fibre_nodes]
+    if inp.synthetic is not None:
+        s = inp.synthetic
+        region = synthetic_region(
+            size_m=s.size_m,
+            cell_size_m=scenario.grid.cell_size_m,
+            relief_m=s.relief_m,
+            villages=s.villages,
+            people=s.people,
+            epsg=s.epsg,
+            origin_xy_m=s.origin_xy_m,
+            seed=scenario.seed,
+        )
+        grid = region.grid
+        hashes["synthetic"] = sha256_bytes(region.fingerprint)
+        synth_fibre = [region.fibre_xy_m]
+    else:
+        grid = build_grid(
+            dem_paths=inp.dem_paths,
+            population_path=inp.population,
+            bbox_lonlat=scenario.area.bbox_lonlat,
+            polygon_lonlat=scenario.area.polygon_lonlat,
+            cell_size_m=scenario.grid.cell_size_m,
+            crs=scenario.grid.crs,
+            dem_voids=scenario.grid.dem_voids,
+            max_void_fill_m=scenario.grid.max_void_fill_m,
+            sea_level_m=scenario.grid.sea_level_m,
+            population_max_move_m=scenario.grid.population_max_move_m,
+        )
+        for p in (*inp.dem_paths, inp.population):
+            hashes[_relpath(p, scenario)] = sha256_file(p)
+        synth_fibre = []
+
+    if inp.fibre_nodes is not None:
+        hashes[_relpath(inp.fibre_nodes, scenario)] = sha256_file(inp.fibre_nodes)
+        for i, pt in enumerate(read_points(inp.fibre_nodes)):
+            fibre_lon.append(pt.lon)
+            fibre_lat.append(pt.lat)
+            fibre_names.append(str(pt.properties.get("name") or f"fibre node {i}"))
+    fibre = _points_on_grid(
+        grid,
+        fibre_lon,
+        fibre_lat,
+        fibre_names,
+        np.zeros(len(fibre_lon)),
+        np.zeros(len(fibre_lon)),
+        source="fibre nodes",
+        require_inside=False,
+    )
+    if synth_fibre:
+        ((fx, fy),) = synth_fibre
+        r, c = grid.rowcol_of(np.array([fx]), np.array([fy]))
+        fibre = Points(
+            ("fibre PoP (west edge)", *fibre.names),
+            np.r_[fx, fibre.x],
+            np.r_[fy, fibre.y],
+            np.r_[r, fibre.rows],
+            np.r_[c, fibre.cols],
+            np.r_[0.0, fibre.height_m],
+            np.r_[0.0, fibre.eirp_dbm],
+        )
+
+    towers = _empty_points()
+    if inp.existing_towers is not None:
+        hashes[_relpath(inp.existing_towers, scenario)] = sha256_file(inp.existing_towers)
+        pts = read_points(inp.existing_towers)
+        net = scenario.existing_network
+        towers = _points_on_grid(
+            grid,
+            [p.lon for p in pts],
+            [p.lat for p in pts],
+            [str(p.properties.get("name") or f"tower {i}") for i, p in enumerate(pts)],
+            [
+                _number(p.properties, "height_m", net.default_height_m, inp.existing_towers)
+                for p in pts
+            ],
+            [
+                _number(p.properties, "eirp_dbm", net.default_eirp_dbm, inp.existing_towers)
+                for p in pts
+            ],
+            source=str(inp.existing_towers),
+            require_inside=False,
+        )
+
+    settlements = _empty_points()
+    if inp.settlements is not None:
+        hashes[_relpath(inp.settlements, scenario)] = sha256_file(inp.settlements)
+        pts = read_points(inp.settlements)
+        settlements = _points_on_grid(
+            grid,
+            [p.lon for p in pts],
+            [p.lat for p in pts],
+            [str(p.properties.get("name") or f"settlement {i}") for i, p in enumerate(pts)],
+            np.zeros(len(pts)),
+            np.zeros(len(pts)),
+            source=str(inp.settlements),
+            require_inside=False,
+        )
+
+    excluded = np.zeros(grid.shape, dtype=bool)
+    if inp.exclusions is not None:
+        hashes[_relpath(inp.exclusions, scenario)] = sha256_file(inp.exclusions)
+        shapes = [
+            rasterio.warp.transform_geom("EPSG:4326", grid.crs, shapely.geometry.mapping(poly))
+            for poly in read_polygons(inp.exclusions)
+        ]
+        if shapes:
+            excluded = rasterio.features.geometry_mask(
+                shapes, out_shape=grid.shape, transform=grid.transform, invert=True
+            )
+    return Region(grid, fibre, towers, settlements, excluded, hashes)
+
+
+def _number(props: dict, key: str, default: float, path: Path) -> float:
+    value = props.get(key, default)
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise VectorError(f"{path}: property {key}={value!r} is not a number") from None
+    if not np.isfinite(out):
+        raise VectorError(f"{path}: property {key}={value!r} is not finite")
+    return out

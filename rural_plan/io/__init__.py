@@ -1,0 +1,1 @@
+"""The only place files are opened: rasters, vectors, results."""

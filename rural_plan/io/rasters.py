@@ -1,0 +1,187 @@
+"""Raster input and output through rasterio. The only module that opens rasters.
+
+Accepts GeoTIFF, SRTM ``.hgt`` and either inside a ``.zip`` (read through
+GDAL's ``/vsizip/`` virtual file system). Foreign errors are translated into
+:class:`~rural_plan.errors.RasterError` naming the file.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import rasterio
+import rasterio.errors
+import rasterio.warp
+import rasterio.windows
+from affine import Affine
+from rasterio.crs import CRS
+from rasterio.enums import Resampling
+
+from rural_plan.errors import OutputError, RasterError
+
+_RASTER_SUFFIXES = (".tif", ".tiff", ".hgt", ".img", ".vrt", ".asc", ".nc")
+
+
+def gdal_path(path: Path) -> str:
+    """The path GDAL opens: ``/vsizip/…/inner`` for a zip holding one raster."""
+    path = Path(path)
+    if path.suffix.lower() != ".zip":
+        return str(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if n.lower().endswith(_RASTER_SUFFIXES)]
+    except (zipfile.BadZipFile, OSError) as err:
+        raise RasterError(f"{path}: not a readable zip file ({err})") from err
+    if len(names) != 1:
+        raise RasterError(
+            f"{path}: a zipped raster must hold exactly one raster file "
+            f"({', '.join(_RASTER_SUFFIXES)}), found {len(names)}"
+        )
+    return f"/vsizip/{path}/{names[0]}"
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    """What a raster is, without its pixels."""
+
+    path: Path
+    crs: CRS
+    transform: Affine
+    shape: tuple[int, int]
+    nodata: float | None
+    dtype: str
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(left, bottom, right, top) in the raster's CRS."""
+        return rasterio.transform.array_bounds(self.shape[0], self.shape[1], self.transform)
+
+
+def _open(path: Path):
+    try:
+        return rasterio.open(gdal_path(path))
+    except rasterio.errors.RasterioIOError as err:
+        if not Path(path).exists():
+            raise RasterError(f"{path}: file not found") from err
+        raise RasterError(f"{path}: not a raster GDAL can read ({_first_line(err)})") from err
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
+
+
+def raster_info(path: Path) -> RasterInfo:
+    """Open ``path`` and check it is a single-band, georeferenced raster."""
+    with _open(path) as ds:
+        if ds.crs is None:
+            raise RasterError(
+                f"{path}: raster has no CRS; assign one (for example "
+                f"'gdal_edit.py -a_srs EPSG:4326 {Path(path).name}')"
+            )
+        if ds.transform == Affine.identity():
+            raise RasterError(f"{path}: raster has no geotransform (pixel size and origin)")
+        if ds.transform.b != 0 or ds.transform.d != 0:
+            raise RasterError(f"{path}: rotated rasters are not supported; warp it north-up")
+        return RasterInfo(
+            path=Path(path),
+            crs=ds.crs,
+            transform=ds.transform,
+            shape=(ds.height, ds.width),
+            nodata=ds.nodata,
+            dtype=ds.dtypes[0],
+        )
+
+
+def warp_to_grid(
+    paths: tuple[Path, ...],
+    *,
+    dst_crs: CRS,
+    dst_transform: Affine,
+    shape: tuple[int, int],
+    resampling: Resampling,
+) -> np.ndarray:
+    """Warp one or more raster tiles onto a destination grid.
+
+    Returns float64 values with NaN where no tile has data. Tiles are mosaicked in
+    order: a later tile only fills cells the earlier ones left empty.
+    """
+    out = np.full(shape, np.nan, dtype=np.float64)
+    for path in paths:
+        tile = np.full(shape, np.nan, dtype=np.float64)
+        with _open(path) as ds:
+            try:
+                rasterio.warp.reproject(
+                    source=rasterio.band(ds, 1),
+                    destination=tile,
+                    src_nodata=ds.nodata,
+                    dst_transform=dst_transform,
+                    dst_crs=dst_crs,
+                    dst_nodata=np.nan,
+                    resampling=resampling,
+                )
+            except (rasterio.errors.RasterioError, RuntimeError) as err:
+                raise RasterError(f"{path}: cannot be read or warped ({_first_line(err)})") from err
+        empty = np.isnan(out)
+        out[empty] = tile[empty]
+    return out
+
+
+def read_window(path: Path, bounds: tuple[float, float, float, float]) -> tuple[np.ndarray, Affine]:
+    """Read band 1 over ``bounds`` (in the raster's CRS, outward to whole pixels).
+
+    Returns float64 values with NaN for nodata, and the window's transform.
+    """
+    with _open(path) as ds:
+        win = rasterio.windows.from_bounds(*bounds, transform=ds.transform)
+        win = win.round_offsets(op="floor").round_lengths(op="ceil")
+        full = rasterio.windows.Window(0, 0, ds.width, ds.height)
+        try:
+            win = win.intersection(full)
+        except rasterio.errors.WindowError as err:
+            raise RasterError(f"{path}: does not overlap the area of interest") from err
+        try:
+            data = ds.read(1, window=win, masked=True)
+        except (rasterio.errors.RasterioError, RuntimeError) as err:
+            raise RasterError(f"{path}: cannot be read ({_first_line(err)})") from err
+        values = np.asarray(data.astype(np.float64).filled(np.nan))
+        return values, ds.window_transform(win)
+
+
+def write_geotiff(
+    path: Path,
+    bands: list[np.ndarray],
+    *,
+    transform: Affine,
+    crs: CRS | str,
+    descriptions: list[str],
+    nodata: float | None = None,
+) -> None:
+    """Write float32 bands as a tiled, deflate-compressed GeoTIFF."""
+    stack = np.stack([np.asarray(b, dtype=np.float32) for b in bands])
+    profile = {
+        "driver": "GTiff",
+        "height": stack.shape[1],
+        "width": stack.shape[2],
+        "count": stack.shape[0],
+        "dtype": "float32",
+        "crs": crs,
+        "transform": transform,
+        "nodata": nodata,
+        "compress": "deflate",
+        "predictor": 3,
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+    }
+    try:
+        with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(path, "w", **profile) as ds:
+            ds.write(stack)
+            for i, text in enumerate(descriptions, start=1):
+                ds.set_band_description(i, text)
+            ds.update_tags(TIFFTAG_DATETIME="1970:01:01 00:00:00")
+    except rasterio.errors.RasterioError as err:
+        raise OutputError(f"{path}: cannot write GeoTIFF ({_first_line(err)})") from err

@@ -1,0 +1,106 @@
+"""GeoJSON input and output. Coordinates are WGS84 longitude / latitude."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import shapely
+import shapely.geometry
+
+from rural_plan.errors import OutputError, VectorError
+
+
+@dataclass(frozen=True)
+class PointFeature:
+    """One point with its properties (longitude, latitude in degrees)."""
+
+    lon: float
+    lat: float
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+def _load_features(path: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise VectorError(f"{path}: file not found") from err
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise VectorError(f"{path}: not a readable GeoJSON file ({err})") from err
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise VectorError(f"{path}: expected a GeoJSON FeatureCollection")
+    feats = data.get("features")
+    if not isinstance(feats, list):
+        raise VectorError(f"{path}: 'features' must be a list")
+    return feats
+
+
+def read_points(path: Path) -> list[PointFeature]:
+    """Read a FeatureCollection of Point features (MultiPoint parts are split)."""
+    points: list[PointFeature] = []
+    for i, feat in enumerate(_load_features(path)):
+        geom = (feat or {}).get("geometry") or {}
+        kind = geom.get("type")
+        coords = geom.get("coordinates")
+        props = feat.get("properties") or {}
+        if kind == "Point":
+            parts = [coords]
+        elif kind == "MultiPoint":
+            parts = coords or []
+        else:
+            raise VectorError(f"{path}: feature {i}: expected a Point, got {kind!r}")
+        for c in parts:
+            lon, lat = _lonlat(path, i, c)
+            points.append(PointFeature(lon, lat, dict(props)))
+    return points
+
+
+def _lonlat(path: Path, i: int, c: Any) -> tuple[float, float]:
+    try:
+        lon, lat = float(c[0]), float(c[1])
+    except (TypeError, ValueError, IndexError) as err:
+        raise VectorError(f"{path}: feature {i}: bad coordinates {c!r}") from err
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        raise VectorError(
+            f"{path}: feature {i}: coordinates {c!r} are not longitude/latitude in degrees "
+            "(GeoJSON must be EPSG:4326)"
+        )
+    return lon, lat
+
+
+def read_polygons(path: Path) -> list[shapely.Geometry]:
+    """Read Polygon / MultiPolygon features as valid shapely geometries (lon/lat)."""
+    polys: list[shapely.Geometry] = []
+    for i, feat in enumerate(_load_features(path)):
+        geom = (feat or {}).get("geometry")
+        kind = (geom or {}).get("type")
+        if kind not in ("Polygon", "MultiPolygon"):
+            raise VectorError(f"{path}: feature {i}: expected a Polygon, got {kind!r}")
+        try:
+            shape = shapely.geometry.shape(geom)
+        except (ValueError, TypeError, AttributeError) as err:
+            raise VectorError(f"{path}: feature {i}: malformed polygon ({err})") from err
+        if not shape.is_valid:
+            reason = shapely.is_valid_reason(shape)
+            raise VectorError(f"{path}: feature {i}: invalid polygon ({reason})")
+        polys.append(shape)
+    return polys
+
+
+def feature_collection(features: list[dict[str, Any]]) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection in EPSG:4326."""
+    return {"type": "FeatureCollection", "features": features}
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON with sorted keys and a trailing newline (byte-stable)."""
+    try:
+        Path(path).write_text(
+            json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n",
+            encoding="utf-8",
+        )
+    except OSError as err:
+        raise OutputError(f"{path}: cannot write ({err})") from err

@@ -1,0 +1,335 @@
+"""The plan recipe: each stage called in order, nothing else.
+
+grid → candidates → propagation → coverage → placement → backhaul → costing
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rural_plan._version import __version__
+from rural_plan.backhaul import BackhaulPlan, design_backhaul, satellite_costs
+from rural_plan.costing import CostPreset, load_preset, net_present_cost
+from rural_plan.coverage import CoverageMatrix, build_matrix, demand_cells
+from rural_plan.inputs import Region, load_region
+from rural_plan.placement import Candidates, Selection, find_candidates, select_greedy
+from rural_plan.propagation import RadioSettings, covered_demand, max_path_loss_db
+from rural_plan.scenario.schema import Scenario
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    """Every (candidate location × site type) the optimiser may choose from."""
+
+    location: np.ndarray
+    type_name: tuple[str, ...]
+    type_index: np.ndarray
+    mast_height_m: np.ndarray
+    eirp_dbm: np.ndarray
+    max_loss_db: np.ndarray
+    capex_usd: np.ndarray
+    opex_usd_per_year: np.ndarray
+    backhaul_estimate_tco_usd: np.ndarray
+    cost_usd: np.ndarray
+    """What each option counts against the budget (site + estimated backhaul)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A finished plan: every stage's result, and the headline numbers."""
+
+    scenario: Scenario
+    region: Region
+    candidates: Candidates
+    options: SiteOptions
+    coverage: CoverageMatrix
+    selection: Selection
+    backhaul: BackhaulPlan
+    preset: CostPreset
+    summary: dict[str, Any]
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+def radio_settings(scenario: Scenario) -> RadioSettings:
+    r = scenario.radio
+    return RadioSettings(r.model, r.frequency_mhz, r.rx_height_m, r.k_factor, r.radius_m)
+
+
+def build_options(scenario: Scenario, candidates: Candidates, preset: CostPreset) -> SiteOptions:
+    """Site options: every candidate location with every site type of the scenario."""
+    names = tuple(scenario.site_types)
+    n_loc, n_types = len(candidates), len(names)
+    location = np.repeat(np.arange(n_loc), n_types)
+    type_index = np.tile(np.arange(n_types), n_loc)
+    r = scenario.radio
+    per_type = []
+    for name in names:
+        st = scenario.site_types[name]
+        cost = preset.site(st.cost_item or name)
+        per_type.append(
+            (
+                st.mast_height_m,
+                st.eirp_dbm,
+                max_path_loss_db(
+                    eirp_dbm=st.eirp_dbm,
+                    rx_antenna_gain_dbi=r.rx_antenna_gain_dbi,
+                    rx_threshold_dbm=r.rx_threshold_dbm,
+                    ue_tx_power_dbm=r.ue_tx_power_dbm,
+                    bs_antenna_gain_dbi=st.antenna_gain_dbi,
+                    bs_cable_loss_db=st.cable_loss_db,
+                    bs_sensitivity_dbm=r.bs_sensitivity_dbm,
+                    check_uplink=r.check_uplink,
+                    fade_margin_db=r.fade_margin_db,
+                    clutter_loss_db=r.clutter_loss_db,
+                ),
+                cost.capex_total_usd,
+                cost.opex_total_usd_per_year,
+            )
+        )
+    table = np.array(per_type, dtype=np.float64)[type_index]
+    c = scenario.cost
+    sat_capex, sat_opex = satellite_costs(preset, scenario.backhaul.satellite_mbps_per_site)
+    sat_tco = net_present_cost(
+        sat_capex, sat_opex, horizon_years=c.horizon_years, discount_rate=c.discount_rate
+    )
+    site_tco = net_present_cost(
+        table[:, 3], table[:, 4], horizon_years=c.horizon_years, discount_rate=c.discount_rate
+    )
+    if scenario.budget_basis == "tco":
+        cost_usd = site_tco + sat_tco
+    else:
+        cost_usd = table[:, 3] + sat_capex
+    return SiteOptions(
+        location=location,
+        type_name=names,
+        type_index=type_index,
+        mast_height_m=table[:, 0],
+        eirp_dbm=table[:, 1],
+        max_loss_db=table[:, 2],
+        capex_usd=table[:, 3],
+        opex_usd_per_year=table[:, 4],
+        backhaul_estimate_tco_usd=np.full(location.size, sat_tco),
+        cost_usd=cost_usd,
+    )
+
+
+def plan(scenario: Scenario) -> Plan:
+    """Run the whole pipeline on a validated scenario.
+
+    Examples
+    --------
+    >>> import rural_plan
+    >>> s = rural_plan.load_scenario("scenarios/demo.yaml")  # doctest: +SKIP
+    >>> p = rural_plan.plan(s)  # doctest: +SKIP
+    >>> p.summary["people_newly_covered"] > 0  # doctest: +SKIP
+    True
+    """
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = round(now - clock, 3)
+        clock = now
+
+    preset = load_preset(scenario.cost.preset)
+    region = load_region(scenario)
+    grid = region.grid
+    lap("grid")
+
+    cand = scenario.candidates
+    candidates = find_candidates(
+        grid,
+        village_radius_m=cand.village_radius_m,
+        village_min_people=cand.village_min_people,
+        grid_spacing_m=cand.grid_spacing_m,
+        grid_min_people=cand.grid_min_people,
+        min_spacing_m=cand.min_spacing_m,
+        max_candidates=cand.max_candidates,
+        settlement_rows=region.settlements.rows,
+        settlement_cols=region.settlements.cols,
+        excluded=region.excluded,
+    )
+    options = build_options(scenario, candidates, preset)
+    lap("candidates")
+
+    radio = radio_settings(scenario)
+    demand_id, d_rows, d_cols = demand_cells(grid.population, grid.land)
+    site_rows = candidates.rows[options.location]
+    site_cols = candidates.cols[options.location]
+    sparse = covered_demand(
+        grid, site_rows, site_cols, options.mast_height_m, options.max_loss_db, demand_id, radio
+    )
+    served_before = None
+    if len(region.towers):
+        towers = region.towers
+        r, net = scenario.radio, scenario.existing_network
+        tower_budget = np.array(
+            [
+                max_path_loss_db(
+                    eirp_dbm=e,
+                    rx_antenna_gain_dbi=r.rx_antenna_gain_dbi,
+                    rx_threshold_dbm=r.rx_threshold_dbm,
+                    ue_tx_power_dbm=r.ue_tx_power_dbm,
+                    bs_antenna_gain_dbi=net.antenna_gain_dbi,
+                    bs_cable_loss_db=net.cable_loss_db,
+                    bs_sensitivity_dbm=r.bs_sensitivity_dbm,
+                    check_uplink=r.check_uplink,
+                    fade_margin_db=r.fade_margin_db,
+                    clutter_loss_db=r.clutter_loss_db,
+                )
+                for e in towers.eirp_dbm
+            ]
+        )
+        existing = covered_demand(
+            grid, towers.rows, towers.cols, towers.height_m, tower_budget, demand_id, radio
+        )
+        served_before = np.zeros(d_rows.size, dtype=bool)
+        served_before[existing.indices] = True
+    lap("propagation")
+
+    coverage = build_matrix(
+        population=grid.population,
+        demand_rows=d_rows,
+        demand_cols=d_cols,
+        indptr=sparse.indptr,
+        indices=sparse.indices,
+        served_before=served_before,
+    )
+    lap("coverage")
+
+    selection = select_greedy(
+        indptr=coverage.indptr,
+        indices=coverage.indices,
+        weight=coverage.weight,
+        cost_usd=options.cost_usd,
+        location=options.location,
+        budget_usd=scenario.budget_usd,
+    )
+    lap("placement")
+
+    chosen = selection.chosen
+    xs, ys = grid.xy_of(site_rows[chosen], site_cols[chosen])
+    bh = scenario.backhaul
+    backhaul = design_backhaul(
+        grid,
+        site_x=xs,
+        site_y=ys,
+        site_mast_m=options.mast_height_m[chosen],
+        fibre_x=region.fibre.x,
+        fibre_y=region.fibre.y,
+        fibre_mast_m=bh.fibre_mast_height_m,
+        preset=preset,
+        max_hop_m=bh.microwave_max_hop_m,
+        microwave_f_mhz=bh.microwave_frequency_mhz,
+        fresnel_fraction=bh.fresnel_clearance,
+        k_factor=scenario.radio.k_factor,
+        satellite_mbps=bh.satellite_mbps_per_site,
+        horizon_years=scenario.cost.horizon_years,
+        discount_rate=scenario.cost.discount_rate,
+    )
+    lap("backhaul")
+
+    summary = summarise(scenario, region, options, coverage, selection, backhaul)
+    lap("costing")
+    log.info(
+        "plan: %d sites, %.0f people newly covered, TCO %.0f USD, %.2f people per 1,000 USD",
+        summary["sites_selected"],
+        summary["people_newly_covered"],
+        summary["tco_usd"],
+        summary["people_per_1000_usd"],
+    )
+    return Plan(
+        scenario,
+        region,
+        candidates,
+        options,
+        coverage,
+        selection,
+        backhaul,
+        preset,
+        summary,
+        timings,
+    )
+
+
+def summarise(
+    scenario: Scenario,
+    region: Region,
+    options: SiteOptions,
+    coverage: CoverageMatrix,
+    selection: Selection,
+    backhaul: BackhaulPlan,
+) -> dict[str, Any]:
+    """The headline numbers (the keys of ``summary.json``)."""
+    c = scenario.cost
+    chosen = selection.chosen
+    site_capex = float(options.capex_usd[chosen].sum())
+    site_opex = float(options.opex_usd_per_year[chosen].sum())
+    capex = site_capex + backhaul.capex_usd
+    opex = site_opex + backhaul.opex_usd_per_year
+    tco = float(
+        net_present_cost(capex, opex, horizon_years=c.horizon_years, discount_rate=c.discount_rate)
+    )
+    newly = float(coverage.weight[coverage.covered_by(chosen)].sum())
+    rep = region.grid.report
+    people_total = float(region.grid.population.sum())
+    return {
+        "scenario": scenario.name,
+        "scenario_file": scenario.source_path.name if scenario.source_path else None,
+        "rural_plan_version": __version__,
+        "seed": scenario.seed,
+        "inputs_sha256": dict(sorted(region.inputs_sha256.items())),
+        "crs": region.grid.crs,
+        "cell_size_m": region.grid.cell_size_m,
+        "grid_shape": list(region.grid.shape),
+        "people_input_total": _r(rep.people_input_total),
+        "people_gridded_total": _r(rep.people_gridded_total),
+        "population_conservation_error": round(rep.population_conservation_error, 9),
+        "people_moved_from_sea": _r(rep.people_moved_from_sea),
+        "people_dropped": _r(rep.people_dropped),
+        "dem_void_cells_filled": rep.dem_void_cells_filled,
+        "dem_cells_outside_data": rep.dem_cells_outside_data,
+        "people_total": _r(people_total),
+        "people_covered_before": _r(coverage.people_covered_before),
+        "people_newly_covered": _r(newly),
+        "share_newly_covered": round(newly / people_total, 6) if people_total else 0.0,
+        "candidate_locations": int(options.location.max() + 1) if options.location.size else 0,
+        "site_options": int(options.location.size),
+        "sites_selected": int(chosen.size),
+        "sites_by_type": {
+            name: int((options.type_index[chosen] == i).sum())
+            for i, name in enumerate(options.type_name)
+        },
+        "backhaul_links_by_type": {
+            kind: sum(link.kind == kind for link in backhaul.links)
+            for kind in ("microwave", "satellite")
+        },
+        "propagation_model": scenario.radio.model,
+        "placement_method": "greedy",
+        "cost_preset": scenario.cost.preset,
+        "budget_usd": scenario.budget_usd,
+        "budget_basis": scenario.budget_basis,
+        "budget_used_usd": _r(selection.cost_usd),
+        "horizon_years": c.horizon_years,
+        "discount_rate": c.discount_rate,
+        "capex_usd": _r(capex),
+        "opex_usd_per_year": _r(opex),
+        "tco_usd": _r(tco),
+        "backhaul_tco_usd": _r(backhaul.tco_usd),
+        "backhaul_all_satellite_tco_usd": _r(backhaul.all_satellite_tco_usd),
+        "people_per_1000_usd": round(newly / (tco / 1000.0), 4) if tco > 0 else 0.0,
+        "cost_per_person_usd": round(tco / newly, 2) if newly > 0 else None,
+    }
+
+
+def _r(x: float) -> float:
+    return round(float(x), 2)

@@ -1,0 +1,209 @@
+"""Write a plan's results folder: atomically, or not at all.
+
+Everything is written into a temporary folder beside the target and renamed into
+place once complete; a failure removes the temporary folder, and an existing
+results folder is only replaced after the new one is complete.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio.warp
+
+from rural_plan.errors import OutputError
+from rural_plan.io.rasters import write_geotiff
+from rural_plan.io.vectors import feature_collection, write_json
+from rural_plan.pipeline import Plan, radio_settings
+from rural_plan.placement import KIND_NAMES
+from rural_plan.propagation import best_server
+
+log = logging.getLogger(__name__)
+
+MARKER = "summary.json"
+"""A folder holding this file was written by rural_plan (and may be replaced)."""
+
+
+def check_output_dir(out_dir: Path, *, overwrite: bool) -> Path:
+    """Refuse an output path that is a file, an unwritable folder, or existing results."""
+    out_dir = Path(out_dir).absolute()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"{out_dir}: output path is a file, not a folder")
+    parent = out_dir.parent
+    if not parent.is_dir():
+        raise OutputError(f"{parent}: the output folder's parent does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{parent}: not writable (the results are written beside it first)")
+    if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
+        raise OutputError(
+            f"{out_dir}: folder exists and is not empty; choose another -o or pass --overwrite"
+        )
+    if (
+        out_dir.exists()
+        and overwrite
+        and any(out_dir.iterdir())
+        and not (out_dir / MARKER).exists()
+    ):
+        raise OutputError(
+            f"{out_dir}: --overwrite only replaces a rural_plan results folder (with {MARKER}); "
+            "this folder holds other files"
+        )
+    return out_dir
+
+
+def write_results(plan: Plan, out_dir: Path, *, overwrite: bool = False) -> Path:
+    """Write summary.json, provenance.json, sites.geojson, links.geojson, coverage.tif."""
+    out_dir = check_output_dir(out_dir, overwrite=overwrite)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    try:
+        _write_all(plan, tmp)
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+            os.rename(out_dir, old / "results")
+            os.rename(tmp, out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("results written to %s", out_dir)
+    return out_dir
+
+
+def _lonlat(crs: str, x: np.ndarray, y: np.ndarray) -> tuple[list[float], list[float]]:
+    if len(x) == 0:
+        return [], []
+    lon, lat = rasterio.warp.transform(crs, "EPSG:4326", list(map(float, x)), list(map(float, y)))
+    return [round(v, 7) for v in lon], [round(v, 7) for v in lat]
+
+
+def _write_all(plan: Plan, folder: Path) -> None:
+    write_json(folder / "summary.json", plan.summary)
+    write_json(folder / "provenance.json", _provenance(plan))
+    write_json(folder / "sites.geojson", feature_collection(_site_features(plan)))
+    write_json(folder / "links.geojson", feature_collection(_link_features(plan)))
+    if plan.scenario.outputs.coverage_tif:
+        _write_coverage(plan, folder / "coverage.tif")
+
+
+def _provenance(plan: Plan) -> dict[str, Any]:
+    s = plan.scenario
+    return {
+        "scenario": s.model_dump(mode="json"),
+        "scenario_file": str(s.source_path) if s.source_path else None,
+        "inputs_sha256": plan.summary["inputs_sha256"],
+        "seed": s.seed,
+        "rural_plan_version": plan.summary["rural_plan_version"],
+        "timings_s": plan.timings_s,
+        "cost_sources": plan.preset.sources,
+    }
+
+
+def _site_features(plan: Plan) -> list[dict[str, Any]]:
+    grid, opt, sel = plan.region.grid, plan.options, plan.selection
+    loc = opt.location[sel.chosen]
+    rows, cols = plan.candidates.rows[loc], plan.candidates.cols[loc]
+    x, y = grid.xy_of(rows, cols)
+    lon, lat = _lonlat(grid.crs, x, y)
+    feats = []
+    for order, i in enumerate(sel.chosen):
+        people = float(sel.marginal_people[order])
+        cost = float(opt.cost_usd[i])
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lon[order], lat[order]]},
+                "properties": {
+                    "site_id": order + 1,
+                    "rollout_order": order + 1,
+                    "site_type": opt.type_name[opt.type_index[i]],
+                    "candidate_kind": KIND_NAMES[int(plan.candidates.kind[loc[order]])],
+                    "ground_elevation_m": round(
+                        float(grid.elevation_m[rows[order], cols[order]]), 1
+                    ),
+                    "mast_height_m": float(opt.mast_height_m[i]),
+                    "eirp_dbm": float(opt.eirp_dbm[i]),
+                    "max_path_loss_db": round(float(opt.max_loss_db[i]), 2),
+                    "people_newly_covered": round(people, 1),
+                    "capex_usd": round(float(opt.capex_usd[i]), 2),
+                    "opex_usd_per_year": round(float(opt.opex_usd_per_year[i]), 2),
+                    "budget_cost_usd": round(cost, 2),
+                    "people_per_1000_usd": round(people / (cost / 1000.0), 3),
+                    "backhaul": plan.backhaul.site_kind[order],
+                },
+            }
+        )
+    return feats
+
+
+def _node_xy(plan: Plan, name: str) -> tuple[float, float]:
+    kind, idx = name.split(":")
+    i = int(idx)
+    if kind == "fibre":
+        return float(plan.region.fibre.x[i]), float(plan.region.fibre.y[i])
+    opt = plan.options.location[plan.selection.chosen[i]]
+    x, y = plan.region.grid.xy_of(plan.candidates.rows[opt], plan.candidates.cols[opt])
+    return float(x), float(y)
+
+
+def _link_features(plan: Plan) -> list[dict[str, Any]]:
+    feats = []
+    crs = plan.region.grid.crs
+    for link in plan.backhaul.links:
+        props = {
+            "type": link.kind,
+            "from": link.a,
+            "to": link.b,
+            "length_m": round(link.length_m, 1),
+            "capex_usd": round(link.capex_usd, 2),
+            "opex_usd_per_year": round(link.opex_usd_per_year, 2),
+            "capacity_mbps": plan.scenario.backhaul.satellite_mbps_per_site
+            if link.kind == "satellite"
+            else None,
+            "fresnel_clearance_f1": None
+            if np.isnan(link.clearance_f1)
+            else round(link.clearance_f1, 3),
+        }
+        if link.kind == "satellite":
+            x, y = _node_xy(plan, link.b)
+            lon, lat = _lonlat(crs, np.array([x]), np.array([y]))
+            geom = {"type": "Point", "coordinates": [lon[0], lat[0]]}
+        else:
+            (xa, ya), (xb, yb) = _node_xy(plan, link.a), _node_xy(plan, link.b)
+            lon, lat = _lonlat(crs, np.array([xa, xb]), np.array([ya, yb]))
+            geom = {"type": "LineString", "coordinates": [[lon[0], lat[0]], [lon[1], lat[1]]]}
+        feats.append({"type": "Feature", "geometry": geom, "properties": props})
+    return feats
+
+
+def _write_coverage(plan: Plan, path: Path) -> None:
+    grid, opt, sel = plan.region.grid, plan.options, plan.selection
+    loc = opt.location[sel.chosen]
+    rx, server = best_server(
+        grid,
+        plan.candidates.rows[loc],
+        plan.candidates.cols[loc],
+        opt.mast_height_m[sel.chosen],
+        opt.eirp_dbm[sel.chosen],
+        radio_settings(plan.scenario),
+    )
+    site_id = np.where(server >= 0, server + 1, np.nan).astype(np.float32)
+    covered = np.zeros(grid.shape, dtype=np.float32)
+    cov = plan.coverage
+    newly = cov.covered_by(sel.chosen) & (cov.weight > 0)
+    covered[cov.demand_rows[newly], cov.demand_cols[newly]] = cov.weight[newly]
+    write_geotiff(
+        path,
+        [rx, site_id, covered],
+        transform=grid.transform,
+        crs=grid.crs,
+        nodata=np.nan,
+        descriptions=["best_server_rx_dbm", "serving_site_id", "people_newly_covered"],
+    )

@@ -1,0 +1,247 @@
+"""The scenario: every input of a plan, validated and immutable.
+
+Units are in field names (``_m``, ``_mhz``, ``_dbm``, ``_usd``); ranges are in
+``Field``. ``scenarios/template.yaml`` documents every key. Models are frozen
+and reject unknown keys, so a misspelt key is an error, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, FilePath, field_validator, model_validator
+
+from rural_plan.registries import PROPAGATION_MODEL_NAMES
+
+PropagationModelName = Literal[PROPAGATION_MODEL_NAMES]  # type: ignore[valid-type]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+Longitude = Annotated[float, Field(ge=-180.0, le=180.0)]
+Latitude = Annotated[float, Field(ge=-90.0, le=90.0)]
+
+
+class AreaOfInterest(_Frozen):
+    """Where to plan, in WGS84 longitude / latitude. Neither key: the whole overlap
+    of the DEM and the population raster."""
+
+    bbox_lonlat: tuple[Longitude, Latitude, Longitude, Latitude] | None = None
+    polygon_lonlat: list[tuple[Longitude, Latitude]] | None = Field(default=None, min_length=3)
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> AreaOfInterest:
+        if self.bbox_lonlat is not None and self.polygon_lonlat is not None:
+            raise ValueError("give bbox_lonlat or polygon_lonlat, not both")
+        if self.bbox_lonlat is not None:
+            w, s, e, n = self.bbox_lonlat
+            if not (w < e and s < n):
+                raise ValueError(
+                    f"bbox_lonlat must be [west, south, east, north] with west < east and "
+                    f"south < north, got {list(self.bbox_lonlat)}"
+                )
+        return self
+
+
+class SyntheticRegion(_Frozen):
+    """A seeded synthetic region generated in memory (the demo): fractal terrain with
+    ridges and valleys, villages along the valleys, a fibre point of presence at the
+    west edge."""
+
+    size_m: float = Field(40_000.0, ge=2_000.0, le=400_000.0)
+    relief_m: float = Field(900.0, ge=0.0, le=8_000.0)
+    villages: int = Field(45, ge=1, le=10_000)
+    people: float = Field(80_000.0, ge=1.0, le=1e9)
+    epsg: int = Field(32737, ge=1024, le=32767)
+    """Projected CRS the region is placed in (default UTM 37S, East Africa)."""
+    origin_xy_m: tuple[float, float] = (500_000.0, 9_000_000.0)
+    """Top-left corner (x, y) in the CRS [m]."""
+
+
+class Inputs(_Frozen):
+    """Input files, resolved relative to the scenario YAML. Rasters are GeoTIFF, SRTM
+    ``.hgt`` or either inside a ``.zip``; vectors are GeoJSON in EPSG:4326."""
+
+    dem: FilePath | list[FilePath] | None = None
+    population: FilePath | None = None
+    existing_towers: FilePath | None = None
+    fibre_nodes: FilePath | None = None
+    settlements: FilePath | None = None
+    exclusions: FilePath | None = None
+    synthetic: SyntheticRegion | None = None
+
+    @model_validator(mode="after")
+    def _terrain_source(self) -> Inputs:
+        rasters = self.dem is not None or self.population is not None
+        if self.synthetic is not None and rasters:
+            raise ValueError("give either synthetic or dem + population, not both")
+        if self.synthetic is None and (self.dem is None or self.population is None):
+            missing = [k for k in ("dem", "population") if getattr(self, k) is None]
+            raise ValueError(
+                f"missing {' and '.join(missing)}: give dem and population files, "
+                "or synthetic: {}"
+            )
+        return self
+
+    @property
+    def dem_paths(self) -> tuple[Path, ...]:
+        """The DEM tiles as a tuple (one or more files)."""
+        if self.dem is None:
+            return ()
+        return tuple(self.dem) if isinstance(self.dem, list) else (self.dem,)
+
+
+class GridSpec(_Frozen):
+    """The one metric grid every stage works on."""
+
+    cell_size_m: float = Field(90.0, ge=10.0, le=1_000.0)
+    crs: str | None = None
+    """Projected CRS as 'EPSG:NNNNN'; default: the local UTM zone of the area."""
+    dem_voids: Literal["fill", "error"] = "fill"
+    """DEM nodata holes: 'fill' interpolates them (and counts them), 'error' refuses."""
+    max_void_fill_m: float = Field(2_000.0, ge=0.0, le=100_000.0)
+    """Holes farther than this from valid terrain are outside the data: masked, counted."""
+    sea_level_m: float = Field(0.0, ge=-500.0, le=500.0)
+    """Cells at or below this elevation are sea: no people, no sites."""
+    population_max_move_m: float = Field(1_000.0, ge=0.0, le=20_000.0)
+    """People that the resampling puts on a sea cell move to the nearest land cell within
+    this distance (coastlines of 100 m population rasters straddle 30 m cells)."""
+
+    @field_validator("crs")
+    @classmethod
+    def _epsg(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"EPSG:\d{4,5}", v):
+            raise ValueError(f"crs must look like 'EPSG:32738', got {v!r}")
+        return v
+
+
+class Radio(_Frozen):
+    """Link budget of the handset side and the propagation model."""
+
+    model: PropagationModelName = "fspl-knife-edge"
+    frequency_mhz: float = Field(900.0, ge=30.0, le=6_000.0)
+    rx_height_m: float = Field(1.5, ge=0.5, le=30.0)
+    k_factor: float = Field(4.0 / 3.0, ge=0.5, le=100.0)
+    """Effective earth radius factor (4/3: standard atmosphere)."""
+    radius_m: float = Field(15_000.0, ge=500.0, le=100_000.0)
+    """Largest distance from a site at which a cell is evaluated."""
+    rx_threshold_dbm: float = Field(-100.0, ge=-150.0, le=-40.0)
+    """Downlink: the handset needs at least this received power."""
+    rx_antenna_gain_dbi: float = Field(0.0, ge=-10.0, le=20.0)
+    ue_tx_power_dbm: float = Field(23.0, ge=0.0, le=33.0)
+    """Uplink: handset transmit power (23 dBm is LTE power class 3)."""
+    bs_sensitivity_dbm: float = Field(-115.0, ge=-150.0, le=-60.0)
+    """Uplink: base-station receiver sensitivity."""
+    fade_margin_db: float = Field(8.0, ge=0.0, le=40.0)
+    """Shadow-fading margin subtracted from both budgets (8 dB ≈ 90 % cell-edge
+    reliability at σ = 6 dB)."""
+    clutter_loss_db: float = Field(10.0, ge=0.0, le=60.0)
+    """Loss from vegetation, buildings and the body near the handset, not in the terrain."""
+    check_uplink: bool = True
+    """A cell is covered only when both downlink and uplink close."""
+
+
+class SiteType(_Frozen):
+    """One kind of site that can be built at a candidate location. Radio values here,
+    money in the cost preset (under ``cost_item``)."""
+
+    mast_height_m: float = Field(ge=2.0, le=150.0)
+    eirp_dbm: float = Field(ge=10.0, le=80.0)
+    """Downlink EIRP per sector, antenna gain and cable loss included."""
+    antenna_gain_dbi: float = Field(15.0, ge=0.0, le=25.0)
+    cable_loss_db: float = Field(1.0, ge=0.0, le=10.0)
+    power_w: float = Field(ge=1.0, le=50_000.0)
+    """Average electrical load of the site."""
+    cost_item: str | None = None
+    """Name of this type's entry under ``site_types`` in the cost preset; default: the
+    type's own name."""
+
+
+def _default_site_types() -> dict[str, SiteType]:
+    return {"light_pole": SiteType(mast_height_m=15.0, eirp_dbm=56.0, power_w=150.0)}
+
+
+class Candidates(_Frozen):
+    """Where a site could go: village centres (population-weighted cluster peaks),
+    settlement points when given, and a regular grid over populated land."""
+
+    village_radius_m: float = Field(1_000.0, ge=50.0, le=20_000.0)
+    village_min_people: float = Field(100.0, ge=0.0)
+    grid_spacing_m: float = Field(3_000.0, ge=100.0, le=100_000.0)
+    grid_min_people: float = Field(10.0, ge=0.0)
+    """A grid point is kept when at least this many people live within half a spacing."""
+    min_spacing_m: float = Field(300.0, ge=0.0, le=50_000.0)
+    max_candidates: int = Field(2_000, ge=1, le=1_000_000)
+
+
+class Cost(_Frozen):
+    """Which cost preset prices the plan, and the horizon of the net present cost."""
+
+    preset: str = "default"
+    """A packaged preset name, or a path to a preset YAML (relative to the scenario)."""
+    horizon_years: int = Field(10, ge=1, le=50)
+    discount_rate: float = Field(0.08, ge=0.0, le=0.5)
+    """Real discount rate per year, as a fraction (0.08 = 8 %)."""
+
+
+class FibreNode(_Frozen):
+    name: str = Field(min_length=1, max_length=200)
+    lon: Longitude
+    lat: Latitude
+
+
+class Backhaul(_Frozen):
+    """How sites reach the core network."""
+
+    fibre_nodes: list[FibreNode] = Field(default_factory=list)
+    """Fibre points of presence given inline (added to inputs.fibre_nodes)."""
+    microwave_max_hop_m: float = Field(40_000.0, ge=500.0, le=150_000.0)
+    microwave_frequency_mhz: float = Field(15_000.0, ge=1_000.0, le=90_000.0)
+    fresnel_clearance: float = Field(0.6, ge=0.0, le=1.5)
+    """Fraction of the first Fresnel zone the terrain must leave clear (k-factor as radio)."""
+    satellite_mbps_per_site: float = Field(10.0, gt=0.0, le=10_000.0)
+    """Capacity bought per satellite terminal (priced per Mbps per year)."""
+    fibre_mast_height_m: float = Field(30.0, ge=2.0, le=150.0)
+    """Height of the microwave antenna at a fibre point of presence."""
+
+
+class ExistingNetwork(_Frozen):
+    """Values for existing towers (inputs.existing_towers) whose GeoJSON properties do not
+    give them (``height_m``, ``eirp_dbm``)."""
+
+    default_height_m: float = Field(30.0, ge=2.0, le=300.0)
+    default_eirp_dbm: float = Field(60.0, ge=10.0, le=80.0)
+    antenna_gain_dbi: float = Field(15.0, ge=0.0, le=25.0)
+    """Base-station receive antenna gain (uplink budget of existing towers)."""
+    cable_loss_db: float = Field(1.0, ge=0.0, le=10.0)
+
+
+class Outputs(_Frozen):
+    coverage_tif: bool = True
+
+
+class Scenario(_Frozen):
+    """A complete, validated plan request."""
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    area: AreaOfInterest = Field(default_factory=AreaOfInterest)
+    inputs: Inputs
+    grid: GridSpec = Field(default_factory=GridSpec)
+    radio: Radio = Field(default_factory=Radio)
+    site_types: dict[str, SiteType] = Field(default_factory=_default_site_types, min_length=1)
+    candidates: Candidates = Field(default_factory=Candidates)
+    budget_usd: float = Field(gt=0.0, le=1e13)
+    budget_basis: Literal["tco", "capex"] = "tco"
+    """What the budget limits: the net present cost over the horizon, or CAPEX only."""
+    cost: Cost = Field(default_factory=Cost)
+    backhaul: Backhaul = Field(default_factory=Backhaul)
+    existing_network: ExistingNetwork = Field(default_factory=ExistingNetwork)
+    outputs: Outputs = Field(default_factory=Outputs)
+    source_path: Path | None = Field(default=None, exclude=True)
+    """The YAML file this scenario came from (set by the loader; not a YAML key)."""

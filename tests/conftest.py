@@ -1,0 +1,19 @@
+"""Shared fixtures. Real data is read from ../shared/data beside the repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+COMOROS = SHARED_DATA / "comoros"
+
+
+def require_data(*parts: str) -> Path:
+    """Path under ../shared/data, or skip the test saying what is missing."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real data not available: {path} (the shared data folder beside the repo)")
+    return path

@@ -1,0 +1,183 @@
+"""The command line, end to end: the demo, real data, and bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+
+from rural_plan.cli import main
+from tests.conftest import REPO, require_data
+
+SUMMARY_KEYS = {
+    "scenario",
+    "rural_plan_version",
+    "seed",
+    "inputs_sha256",
+    "crs",
+    "cell_size_m",
+    "people_total",
+    "people_covered_before",
+    "people_newly_covered",
+    "sites_selected",
+    "capex_usd",
+    "opex_usd_per_year",
+    "tco_usd",
+    "people_per_1000_usd",
+    "cost_per_person_usd",
+}
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "results"
+    assert main(["demo", "-q", "-o", str(out)]) == 0
+    return out
+
+
+def test_demo_writes_a_complete_plan(demo_out, capsys):
+    summary = json.loads((demo_out / "summary.json").read_text())
+    assert SUMMARY_KEYS <= set(summary)
+    assert summary["people_newly_covered"] > 0 and summary["tco_usd"] > 0
+    assert summary["tco_usd"] <= summary["budget_usd"] * 1.0001 or summary["budget_basis"] != "tco"
+    assert summary["people_per_1000_usd"] == pytest.approx(
+        summary["people_newly_covered"] / summary["tco_usd"] * 1000, rel=1e-3
+    )
+    assert summary["population_conservation_error"] < 1e-3
+    sites = json.loads((demo_out / "sites.geojson").read_text())["features"]
+    assert len(sites) == summary["sites_selected"]
+    assert sum(f["properties"]["people_newly_covered"] for f in sites) == pytest.approx(
+        summary["people_newly_covered"], rel=1e-3
+    )
+    links = json.loads((demo_out / "links.geojson").read_text())["features"]
+    assert {f["properties"]["to"] for f in links} >= {f"site:{i}" for i in range(len(sites))}
+    with rasterio.open(demo_out / "coverage.tif") as ds:
+        assert ds.count == 3 and ds.crs.to_string() == summary["crs"]
+        rx, site_id, people = ds.read(1), ds.read(2), ds.read(3)
+    assert np.nanmax(rx) > -60 and np.nanmax(site_id) == len(sites)
+    assert float(people.sum()) == pytest.approx(summary["people_newly_covered"], rel=1e-3)
+    assert not list(demo_out.parent.glob(".*partial*"))
+
+
+def test_demo_is_deterministic(demo_out, tmp_path):
+    out = tmp_path / "again"
+    assert main(["demo", "-q", "-o", str(out)]) == 0
+    for name in ("summary.json", "sites.geojson", "links.geojson", "coverage.tif"):
+        assert (out / name).read_bytes() == (demo_out / name).read_bytes(), name
+
+
+def _bad(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "bad.yaml"
+    p.write_text(text)
+    return p
+
+
+BASE = "name: t\nbudget_usd: 100000\ninputs: {synthetic: {size_m: 5000}}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        (BASE + "budgett: 5\n", "budgett: unknown key; did you mean 'budget_usd'?"),
+        (BASE + "seed: many\n", "seed: Input should be a valid integer"),
+        (
+            BASE + "radio: {frequency_mhz: 90000}\n",
+            "radio.frequency_mhz: Input should be less than or equal to 6000",
+        ),
+        (BASE.replace("100000", "-1"), "budget_usd: Input should be greater than 0"),
+    ],
+)
+def test_bad_scenario_one_line_exit_2_no_output(tmp_path, capsys, text, needle):
+    out = tmp_path / "out"
+    path = _bad(tmp_path, text)
+    for argv in (["validate", str(path)], ["run", str(path), "-o", str(out)]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        lines = err.strip().splitlines()
+        assert len(lines) == 1, err
+        assert needle in lines[0] and str(path) in lines[0]
+        assert "Traceback" not in err
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_budget_too_small_is_a_clear_error(tmp_path, capsys):
+    path = _bad(tmp_path, BASE.replace("100000", "100"))
+    assert main(["run", str(path), "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "below the cheapest site option" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_existing_results_are_kept_without_overwrite(tmp_path, capsys):
+    path = _bad(tmp_path, BASE)
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    assert main(["run", str(path), "-o", str(out)]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert main(["run", str(path), "-o", str(out), "--overwrite"]) == 2  # not a rural_plan folder
+    assert (out / "keep.txt").read_text() == "mine"
+    (tmp_path / "file").write_text("x")
+    assert main(["run", str(path), "-o", str(tmp_path / "file")]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_overwrite_replaces_a_previous_result(tmp_path):
+    path = _bad(tmp_path, BASE)
+    out = tmp_path / "o"
+    assert main(["run", "-q", str(path), "-o", str(out)]) == 0
+    first = (out / "summary.json").read_text()
+    path.write_text(BASE.replace("100000", "200000"))
+    assert main(["run", "-q", str(path), "-o", str(out), "--overwrite"]) == 0
+    assert (out / "summary.json").read_text() != first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml", "o"]
+
+
+def test_raster_without_crs_is_refused(tmp_path, capsys):
+    dem = tmp_path / "dem.tif"
+    profile = dict(driver="GTiff", width=10, height=10, count=1, dtype="float32")
+    with rasterio.open(dem, "w", **profile) as ds:
+        ds.write(np.ones((1, 10, 10), dtype="float32"))
+    not_raster = tmp_path / "pop.tif"
+    not_raster.write_text("this is not a raster")
+    path = _bad(
+        tmp_path,
+        f"name: t\nbudget_usd: 1e6\ninputs: {{dem: {dem.name}, population: {not_raster.name}}}\n",
+    )
+    assert main(["run", str(path), "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "dem.tif: raster has no CRS" in err and "Traceback" not in err
+
+
+def test_help_lists_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert all(cmd in out for cmd in ("run", "validate", "demo"))
+
+
+@pytest.mark.slow
+def test_comoros_ngazidja_end_to_end(tmp_path, capsys):
+    require_data("comoros", "com_dem_srtm1_1arcsec.tif")
+    scenario = REPO / "scenarios" / "comoros_ngazidja.yaml"
+    out = tmp_path / "ngazidja"
+    t0 = time.perf_counter()
+    assert main(["run", "-q", str(scenario), "-o", str(out)]) == 0
+    seconds = time.perf_counter() - t0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["crs"] == "EPSG:32738"
+    assert summary["people_input_total"] == pytest.approx(449_425, rel=2e-3)
+    assert summary["population_conservation_error"] < 1e-3
+    assert summary["people_newly_covered"] > 0 and summary["people_per_1000_usd"] > 0
+    assert set(summary["inputs_sha256"]) >= {
+        "../../shared/data/comoros/com_dem_srtm1_1arcsec.tif",
+        "../../shared/data/comoros/com_ppp_2020_UNadj.tif",
+    }
+    print(f"Ngazidja: {seconds:.1f} s, {summary['people_per_1000_usd']} people per 1000 USD")
+    shutil.rmtree(out)
