@@ -17,6 +17,7 @@ from rural_plan.backhaul import BackhaulPlan, design_backhaul, satellite_costs
 from rural_plan.costing import CostPreset, load_preset, net_present_cost
 from rural_plan.coverage import CoverageMatrix, build_matrix, demand_cells
 from rural_plan.inputs import Region, load_region
+from rural_plan.jit import warm_up
 from rural_plan.placement import Candidates, Selection, find_candidates, select_greedy
 from rural_plan.propagation import RadioSettings, covered_demand, max_path_loss_db
 from rural_plan.scenario.schema import Scenario
@@ -140,6 +141,8 @@ def plan(scenario: Scenario) -> Plan:
         timings[stage] = round(now - clock, 3)
         clock = now
 
+    timings["jit_compile"] = round(warm_up(), 3)
+    clock = time.perf_counter()
     preset = load_preset(scenario.cost.preset)
     region = load_region(scenario)
     grid = region.grid

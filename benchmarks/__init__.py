@@ -1,0 +1,1 @@
+"""rural_plan benchmarks (run: python -m benchmarks)."""

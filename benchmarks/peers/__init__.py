@@ -1,0 +1,1 @@
+"""Peers that benchmarks and agreement tests compare rural_plan against."""
