@@ -14,7 +14,8 @@ import numpy as np
 from rural_plan.backhaul._kernels import fresnel_clearances
 from rural_plan.grid._kernels import splat_counts
 from rural_plan.placement._kernels import lazy_greedy
-from rural_plan.propagation._kernels import covered_entries, path_loss_windows
+from rural_plan.propagation._radial import covered_cells, locations_windows
+from rural_plan.propagation._viewshed import viewshed
 
 
 def warm_up() -> float:
@@ -36,10 +37,32 @@ def warm_up() -> float:
         np.zeros((8, 8)),
     )
     windows = np.empty((1, 3, 3), dtype=np.float32)
-    path_loss_windows(elev, one_i + 4, one_i + 4, one_f, 1, 30.0, 900.0, 1.5, 4 / 3, 0, windows)
+    starts = np.array([0, 1])
+    itm = np.array([301.0, 1.0, 15.0, 0.005, 5.0, 12.0, 50.0, 50.0, 50.0])
+    for model in (0, 9):
+        locations_windows(
+            elev,
+            one_i + 4,
+            one_i + 4,
+            starts,
+            1,
+            30.0,
+            30.0,
+            one_f,
+            1.5,
+            900.0,
+            4 / 3,
+            model,
+            itm,
+            windows,
+        )
     counts = np.zeros(1, dtype=np.int64)
     demand = np.zeros((8, 8), dtype=np.int64)
-    covered_entries(windows, one_i + 4, one_i + 4, one_f * 200, demand, True, counts, one_i)
+    patterns = np.zeros((1, 3, 3), dtype=np.float32)
+    covered_cells(
+        windows, one_i + 4, one_i + 4, one_f * 200, one_i, patterns, demand, True, counts, one_i
+    )
+    viewshed(elev, 4, 4, 10.0, 1.5, 90.0, 30.0, 4 / 3, np.empty((7, 7), dtype=np.uint8))
     lazy_greedy(np.array([0, 1]), one_i, one_f, one_f, one_i, 2.0)
     out = np.empty(1)
     fresnel_clearances(

@@ -20,6 +20,7 @@ from rural_plan.inputs import Region, load_region
 from rural_plan.jit import warm_up
 from rural_plan.placement import Candidates, Selection, find_candidates, select_greedy
 from rural_plan.propagation import RadioSettings, covered_demand, max_path_loss_db
+from rural_plan.propagation.antenna import pattern_window
 from rural_plan.scenario.schema import Scenario
 
 log = logging.getLogger(__name__)
@@ -58,9 +59,48 @@ class Plan:
     timings_s: dict[str, float] = field(default_factory=dict)
 
 
+def site_patterns(scenario: Scenario, radio: RadioSettings, cell_size_m: float) -> np.ndarray:
+    """Pattern attenuation windows, one per site type (in ``scenario.site_types`` order)."""
+    radius = max(1, int(np.ceil(radio.radius_m / cell_size_m)))
+    return np.stack(
+        [
+            pattern_window(
+                radius,
+                sectors=st.sectors,
+                beamwidth_deg=st.beamwidth_deg,
+                front_to_back_db=st.front_to_back_db,
+                azimuth_deg=st.azimuth_deg,
+            )
+            for st in scenario.site_types.values()
+        ]
+    )
+
+
+def model_params(scenario: Scenario) -> tuple[float, ...]:
+    """The parameter vector the chosen model's kernel reads."""
+    r = scenario.radio
+    if r.model == "itm":
+        i = r.itm
+        pol = 1.0 if r.polarization == "vertical" else 0.0
+        return (
+            i.n0,
+            pol,
+            i.epsilon,
+            i.sigma_s_per_m,
+            float(i.climate),
+            float(i.mdvar),
+            i.time_pct,
+            i.location_pct,
+            i.situation_pct,
+        )
+    return ()
+
+
 def radio_settings(scenario: Scenario) -> RadioSettings:
     r = scenario.radio
-    return RadioSettings(r.model, r.frequency_mhz, r.rx_height_m, r.k_factor, r.radius_m)
+    return RadioSettings(
+        r.model, r.frequency_mhz, r.rx_height_m, r.k_factor, r.radius_m, model_params(scenario)
+    )
 
 
 def build_options(scenario: Scenario, candidates: Candidates, preset: CostPreset) -> SiteOptions:
@@ -169,7 +209,15 @@ def plan(scenario: Scenario) -> Plan:
     site_rows = candidates.rows[options.location]
     site_cols = candidates.cols[options.location]
     sparse = covered_demand(
-        grid, site_rows, site_cols, options.mast_height_m, options.max_loss_db, demand_id, radio
+        grid,
+        site_rows,
+        site_cols,
+        options.mast_height_m,
+        options.max_loss_db,
+        demand_id,
+        radio,
+        pattern_index=options.type_index,
+        patterns=site_patterns(scenario, radio, grid.cell_size_m),
     )
     served_before = None
     if len(region.towers):

@@ -8,11 +8,51 @@ the schema validate a name without importing numba kernels.
 
 from __future__ import annotations
 
-PROPAGATION_MODEL_NAMES: tuple[str, ...] = ("fspl-knife-edge", "fspl-los")
-"""Point-to-area models. ``fspl-knife-edge``: free space plus the ITU-R P.526
-single knife-edge loss J(ν) at the dominant terrain obstruction of each radial;
-``fspl-los``: free space where the terrain gives line of sight, no coverage
-elsewhere."""
+PROPAGATION_MODEL_NAMES: tuple[str, ...] = (
+    "fspl-knife-edge",
+    "fspl-los",
+    "free-space",
+    "itm",
+)
+"""Point-to-area models a scenario can choose (``radio.model``). Terrain models
+(``fspl-*``, ``bullington``, ``delta-bullington``, ``deygout``, ``itm``) read the
+radial terrain profile of every cell; ``3gpp-rma`` uses its LOS or NLOS formula as
+the terrain gives line of sight; Hata models depend on distance and heights only."""
+
+
+MODEL_VALIDITY: dict[str, dict[str, tuple[float, float]]] = {
+    # parameter -> (min, max); f in MHz, heights and distances in metres.
+    "okumura-hata": {
+        "f_mhz": (150.0, 1500.0),
+        "h_tx_m": (30.0, 200.0),
+        "h_rx_m": (1.0, 10.0),
+        "d_m": (1_000.0, 20_000.0),
+    },
+    "cost231-hata": {
+        "f_mhz": (1500.0, 2000.0),
+        "h_tx_m": (30.0, 200.0),
+        "h_rx_m": (1.0, 10.0),
+        "d_m": (1_000.0, 20_000.0),
+    },
+    "3gpp-rma": {
+        "f_mhz": (500.0, 30_000.0),
+        "h_tx_m": (10.0, 150.0),
+        "h_rx_m": (1.0, 10.0),
+        "d_m": (10.0, 10_000.0),
+    },
+    "itm": {
+        "f_mhz": (20.0, 20_000.0),
+        "h_tx_m": (0.5, 3_000.0),
+        "h_rx_m": (0.5, 3_000.0),
+        "d_m": (1_000.0, 2_000_000.0),
+    },
+    "bullington": {"f_mhz": (30.0, 6_000.0)},
+    "delta-bullington": {"f_mhz": (30.0, 6_000.0)},
+    "deygout": {"f_mhz": (30.0, 6_000.0)},
+}
+"""Published validity ranges (Hata 1980; COST 231 final report §4.4; 3GPP TR 38.901
+Table 7.4.1-1; NTIA ITM; ITU-R P.526 / P.1812 for the diffraction models). Point-to-area
+evaluates short distances below a model's minimum at the minimum (conservative)."""
 
 PLACEMENT_METHOD_NAMES: tuple[str, ...] = ("greedy",)
 """Budgeted maximum-coverage methods (lazy greedy with the Khuller–Moss–Naor

@@ -48,7 +48,11 @@ def lazy_greedy(indptr, indices, weight, cost, location, budget):
     unit cost, at most one option per location, re-evaluating a gain only when it
     reaches the top of the heap (gains only shrink: coverage is submodular). Then the
     Khuller–Moss–Naor safeguard: if one affordable option alone covers more, that
-    option is the answer, which gives the (1 − 1/e)/2 guarantee.
+    option is the answer. With one option per location this gives the (1 − 1/e)/2
+    guarantee of budgeted maximum coverage. With several options per location (site
+    types) it does not: a cheap type taken early blocks its location's better type
+    and is never upgraded (tests pin this case; local search with type changes is the
+    remedy).
 
     Parameters
     ----------
@@ -99,7 +103,8 @@ def lazy_greedy(indptr, indices, weight, cost, location, budget):
         keys[0] = keys[size]
         ids[0] = ids[size]
         _sift_down(keys, ids, size, 0)
-        if loc_used[location[i]] or cost[i] > budget - spent:
+        # Relative tolerance: a budget of exactly the sum of some costs affords them all.
+        if loc_used[location[i]] or spent + cost[i] > budget * (1.0 + 1e-12):
             continue
         if stamp[i] != n_chosen:
             g = _row_gain(indptr, indices, weight, covered, i)

@@ -116,9 +116,13 @@ def find_candidates(
 
 
 def _thin(rows: np.ndarray, cols: np.ndarray, min_cells: float) -> np.ndarray:
-    """Indices kept when walking in priority order and dropping points too close to a kept one."""
+    """Indices kept when walking in priority order and dropping points too close to a kept one.
+
+    Two candidates on the same cell are always merged (one location, one site).
+    """
     if min_cells <= 0:
-        return np.arange(rows.size)
+        _, first = np.unique(rows * (cols.max() + 1) + cols, return_index=True)
+        return np.sort(first)
     pts = np.column_stack([rows, cols]).astype(np.float64)
     tree = cKDTree(pts)
     dropped = np.zeros(rows.size, dtype=bool)

@@ -41,6 +41,8 @@ def select_greedy(
     cost_usd = np.asarray(cost_usd, dtype=np.float64)
     if not (cost_usd > 0).all():
         raise PlacementError("every option must cost more than 0 USD (nothing is free)")
+    if not np.isfinite(budget_usd) or budget_usd <= 0:
+        raise PlacementError(f"budget_usd must be a finite number > 0, got {budget_usd!r}")
     if budget_usd < cost_usd.min():
         raise PlacementError(
             f"budget_usd={budget_usd:,.0f} is below the cheapest site option "

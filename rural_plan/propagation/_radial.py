@@ -20,9 +20,13 @@ import math
 import numba as nb
 import numpy as np
 
+from rural_plan.propagation._itm import OUT_SIZE as ITM_OUT_SIZE
+from rural_plan.propagation._itm import itm_p2p_tls_kernel, surface_refractivity
 from rural_plan.propagation._kernels import (
+    MODEL_FREE_SPACE,
     MODEL_FSPL_KNIFE_EDGE,
     MODEL_FSPL_LOS,
+    MODEL_ITM,
     free_space_loss_db,
     knife_edge_loss_db,
 )
@@ -133,29 +137,108 @@ def ray_loss_fspl(z, step_m, n, h_tx_m, h_rx_m, f_mhz, a_e_m, knife_edge, out):
 
 
 @nb.njit(cache=True)
-def ray_losses(model, z, step_m, n, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
-    """Loss [dB] at every point 1..n-1 of one profile for the model ``model``."""
+def ray_losses(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+    """Loss [dB] at the points 1..n-1 of one profile for the model ``model``.
+
+    Point-to-point models (ITM, diffraction) are evaluated only where ``used`` is true
+    (the samples that own a cell, see :func:`owned_samples`); +inf elsewhere. ``params``
+    holds the model's parameters (ITM: N_0, polarisation, ε, σ, climate, mdvar, time %,
+    location %, situation %).
+    """
     a_e = k_factor * _EARTH_RADIUS_M
     if model == MODEL_FSPL_KNIFE_EDGE:
         ray_loss_fspl(z, step_m, n, h_tx_m, h_rx_m, f_mhz, a_e, True, out)
     elif model == MODEL_FSPL_LOS:
         ray_loss_fspl(z, step_m, n, h_tx_m, h_rx_m, f_mhz, a_e, False, out)
+    elif model == MODEL_FREE_SPACE:
+        for i in range(1, n):
+            d = i * step_m
+            dz = z[i] + h_rx_m - z[0] - h_tx_m
+            out[i] = free_space_loss_db(math.sqrt(d * d + dz * dz), f_mhz)
+    elif model == MODEL_ITM:
+        scratch = np.empty(ITM_OUT_SIZE)
+        for i in range(1, n):
+            if not used[i]:
+                out[i] = np.inf
+            elif i < 2:  # ITM needs three profile points: free space one cell out
+                dz = z[1] + h_rx_m - z[0] - h_tx_m
+                out[i] = free_space_loss_db(math.sqrt(step_m * step_m + dz * dz), f_mhz)
+            else:
+                path = z[: i + 1]
+                n_s = surface_refractivity(path, params[0])
+                out[i] = itm_p2p_tls_kernel(
+                    path,
+                    step_m,
+                    h_tx_m,
+                    h_rx_m,
+                    n_s,
+                    f_mhz,
+                    int(params[1]),
+                    params[2],
+                    params[3],
+                    int(params[4]),
+                    int(params[5]),
+                    params[6],
+                    params[7],
+                    params[8],
+                    scratch,
+                )
     else:
         for i in range(1, n):
             out[i] = np.nan
 
 
 @nb.njit(cache=True)
-def scatter_ray(window, best_offset, ray_loss, n, dr_t, dc_t, radius_cells, radius_m, step_m):
-    """Write a ray's losses into the window cells its samples fall in (closest sample wins)."""
+def owned_samples(radius_cells, radius_m, cell_m, ray_dr, ray_dc):
+    """Which ray sample owns each window cell: the one closest to the cell centre.
+
+    Geometry only (the same for every site with this radius). Returns ``used``
+    (n_rays, R + 1) bool: True where sample i of ray j is the owner of its cell, so a
+    point-to-point model need only run there (about once per cell instead of ~2.2×).
+    """
+    r = radius_cells
+    n_rays = ray_dr.shape[0]
+    best = np.full((2 * r + 1, 2 * r + 1), np.inf)
+    owner = np.full((2 * r + 1, 2 * r + 1), -1, dtype=np.int64)
+    used = np.zeros((n_rays, r + 1), dtype=np.bool_)
+    r2 = radius_m * radius_m * (1.0 + 1e-12)  # a cell exactly at the radius is in range
+    c2 = cell_m * cell_m
+    for j in range(n_rays):
+        for i in range(1, r + 1):
+            fr = i * ray_dr[j] / r
+            fc = i * ray_dc[j] / r
+            a = int(round(fr))
+            b = int(round(fc))
+            if (a * a + b * b) * c2 > r2:
+                continue
+            off = (fr - a) ** 2 + (fc - b) ** 2
+            if off < best[r + a, r + b]:
+                best[r + a, r + b] = off
+                owner[r + a, r + b] = j * (r + 1) + i
+    for a in range(2 * r + 1):
+        for b in range(2 * r + 1):
+            k = owner[a, b]
+            if k >= 0:
+                used[k // (r + 1), k % (r + 1)] = True
+    return used
+
+
+@nb.njit(cache=True)
+def scatter_ray(window, best_offset, ray_loss, n, dr_t, dc_t, radius_cells, radius_m, cell_m):
+    """Write a ray's losses into the window cells its samples fall in (closest sample wins).
+
+    Only cells whose centre lies within ``radius_m`` of the site are written.
+    """
     half = window.shape[0] // 2
+    r2 = radius_m * radius_m * (1.0 + 1e-12)  # a cell exactly at the radius is in range
+    c2 = cell_m * cell_m
     for i in range(1, n):
-        if i * step_m > radius_m:
-            return
         fr = i * dr_t / radius_cells
         fc = i * dc_t / radius_cells
         a = int(round(fr))
         b = int(round(fc))
+        if (a * a + b * b) * c2 > r2:
+            continue
         off = (fr - a) ** 2 + (fc - b) ** 2
         if off < best_offset[half + a, half + b]:
             best_offset[half + a, half + b] = off
@@ -164,13 +247,27 @@ def scatter_ray(window, best_offset, ray_loss, n, dr_t, dc_t, radius_cells, radi
 
 @nb.njit(cache=True)
 def site_windows(
-    elev, r0, c0, radius_cells, cell_m, h_tx_m, h_rx_m, f_mhz, k_factor, model, params, out
+    elev,
+    r0,
+    c0,
+    radius_cells,
+    radius_m,
+    cell_m,
+    h_tx_m,
+    h_rx_m,
+    f_mhz,
+    k_factor,
+    model,
+    params,
+    used,
+    out,
 ):
     """Loss windows for one location and several antenna heights (one profile pass).
 
     ``h_tx_m`` is (n_options,) and ``out`` (n_options, 2R+1, 2R+1) float32: loss [dB]
-    to every cell within ``radius_cells · cell_m``, +inf outside it or the grid. The
-    site's own cell gets free-space loss at half a cell.
+    to every cell whose centre is within ``radius_m`` (R = ceil(radius_m / cell_m)), +inf
+    beyond it or the grid. ``used`` comes from :func:`owned_samples`. The site's own cell gets
+    free-space loss at half a cell.
     """
     r = radius_cells
     ray_dr, ray_dc = ray_targets(r)
@@ -180,7 +277,6 @@ def site_windows(
     radial_profiles(elev, r0, c0, r, ray_dr, ray_dc, heights, n_valid)
     best = np.empty((2 * r + 1, 2 * r + 1))
     ray_loss = np.empty(r + 1)
-    radius_m = r * cell_m
     for o in range(h_tx_m.shape[0]):
         win = out[o]
         win[:, :] = np.inf
@@ -195,6 +291,7 @@ def site_windows(
                 heights[j],
                 step,
                 n_valid[j],
+                used[j],
                 h_tx_m[o],
                 h_rx_m,
                 f_mhz,
@@ -202,7 +299,7 @@ def site_windows(
                 params,
                 ray_loss,
             )
-            scatter_ray(win, best, ray_loss, n_valid[j], ray_dr[j], ray_dc[j], r, radius_m, step)
+            scatter_ray(win, best, ray_loss, n_valid[j], ray_dr[j], ray_dc[j], r, radius_m, cell_m)
 
 
 @nb.njit(parallel=True, cache=True)
@@ -212,6 +309,7 @@ def locations_windows(
     loc_cols,
     loc_start,
     radius_cells,
+    radius_m,
     cell_m,
     h_tx_m,
     h_rx_m,
@@ -225,6 +323,8 @@ def locations_windows(
 
     Options of location ``q`` are ``loc_start[q]:loc_start[q + 1]`` of ``h_tx_m`` and ``out``.
     """
+    ray_dr, ray_dc = ray_targets(radius_cells)
+    used = owned_samples(radius_cells, radius_m, cell_m, ray_dr, ray_dc)
     for q in nb.prange(loc_rows.shape[0]):
         lo = loc_start[q]
         hi = loc_start[q + 1]
@@ -233,6 +333,7 @@ def locations_windows(
             loc_rows[q],
             loc_cols[q],
             radius_cells,
+            radius_m,
             cell_m,
             h_tx_m[lo:hi],
             h_rx_m,
@@ -240,5 +341,51 @@ def locations_windows(
             k_factor,
             model,
             params,
+            used,
             out[lo:hi],
         )
+
+
+@nb.njit(cache=True)
+def covered_cells(
+    windows,
+    rows,
+    cols,
+    max_loss_db,
+    pattern_index,
+    patterns,
+    demand_id,
+    counts_only,
+    counts,
+    indices,
+):
+    """Demand cells within each option's loss budget, as CSR rows.
+
+    A cell is covered when loss + pattern attenuation ≤ the option's budget.
+    ``demand_id`` maps a grid cell to its demand index (-1: none). First call with
+    ``counts_only=True`` to fill ``counts``; then with False to fill ``indices``.
+    """
+    n_rows, n_cols = demand_id.shape
+    half = windows.shape[1] // 2
+    pos = 0
+    for i in range(windows.shape[0]):
+        n = 0
+        budget = max_loss_db[i]
+        pat = patterns[pattern_index[i]]
+        for a in range(windows.shape[1]):
+            r = rows[i] + a - half
+            if r < 0 or r >= n_rows:
+                continue
+            for b in range(windows.shape[2]):
+                c = cols[i] + b - half
+                if c < 0 or c >= n_cols:
+                    continue
+                k = demand_id[r, c]
+                if k >= 0 and windows[i, a, b] + pat[a, b] <= budget:
+                    if not counts_only:
+                        indices[pos] = k
+                        pos += 1
+                    n += 1
+        if counts_only:
+            counts[i] = n
+    return pos

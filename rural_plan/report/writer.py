@@ -20,7 +20,7 @@ import rasterio.warp
 from rural_plan.errors import OutputError
 from rural_plan.io.rasters import write_geotiff
 from rural_plan.io.vectors import feature_collection, write_json
-from rural_plan.pipeline import Plan, radio_settings
+from rural_plan.pipeline import Plan, radio_settings, site_patterns
 from rural_plan.placement import KIND_NAMES
 from rural_plan.propagation import best_server
 
@@ -186,13 +186,16 @@ def _link_features(plan: Plan) -> list[dict[str, Any]]:
 def _write_coverage(plan: Plan, path: Path) -> None:
     grid, opt, sel = plan.region.grid, plan.options, plan.selection
     loc = opt.location[sel.chosen]
+    radio = radio_settings(plan.scenario)
     rx, server = best_server(
         grid,
         plan.candidates.rows[loc],
         plan.candidates.cols[loc],
         opt.mast_height_m[sel.chosen],
         opt.eirp_dbm[sel.chosen],
-        radio_settings(plan.scenario),
+        radio,
+        pattern_index=opt.type_index[sel.chosen],
+        patterns=site_patterns(plan.scenario, radio, grid.cell_size_m),
     )
     site_id = np.where(server >= 0, server + 1, np.nan).astype(np.float32)
     covered = np.zeros(grid.shape, dtype=np.float32)

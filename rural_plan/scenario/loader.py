@@ -127,7 +127,7 @@ def _describe(err: dict[str, Any]) -> str:
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     # Drop pydantic's union-branch markers such as 'list[...]' or 'SiteType'.
     loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p[:1].isupper())))
-    key = ".".join(str(p) for p in loc) or "(top level)"
+    key = ".".join(str(p) for p in loc)
     kind = err["type"]
     given = err.get("input")
     if kind == "extra_forbidden":
@@ -143,7 +143,7 @@ def _describe(err: dict[str, Any]) -> str:
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     shown = "" if isinstance(given, dict | list) else f" (got {given!r})"
-    return f"{key}: {msg}{shown}"
+    return f"{key}: {msg}{shown}" if key else msg
 
 
 def scenario_from_mapping(data: dict[str, Any], *, source: str = "<scenario>") -> Scenario:

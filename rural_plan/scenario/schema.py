@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, FilePath, field_validator, model_validator
 
-from rural_plan.registries import PROPAGATION_MODEL_NAMES
+from rural_plan.registries import MODEL_VALIDITY, PROPAGATION_MODEL_NAMES
 
 PropagationModelName = Literal[PROPAGATION_MODEL_NAMES]  # type: ignore[valid-type]
 
@@ -119,10 +119,49 @@ class GridSpec(_Frozen):
         return v
 
 
+class ItmParams(_Frozen):
+    """ITM (Longley-Rice) settings (NTIA ITM v1.2.2 inputs)."""
+
+    climate: int = Field(5, ge=1, le=7)
+    """1 equatorial, 2 continental subtropical, 3 maritime subtropical, 4 desert,
+    5 continental temperate, 6 maritime temperate over land, 7 maritime temperate over sea."""
+    n0: float = Field(301.0, ge=250.0, le=400.0)
+    """Surface refractivity reduced to sea level [N-units]; scaled to the terrain as NTIA does."""
+    epsilon: float = Field(15.0, ge=1.0, le=100.0)
+    """Relative permittivity of the ground."""
+    sigma_s_per_m: float = Field(0.005, gt=0.0, le=10.0)
+    """Ground conductivity [S/m]."""
+    mdvar: int = Field(12, ge=0, le=33)
+    """Variability mode: 0 single message, 1 accidental, 2 mobile, 3 broadcast; +10 no
+    location variability, +20 no direct situation variability."""
+    time_pct: float = Field(50.0, gt=0.0, lt=100.0)
+    location_pct: float = Field(50.0, gt=0.0, lt=100.0)
+    situation_pct: float = Field(50.0, gt=0.0, lt=100.0)
+
+
+class HataParams(_Frozen):
+    """Okumura-Hata / COST-231 Hata environment."""
+
+    environment: Literal["urban", "urban-large-city", "suburban", "open"] = "open"
+
+
+class RmaParams(_Frozen):
+    """3GPP TR 38.901 rural macro (RMa) geometry."""
+
+    building_height_m: float = Field(5.0, ge=5.0, le=50.0)
+    street_width_m: float = Field(20.0, ge=5.0, le=50.0)
+
+
 class Radio(_Frozen):
     """Link budget of the handset side and the propagation model."""
 
     model: PropagationModelName = "fspl-knife-edge"
+    allow_extrapolation: bool = False
+    """Use a model outside its published validity range (otherwise that is an error)."""
+    polarization: Literal["horizontal", "vertical"] = "vertical"
+    itm: ItmParams = Field(default_factory=ItmParams)
+    hata: HataParams = Field(default_factory=HataParams)
+    rma: RmaParams = Field(default_factory=RmaParams)
     frequency_mhz: float = Field(900.0, ge=30.0, le=6_000.0)
     rx_height_m: float = Field(1.5, ge=0.5, le=30.0)
     k_factor: float = Field(4.0 / 3.0, ge=0.5, le=100.0)
@@ -156,6 +195,14 @@ class SiteType(_Frozen):
     cable_loss_db: float = Field(1.0, ge=0.0, le=10.0)
     power_w: float = Field(ge=1.0, le=50_000.0)
     """Average electrical load of the site."""
+    sectors: Literal[1, 3] = 1
+    """1: one antenna (omni when beamwidth_deg is 360); 3: three sectors 120° apart."""
+    beamwidth_deg: float = Field(360.0, ge=10.0, le=360.0)
+    """Horizontal half-power beamwidth of each antenna (65° is typical for 3 sectors)."""
+    front_to_back_db: float = Field(20.0, ge=0.0, le=60.0)
+    """Largest pattern attenuation A_m (3GPP TR 36.814 horizontal pattern)."""
+    azimuth_deg: float = Field(0.0, ge=0.0, lt=360.0)
+    """Boresight of the first sector, clockwise from grid north."""
     cost_item: str | None = None
     """Name of this type's entry under ``site_types`` in the cost preset; default: the
     type's own name."""
@@ -245,3 +292,31 @@ class Scenario(_Frozen):
     outputs: Outputs = Field(default_factory=Outputs)
     source_path: Path | None = Field(default=None, exclude=True)
     """The YAML file this scenario came from (set by the loader; not a YAML key)."""
+
+    @model_validator(mode="after")
+    def _model_validity(self) -> Scenario:
+        r = self.radio
+        limits = MODEL_VALIDITY.get(r.model)
+        if not limits or r.allow_extrapolation:
+            return self
+        problems = []
+        values = {
+            "f_mhz": [("radio.frequency_mhz", r.frequency_mhz)],
+            "h_rx_m": [("radio.rx_height_m", r.rx_height_m)],
+            "h_tx_m": [
+                (f"site_types.{k}.mast_height_m", t.mast_height_m)
+                for k, t in self.site_types.items()
+            ],
+            "d_m": [("radio.radius_m", r.radius_m)],
+        }
+        for param, (lo, hi) in limits.items():
+            for key, value in values[param]:
+                too_far = param == "d_m" and value > hi
+                if too_far or (param != "d_m" and not lo <= value <= hi):
+                    problems.append(f"{key}={value:g} (valid {lo:g}..{hi:g})")
+        if problems:
+            raise ValueError(
+                f"radio.model {r.model!r} is outside its validity range: {'; '.join(problems)}; "
+                "set radio.allow_extrapolation: true to use it anyway"
+            )
+        return self
