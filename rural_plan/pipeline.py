@@ -77,14 +77,14 @@ def site_patterns(scenario: Scenario, radio: RadioSettings, cell_size_m: float) 
 
 
 def model_params(scenario: Scenario) -> tuple[float, ...]:
-    """The parameter vector the chosen model's kernel reads."""
+    """The parameter vector the chosen model's kernel reads (see ``_radial.ray_losses``)."""
     r = scenario.radio
+    vertical = r.polarization == "vertical"
     if r.model == "itm":
         i = r.itm
-        pol = 1.0 if r.polarization == "vertical" else 0.0
         return (
             i.n0,
-            pol,
+            float(vertical),
             i.epsilon,
             i.sigma_s_per_m,
             float(i.climate),
@@ -93,6 +93,13 @@ def model_params(scenario: Scenario) -> tuple[float, ...]:
             i.location_pct,
             i.situation_pct,
         )
+    if r.model in ("okumura-hata", "cost231-hata"):
+        env = ("urban", "urban-large-city", "suburban", "open").index(r.hata.environment)
+        return (float(env),)
+    if r.model == "3gpp-rma":
+        return (r.rma.building_height_m, r.rma.street_width_m)
+    if r.model == "delta-bullington":
+        return (2.0 if vertical else 1.0,)  # P.1812 convention: 1 horizontal, 2 vertical
     return ()
 
 

@@ -12,6 +12,12 @@ PROPAGATION_MODEL_NAMES: tuple[str, ...] = (
     "fspl-knife-edge",
     "fspl-los",
     "free-space",
+    "okumura-hata",
+    "cost231-hata",
+    "3gpp-rma",
+    "bullington",
+    "delta-bullington",
+    "deygout",
     "itm",
 )
 """Point-to-area models a scenario can choose (``radio.model``). Terrain models

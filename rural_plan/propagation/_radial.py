@@ -20,13 +20,35 @@ import math
 import numba as nb
 import numpy as np
 
+from rural_plan.propagation._diffraction import (
+    DB_N_OUT,
+    SPH_N_OUT,
+    bullington_loss_db,
+    delta_bullington_loss_db,
+    deygout_loss_db,
+)
+from rural_plan.propagation._empirical import (
+    EMP_COST231_HATA,
+    EMP_HATA_OPEN,
+    EMP_HATA_SUBURBAN,
+    EMP_HATA_URBAN,
+    EMP_RMA_LOS,
+    EMP_RMA_NLOS,
+    empirical_loss_db,
+)
 from rural_plan.propagation._itm import OUT_SIZE as ITM_OUT_SIZE
 from rural_plan.propagation._itm import itm_p2p_tls_kernel, surface_refractivity
 from rural_plan.propagation._kernels import (
+    MODEL_3GPP_RMA,
+    MODEL_BULLINGTON,
+    MODEL_COST231_HATA,
+    MODEL_DELTA_BULLINGTON,
+    MODEL_DEYGOUT,
     MODEL_FREE_SPACE,
     MODEL_FSPL_KNIFE_EDGE,
     MODEL_FSPL_LOS,
     MODEL_ITM,
+    MODEL_OKUMURA_HATA,
     free_space_loss_db,
     knife_edge_loss_db,
 )
@@ -183,6 +205,55 @@ def ray_losses(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, param
                     params[8],
                     scratch,
                 )
+    elif model == MODEL_OKUMURA_HATA or model == MODEL_COST231_HATA:
+        # params: environment 0 urban, 1 urban large city, 2 suburban, 3 open.
+        env = int(params[0])
+        large = env == 1
+        if model == MODEL_COST231_HATA:
+            code = EMP_COST231_HATA
+        else:
+            code = EMP_HATA_SUBURBAN if env == 2 else EMP_HATA_OPEN if env == 3 else EMP_HATA_URBAN
+        for i in range(1, n):
+            d = max(i * step_m, 1000.0)  # below the models' 1 km: the 1 km value
+            out[i] = empirical_loss_db(code, f_mhz, d, h_tx_m, h_rx_m, large, 0.0, 0.0)
+    elif model == MODEL_3GPP_RMA:
+        # LOS or NLOS formula as the terrain gives line of sight; params: h_bld, W [m].
+        z_tx = z[0] + h_tx_m
+        s_max = -np.inf
+        for i in range(1, n):
+            d = i * step_m
+            z_ground = z[i] - d * d / (2.0 * a_e)
+            s_rx = (z_ground + h_rx_m - z_tx) / d
+            code = EMP_RMA_LOS if s_rx >= s_max else EMP_RMA_NLOS
+            out[i] = empirical_loss_db(
+                code, f_mhz, max(d, 10.0), h_tx_m, h_rx_m, False, params[0], params[1]
+            )
+            s_ground = (z_ground - z_tx) / d
+            if s_ground > s_max:
+                s_max = s_ground
+    elif model == MODEL_BULLINGTON or model == MODEL_DELTA_BULLINGTON or model == MODEL_DEYGOUT:
+        # Free space over the 3-D path plus the profile's diffraction loss (P.526 / P.1812).
+        dist = np.arange(n) * step_m
+        scratch = np.empty(max(DB_N_OUT, SPH_N_OUT, 16))
+        for i in range(1, n):
+            if not used[i]:
+                out[i] = np.inf
+                continue
+            dz = z[i] + h_rx_m - z[0] - h_tx_m
+            d = dist[i]
+            loss = free_space_loss_db(math.sqrt(d * d + dz * dz), f_mhz)
+            if i >= 2:
+                dd = dist[: i + 1]
+                hh = z[: i + 1]
+                if model == MODEL_BULLINGTON:
+                    loss += bullington_loss_db(dd, hh, h_tx_m, h_rx_m, f_mhz, a_e, scratch)
+                elif model == MODEL_DELTA_BULLINGTON:
+                    loss += delta_bullington_loss_db(
+                        dd, hh, h_tx_m, h_rx_m, f_mhz, a_e, 0.0, int(params[0]), scratch
+                    )
+                else:
+                    loss += deygout_loss_db(dd, hh, h_tx_m, h_rx_m, f_mhz, a_e, True, scratch)
+            out[i] = loss
     else:
         for i in range(1, n):
             out[i] = np.nan

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rural_plan.errors import PropagationError
 from rural_plan.grid.grid import Grid
 from rural_plan.propagation._radial import covered_cells, locations_windows
 from rural_plan.propagation.models import get_model
@@ -57,6 +58,10 @@ def _location_runs(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
 
 def _windows(grid: Grid, rows, cols, h_tx_m, radio: RadioSettings, starts, out) -> None:
     model = get_model(radio.model)
+    if len(radio.params) != model.n_params:
+        raise PropagationError(
+            f"model {model.name!r} reads {model.n_params} parameters, got {len(radio.params)}"
+        )
     locations_windows(
         np.ascontiguousarray(grid.elevation_m, dtype=np.float64),
         np.ascontiguousarray(rows[starts[:-1]], dtype=np.int64),

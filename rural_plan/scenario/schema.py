@@ -155,7 +155,10 @@ class RmaParams(_Frozen):
 class Radio(_Frozen):
     """Link budget of the handset side and the propagation model."""
 
-    model: PropagationModelName = "fspl-knife-edge"
+    model: PropagationModelName = "delta-bullington"
+    """Default: free space plus the delta-Bullington diffraction of ITU-R P.526 / P.1812 on
+    each cell's terrain profile: the ITU-R method, and fast enough for thousands of
+    candidates; ``itm`` (Longley-Rice) for a final check."""
     allow_extrapolation: bool = False
     """Use a model outside its published validity range (otherwise that is an error)."""
     polarization: Literal["horizontal", "vertical"] = "vertical"
