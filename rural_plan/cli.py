@@ -68,6 +68,101 @@ def _parser() -> argparse.ArgumentParser:
     )
     val.add_argument("scenario", type=Path, help="scenario YAML file")
 
+    path = sub.add_parser(
+        "path",
+        parents=[common],
+        help="predict the loss over one terrain profile",
+        description='Point-to-point prediction over PROFILE.json ({"elevations_m": [...], '
+        '"step_m": S} or {"elevations_m": [...], "distances_m": [...]}, transmitter '
+        "first). Prints JSON: model, loss_db (basic transmission loss for itm and the "
+        "empirical models; diffraction loss for bullington, delta-bullington, deygout, "
+        "knife-edge) and the model's intermediate values.",
+    )
+    path.add_argument("profile", type=Path, help="profile JSON file")
+    path.add_argument(
+        "--model", required=True, choices=list(_path_models()), help="point-to-point model"
+    )
+    path.add_argument("--f-mhz", type=float, required=True, help="frequency [MHz]")
+    path.add_argument(
+        "--h-tx-m", type=float, required=True, help="transmitter antenna height above ground [m]"
+    )
+    path.add_argument(
+        "--h-rx-m", type=float, required=True, help="receiver antenna height above ground [m]"
+    )
+    path.add_argument(
+        "--pol",
+        choices=["horizontal", "vertical"],
+        default="vertical",
+        help="polarisation (default vertical)",
+    )
+    path.add_argument(
+        "--k-factor",
+        type=float,
+        default=4.0 / 3.0,
+        help="effective earth radius factor for the diffraction models "
+        "(default 4/3; ITM derives its own from N_s)",
+    )
+    path.add_argument(
+        "--climate",
+        type=int,
+        default=5,
+        help="ITM radio climate 1-7 (5 continental temperate; default 5)",
+    )
+    path.add_argument(
+        "--n0",
+        type=float,
+        default=301.0,
+        help="ITM sea-level surface refractivity N_0 [N-units], scaled to the "
+        "path as the NTIA code does (default 301)",
+    )
+    path.add_argument(
+        "--ns-direct",
+        action="store_true",
+        help="use --n0 as the surface refractivity N_s itself (QKPFL style)",
+    )
+    path.add_argument(
+        "--epsilon", type=float, default=15.0, help="ITM ground relative permittivity (default 15)"
+    )
+    path.add_argument(
+        "--sigma", type=float, default=0.005, help="ITM ground conductivity [S/m] (default 0.005)"
+    )
+    path.add_argument(
+        "--mdvar",
+        type=int,
+        default=0,
+        help="ITM variability mode (0 single message .. 3 broadcast; +10, +20)",
+    )
+    path.add_argument("--time", type=float, default=50.0, help="ITM time percentage (default 50)")
+    path.add_argument(
+        "--location", type=float, default=50.0, help="ITM location percentage (default 50)"
+    )
+    path.add_argument(
+        "--situation", type=float, default=50.0, help="ITM situation percentage (default 50)"
+    )
+    path.add_argument(
+        "--reliability",
+        type=float,
+        default=None,
+        help="ITM reliability percentage (with --confidence: the CR variant)",
+    )
+    path.add_argument(
+        "--confidence",
+        type=float,
+        default=None,
+        help="ITM confidence percentage (with --reliability)",
+    )
+    path.add_argument(
+        "--environment",
+        default="open",
+        choices=["urban", "urban-large-city", "suburban", "open"],
+        help="Hata / COST-231 environment (default open)",
+    )
+    path.add_argument(
+        "--allow-extrapolation",
+        action="store_true",
+        help="use a model outside its published validity range",
+    )
+
     demo = sub.add_parser(
         "demo",
         parents=[common],
@@ -152,6 +247,43 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _path_models():
+    from rural_plan.propagation.point_to_point import PATH_MODELS
+
+    return PATH_MODELS
+
+
+def cmd_path(args: argparse.Namespace) -> int:
+    import json
+
+    from rural_plan.io.profiles import read_profile
+    from rural_plan.propagation.point_to_point import PathSettings, path_loss
+
+    settings = PathSettings(
+        f_mhz=args.f_mhz,
+        h_tx_m=args.h_tx_m,
+        h_rx_m=args.h_rx_m,
+        pol=args.pol,
+        k_factor=args.k_factor,
+        climate=args.climate,
+        n0=args.n0,
+        ns_direct=args.ns_direct,
+        epsilon=args.epsilon,
+        sigma=args.sigma,
+        mdvar=args.mdvar,
+        time_pct=args.time,
+        location_pct=args.location,
+        situation_pct=args.situation,
+        reliability_pct=args.reliability,
+        confidence_pct=args.confidence,
+        environment=args.environment,
+        allow_extrapolation=args.allow_extrapolation,
+    )
+    result = path_loss(read_profile(args.profile), args.model, settings)
+    print(json.dumps(result, indent=2, allow_nan=False))
+    return 0
+
+
 def demo_scenario():
     """The built-in demo scenario (a seeded synthetic region)."""
     from rural_plan.scenario.loader import scenario_from_mapping
@@ -165,7 +297,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _run_plan(demo_scenario(), args.output, overwrite=True)
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "demo": cmd_demo}
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "path": cmd_path, "demo": cmd_demo}
 
 
 def main(argv: list[str] | None = None) -> int:

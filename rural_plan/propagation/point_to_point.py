@@ -1,0 +1,193 @@
+"""Point-to-point predictions over one terrain profile (the ``rural-plan path`` command).
+
+``PATH_MODELS`` maps a model name to a function of (profile, settings) returning a
+JSON-ready dict with at least ``model`` and ``loss_db``: the basic transmission loss
+for ``itm``, ``free-space`` and the empirical models; the diffraction loss for
+``bullington``, ``delta-bullington``, ``deygout`` and ``knife-edge`` (whose free-space
+loss is reported beside it as ``free_space_db``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rural_plan.errors import PropagationError
+from rural_plan.io.profiles import Profile
+from rural_plan.propagation import diffraction, empirical, itm
+from rural_plan.units import EARTH_RADIUS_M, free_space_loss_db
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    """Radio settings of one path (units in names; percentages 0–100)."""
+
+    f_mhz: float
+    h_tx_m: float
+    h_rx_m: float
+    pol: str = "vertical"
+    k_factor: float = 4.0 / 3.0
+    climate: int = 5
+    n0: float = 301.0
+    ns_direct: bool = False
+    epsilon: float = 15.0
+    sigma: float = 0.005
+    mdvar: int = 0
+    time_pct: float = 50.0
+    location_pct: float = 50.0
+    situation_pct: float = 50.0
+    reliability_pct: float | None = None
+    confidence_pct: float | None = None
+    environment: str = "open"
+    allow_extrapolation: bool = False
+
+    @property
+    def a_e_m(self) -> float:
+        return self.k_factor * EARTH_RADIUS_M
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.name.lower()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _path_free_space(profile: Profile, s: PathSettings) -> float:
+    d = float(profile.distances_m[-1])
+    dz = (profile.elevations_m[-1] + s.h_rx_m) - (profile.elevations_m[0] + s.h_tx_m)
+    return float(free_space_loss_db(math.hypot(d, dz), s.f_mhz))
+
+
+def _itm(profile: Profile, s: PathSettings) -> dict[str, Any]:
+    resampled = profile.step_m is None
+    p = profile.resampled_uniform() if resampled else profile
+    step = p.step_m if p.step_m is not None else float(p.distances_m[1])
+    pol = 1 if s.pol == "vertical" else 0
+    common = dict(
+        elevations_m=p.elevations_m,
+        step_m=step,
+        h_tx_m=s.h_tx_m,
+        h_rx_m=s.h_rx_m,
+        f_mhz=s.f_mhz,
+        n0=s.n0,
+        pol=pol,
+        epsilon=s.epsilon,
+        sigma=s.sigma,
+        climate=s.climate,
+        mdvar=s.mdvar,
+        ns_direct=s.ns_direct,
+    )
+    if (s.reliability_pct is None) != (s.confidence_pct is None):
+        raise PropagationError("give both --reliability and --confidence, or neither")
+    if s.reliability_pct is not None:
+        res = itm.itm_p2p_cr(
+            reliability_pct=s.reliability_pct, confidence_pct=s.confidence_pct, **common
+        )
+        variability = {"reliability_pct": s.reliability_pct, "confidence_pct": s.confidence_pct}
+    else:
+        res = itm.itm_p2p(
+            time_pct=s.time_pct,
+            location_pct=s.location_pct,
+            situation_pct=s.situation_pct,
+            **common,
+        )
+        variability = {
+            "time_pct": s.time_pct,
+            "location_pct": s.location_pct,
+            "situation_pct": s.situation_pct,
+        }
+    out = _jsonable(res)
+    out.update(
+        variability=variability,
+        warning_messages=list(res.warning_messages),
+        profile_resampled_to_uniform=resampled,
+    )
+    return out
+
+
+def _diffraction(fn: Callable[..., Any], **extra) -> Callable[[Profile, PathSettings], dict]:
+    def run(profile: Profile, s: PathSettings) -> dict[str, Any]:
+        res = fn(
+            profile.distances_m,
+            profile.elevations_m,
+            s.h_tx_m,
+            s.h_rx_m,
+            s.f_mhz,
+            s.a_e_m,
+            **{k: v(s) for k, v in extra.items()},
+        )
+        out = _jsonable(res)
+        out["free_space_db"] = _path_free_space(profile, s)
+        out["a_e_m"] = s.a_e_m
+        return out
+
+    return run
+
+
+def _empirical(name: str) -> Callable[[Profile, PathSettings], dict]:
+    def run(profile: Profile, s: PathSettings) -> dict[str, Any]:
+        d = float(profile.distances_m[-1])
+        kw = dict(allow_extrapolation=s.allow_extrapolation)
+        if name == "free-space":
+            return {"loss_db": _path_free_space(profile, s), "d_m": d}
+        if name == "okumura-hata":
+            fn = {
+                "urban": empirical.hata_urban_loss_db,
+                "urban-large-city": empirical.hata_urban_loss_db,
+                "suburban": empirical.hata_suburban_loss_db,
+                "open": empirical.hata_open_loss_db,
+            }
+            kw["city"] = "large" if s.environment == "urban-large-city" else "medium"
+            loss = fn[s.environment](s.f_mhz, d / 1000.0, s.h_tx_m, s.h_rx_m, **kw)
+        else:
+            kw["metropolitan"] = s.environment == "urban-large-city"
+            loss = empirical.cost231_hata_loss_db(s.f_mhz, d / 1000.0, s.h_tx_m, s.h_rx_m, **kw)
+        return {"loss_db": float(loss), "d_m": d, "environment": s.environment}
+
+    return run
+
+
+PATH_MODELS: dict[str, Callable[[Profile, PathSettings], dict[str, Any]]] = {
+    "itm": _itm,
+    "bullington": _diffraction(diffraction.bullington),
+    "delta-bullington": _diffraction(
+        diffraction.delta_bullington,
+        pol=lambda s: s.pol,
+        allow_extrapolation=lambda s: s.allow_extrapolation,
+    ),
+    "deygout": _diffraction(diffraction.deygout),
+    "knife-edge": _diffraction(diffraction.knife_edge),
+    "free-space": _empirical("free-space"),
+    "okumura-hata": _empirical("okumura-hata"),
+    "cost231-hata": _empirical("cost231-hata"),
+}
+"""Point-to-point models by name (``rural-plan path --model``)."""
+
+
+def path_loss(profile: Profile, model: str, settings: PathSettings) -> dict[str, Any]:
+    """Predict one path; an unknown model lists the valid ones."""
+    try:
+        fn = PATH_MODELS[model]
+    except KeyError:
+        raise PropagationError(
+            f"unknown path model {model!r}; valid: {', '.join(PATH_MODELS)}"
+        ) from None
+    out = {"model": model, **fn(profile, settings)}
+    out["loss_db"] = float(out["loss_db"])
+    return out
