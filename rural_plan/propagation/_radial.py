@@ -125,33 +125,36 @@ def radial_profiles(elev, r0, c0, radius_cells, ray_dr, ray_dc, heights, n_valid
 
 
 @nb.njit(cache=True)
-def ray_loss_fspl(z, step_m, n, h_tx_m, h_rx_m, f_mhz, a_e_m, knife_edge, out):
+def ray_loss_fspl(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e_m, knife_edge, out):
     """Free space with terrain line of sight along one profile, in one pass.
 
     Keeps the steepest terrain slope seen from the transmitter (earth curvature as a
     height drop d²/2a_e). With ``knife_edge`` the point where that slope was reached
     is the dominant edge and its ITU-R P.526 J(ν) is added; without it, points with
-    no line of sight get +inf.
+    no line of sight get +inf. The loss is computed only at the samples that own a
+    cell (``used``); the horizon is followed through every sample.
     """
     z_tx = z[0] + h_tx_m
     lam = _C_M_S / (f_mhz * 1e6)
+    inv_2ae = 1.0 / (2.0 * a_e_m)
     s_max = -np.inf
     d_obs = 0.0
     for i in range(1, n):
         d = i * step_m
-        z_ground = z[i] - d * d / (2.0 * a_e_m)
-        dz_rx = z_ground + h_rx_m - z_tx
-        s_rx = dz_rx / d
-        loss = free_space_loss_db(math.sqrt(d * d + dz_rx * dz_rx), f_mhz)
-        if not knife_edge:
-            if s_rx < s_max:
-                loss = np.inf
-        elif s_max > -np.inf:
-            h = (s_max - s_rx) * d_obs
-            d2 = d - d_obs
-            if d2 > 0.0:
-                loss += knife_edge_loss_db(h * math.sqrt(2.0 * d / (lam * d_obs * d2)))
-        out[i] = loss
+        z_ground = z[i] - d * d * inv_2ae
+        if used[i]:
+            dz_rx = z_ground + h_rx_m - z_tx
+            s_rx = dz_rx / d
+            if not knife_edge and s_rx < s_max:
+                out[i] = np.inf
+            else:
+                loss = free_space_loss_db(math.sqrt(d * d + dz_rx * dz_rx), f_mhz)
+                if knife_edge and s_max > -np.inf:
+                    h = (s_max - s_rx) * d_obs
+                    d2 = d - d_obs
+                    if d2 > 0.0:
+                        loss += knife_edge_loss_db(h * math.sqrt(2.0 * d / (lam * d_obs * d2)))
+                out[i] = loss
         s_ground = (z_ground - z_tx) / d
         if s_ground > s_max:
             s_max = s_ground
@@ -169,9 +172,9 @@ def ray_losses(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, param
     """
     a_e = k_factor * _EARTH_RADIUS_M
     if model == MODEL_FSPL_KNIFE_EDGE:
-        ray_loss_fspl(z, step_m, n, h_tx_m, h_rx_m, f_mhz, a_e, True, out)
+        ray_loss_fspl(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e, True, out)
     elif model == MODEL_FSPL_LOS:
-        ray_loss_fspl(z, step_m, n, h_tx_m, h_rx_m, f_mhz, a_e, False, out)
+        ray_loss_fspl(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e, False, out)
     elif model == MODEL_FREE_SPACE:
         for i in range(1, n):
             d = i * step_m
@@ -295,24 +298,13 @@ def owned_samples(radius_cells, radius_m, cell_m, ray_dr, ray_dc):
 
 
 @nb.njit(cache=True)
-def scatter_ray(window, best_offset, ray_loss, n, dr_t, dc_t, radius_cells, radius_m, cell_m):
-    """Write a ray's losses into the window cells its samples fall in (closest sample wins).
-
-    Only cells whose centre lies within ``radius_m`` of the site are written.
-    """
+def scatter_ray(window, ray_loss, n, used, dr_t, dc_t, radius_cells):
+    """Write a ray's losses into the cells it owns (see :func:`owned_samples`)."""
     half = window.shape[0] // 2
-    r2 = radius_m * radius_m * (1.0 + 1e-12)  # a cell exactly at the radius is in range
-    c2 = cell_m * cell_m
     for i in range(1, n):
-        fr = i * dr_t / radius_cells
-        fc = i * dc_t / radius_cells
-        a = int(round(fr))
-        b = int(round(fc))
-        if (a * a + b * b) * c2 > r2:
-            continue
-        off = (fr - a) ** 2 + (fc - b) ** 2
-        if off < best_offset[half + a, half + b]:
-            best_offset[half + a, half + b] = off
+        if used[i]:
+            a = int(round(i * dr_t / radius_cells))
+            b = int(round(i * dc_t / radius_cells))
             window[half + a, half + b] = ray_loss[i]
 
 
@@ -346,15 +338,12 @@ def site_windows(
     heights = np.empty((n_rays, r + 1))
     n_valid = np.empty(n_rays, dtype=np.int64)
     radial_profiles(elev, r0, c0, r, ray_dr, ray_dc, heights, n_valid)
-    best = np.empty((2 * r + 1, 2 * r + 1))
     ray_loss = np.empty(r + 1)
     for o in range(h_tx_m.shape[0]):
         win = out[o]
         win[:, :] = np.inf
-        best[:, :] = np.inf
         dz = h_rx_m - h_tx_m[o]
         win[r, r] = free_space_loss_db(math.sqrt((0.5 * cell_m) ** 2 + dz * dz), f_mhz)
-        best[r, r] = 0.0
         for j in range(n_rays):
             step = cell_m * math.sqrt(ray_dr[j] ** 2 + ray_dc[j] ** 2) / r
             ray_losses(
@@ -370,7 +359,7 @@ def site_windows(
                 params,
                 ray_loss,
             )
-            scatter_ray(win, best, ray_loss, n_valid[j], ray_dr[j], ray_dc[j], r, radius_m, cell_m)
+            scatter_ray(win, ray_loss, n_valid[j], used[j], ray_dr[j], ray_dc[j], r)
 
 
 @nb.njit(parallel=True, cache=True)
