@@ -8,9 +8,7 @@ and placement issues.
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -18,31 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
+from benchmarks.common import DATA, REPO, machine, table
 
 _COMPILE_PROBE = "from rural_plan.jit import warm_up; print(warm_up())"
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import numba
-
-    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{cpu}; {os.cpu_count()} cores; {mem_gib:.0f} GiB; Python {platform.python_version()}; "
-        f"numpy {np.__version__}; numba {numba.__version__}; numba threads "
-        f"{numba.get_num_threads()}"
-    )
 
 
 def compile_seconds() -> tuple[float, float]:
@@ -88,41 +64,63 @@ def time_scenario(path: Path) -> dict:
     }
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description="Run the benchmarks, write benchmarks/RESULTS.md"
+    )
+    parser.add_argument(
+        "--sites",
+        type=int,
+        default=1000,
+        help="sites in the many-sites propagation benchmark (default 1000)",
+    )
+    parser.add_argument("--skip-many-sites", action="store_true")
+    args = parser.parse_args(argv)
+
+    from benchmarks import propagation
+
     first, cached = compile_seconds()
-    rows = [time_scenario(REPO / "scenarios" / "demo.yaml")]
-    ngazidja = REPO / "scenarios" / "comoros_ngazidja.yaml"
-    if (DATA / "comoros" / "com_dem_srtm1_1arcsec.tif").exists():
-        rows.append(time_scenario(ngazidja))
-    else:
-        print(f"skipping Ngazidja: {DATA / 'comoros'} not found", file=sys.stderr)
-    cols = list(rows[0])
-    lines = [
-        "# Benchmark results",
-        "",
-        f"Machine: {machine()}.",
-        f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, `python -m benchmarks`.",
-        "",
+    sections: list[str] = [
         "## Numba compile time (fresh processes, apart from run time)",
         "",
         "| first call, empty cache | first call, cache warm |",
         "|---|---|",
         f"| {first:.2f} s | {cached:.2f} s |",
         "",
-        "## Pipeline stages (warm kernels; seconds)",
-        "",
-        "| " + " | ".join(cols) + " |",
-        "|" + "---|" * len(cols),
-        *("| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows),
-        "",
-        "No peer is timed here yet: GDAL viewshed, itmlogic and HiGHS comparisons come with",
-        "the propagation and placement benchmarks.",
-        "",
     ]
-    text = "\n".join(lines)
-    (Path(__file__).parent / "RESULTS.md").write_text(text)
+    rows = [time_scenario(REPO / "scenarios" / "demo.yaml")]
+    have_data = (DATA / "comoros" / "com_dem_srtm1_1arcsec.tif").exists()
+    if have_data:
+        rows.append(time_scenario(REPO / "scenarios" / "comoros_ngazidja.yaml"))
+    sections += ["## Pipeline stages (warm kernels; seconds)", "", *table(rows), ""]
+    if have_data:
+        los_lines, _ = propagation.line_of_sight_vs_gdal()
+        sections += [*los_lines, ""]
+        g90 = propagation.comoros_90m()
+        if propagation.itmlogic_p2p.available():
+            sections += propagation.itm_vs_itmlogic(g90)
+        sections += propagation.per_site_models(g90)
+        if not args.skip_many_sites:
+            sections += propagation.many_sites(g90, args.sites)
+        sections += propagation.site_coverage_png(
+            g90, Path(__file__).parent / "ngazidja_site_coverage.png"
+        )
+    else:
+        sections.append(f"Real-data benchmarks skipped: {DATA / 'comoros'} not found.")
+    text = "\n".join(
+        [
+            "# Benchmark results",
+            "",
+            f"Machine: {machine()}.",
+            f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, `python -m benchmarks`.",
+            "",
+            *sections,
+        ]
+    )
+    (Path(__file__).parent / "RESULTS.md").write_text(text + "\n")
     print(text)
-    print(json.dumps(rows, indent=1), file=sys.stderr)
     return 0
 
 

@@ -15,7 +15,8 @@ from importlib import resources
 from pathlib import Path
 
 from rural_plan._version import __version__
-from rural_plan.errors import RuralPlanError, ScenarioError
+from rural_plan.errors import OutputError, RuralPlanError, ScenarioError
+from rural_plan.registries import PLACEMENT_METHOD_NAMES
 
 log = logging.getLogger("rural_plan")
 
@@ -163,6 +164,34 @@ def _parser() -> argparse.ArgumentParser:
         help="use a model outside its published validity range",
     )
 
+    place = sub.add_parser(
+        "place",
+        parents=[common],
+        help="solve a placement instance, or export one",
+        description="Solve a budgeted maximum-coverage instance (NPZ with arrays indptr, "
+        "indices, weight, cost_usd, location) and print JSON: method, chosen, covered, "
+        "cost_usd, seconds (and bound, gap for milp). With --export SCENARIO -o FILE, write "
+        "the instance a scenario builds instead.",
+    )
+    place.add_argument("instance", nargs="?", type=Path, help="instance NPZ file")
+    place.add_argument(
+        "--method",
+        default="greedy",
+        choices=list(PLACEMENT_METHOD_NAMES),
+        help="placement method (default greedy)",
+    )
+    place.add_argument("--budget-usd", type=float, help="budget [USD]")
+    place.add_argument(
+        "--time-limit-s", type=float, default=None, help="wall-time limit [s] (milp, local-search)"
+    )
+    place.add_argument(
+        "--export",
+        type=Path,
+        metavar="SCENARIO",
+        help="write the instance SCENARIO builds (needs -o)",
+    )
+    place.add_argument("-o", "--output", type=Path, help="instance file to write (--export)")
+
     demo = sub.add_parser(
         "demo",
         parents=[common],
@@ -284,6 +313,69 @@ def cmd_path(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_place(args: argparse.Namespace) -> int:
+    import json
+    import os
+    import tempfile
+
+    from rural_plan.placement import PLACEMENT_METHODS, CoverageInstance
+
+    if args.export is not None:
+        if args.output is None or args.instance is not None:
+            raise OutputError("place --export SCENARIO needs -o INSTANCE.npz (and no INSTANCE)")
+        from rural_plan.pipeline import prepare
+        from rural_plan.scenario import load_scenario
+
+        out = Path(args.output)
+        if out.exists() and out.is_dir():
+            raise OutputError(f"{out}: is a folder; give a file name ending in .npz")
+        prep = prepare(load_scenario(args.export))
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".npz", dir=out.parent or ".")
+        os.close(fd)
+        try:
+            prep.instance.save(Path(tmp))
+            os.replace(tmp, out)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        inst = prep.instance
+        print(
+            json.dumps(
+                {
+                    "instance": str(out),
+                    "options": inst.n_options,
+                    "demand_cells": inst.n_cells,
+                    "entries": int(inst.indices.size),
+                    "people": float(inst.weight.sum()),
+                },
+                indent=2,
+            )
+        )
+        return 0
+    if args.instance is None or args.budget_usd is None:
+        raise OutputError(
+            "place needs INSTANCE.npz and --budget-usd (or --export SCENARIO -o FILE)"
+        )
+    instance = CoverageInstance.load(args.instance)
+    sel = PLACEMENT_METHODS[args.method](
+        instance, budget_usd=args.budget_usd, time_limit_s=args.time_limit_s
+    )
+    result = {
+        "method": args.method,
+        "chosen": [int(i) for i in sel.chosen],
+        "covered": sel.people,
+        "cost_usd": sel.cost_usd,
+        "seconds": round(sel.seconds, 6),
+        "marginal_people": [float(g) for g in sel.marginal_people],
+        "status": sel.status,
+        "budget_usd": args.budget_usd,
+    }
+    if sel.bound is not None:
+        result.update(bound=sel.bound, gap=sel.gap)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
 def demo_scenario():
     """The built-in demo scenario (a seeded synthetic region)."""
     from rural_plan.scenario.loader import scenario_from_mapping
@@ -297,7 +389,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _run_plan(demo_scenario(), args.output, overwrite=True)
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "path": cmd_path, "demo": cmd_demo}
+COMMANDS = {
+    "run": cmd_run,
+    "validate": cmd_validate,
+    "path": cmd_path,
+    "place": cmd_place,
+    "demo": cmd_demo,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

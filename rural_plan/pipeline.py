@@ -18,7 +18,13 @@ from rural_plan.costing import CostPreset, load_preset, net_present_cost
 from rural_plan.coverage import CoverageMatrix, build_matrix, demand_cells
 from rural_plan.inputs import Region, load_region
 from rural_plan.jit import warm_up
-from rural_plan.placement import Candidates, Selection, find_candidates, select_greedy
+from rural_plan.placement import (
+    Candidates,
+    CoverageInstance,
+    Selection,
+    find_candidates,
+    select_greedy,
+)
 from rural_plan.propagation import RadioSettings, covered_demand, max_path_loss_db
 from rural_plan.propagation.antenna import pattern_window
 from rural_plan.scenario.schema import Scenario
@@ -116,7 +122,6 @@ def build_options(scenario: Scenario, candidates: Candidates, preset: CostPreset
     n_loc, n_types = len(candidates), len(names)
     location = np.repeat(np.arange(n_loc), n_types)
     type_index = np.tile(np.arange(n_types), n_loc)
-    r = scenario.radio
     per_type = []
     for name in names:
         st = scenario.site_types[name]
@@ -125,17 +130,11 @@ def build_options(scenario: Scenario, candidates: Candidates, preset: CostPreset
             (
                 st.mast_height_m,
                 st.eirp_dbm,
-                max_path_loss_db(
+                loss_budget_db(
+                    scenario,
                     eirp_dbm=st.eirp_dbm,
-                    rx_antenna_gain_dbi=r.rx_antenna_gain_dbi,
-                    rx_threshold_dbm=r.rx_threshold_dbm,
-                    ue_tx_power_dbm=r.ue_tx_power_dbm,
-                    bs_antenna_gain_dbi=st.antenna_gain_dbi,
-                    bs_cable_loss_db=st.cable_loss_db,
-                    bs_sensitivity_dbm=r.bs_sensitivity_dbm,
-                    check_uplink=r.check_uplink,
-                    fade_margin_db=r.fade_margin_db,
-                    clutter_loss_db=r.clutter_loss_db,
+                    gain_dbi=st.antenna_gain_dbi,
+                    cable_loss_db=st.cable_loss_db,
                 ),
                 cost.capex_total_usd,
                 cost.opex_total_usd_per_year,
@@ -168,32 +167,74 @@ def build_options(scenario: Scenario, candidates: Candidates, preset: CostPreset
     )
 
 
-def plan(scenario: Scenario) -> Plan:
-    """Run the whole pipeline on a validated scenario.
+def coverage_instance(coverage: CoverageMatrix, options: SiteOptions) -> CoverageInstance:
+    """The placement instance: coverage rows, newly coverable people, option costs."""
+    return CoverageInstance.from_arrays(
+        indptr=coverage.indptr,
+        indices=coverage.indices,
+        weight=coverage.weight,
+        cost_usd=options.cost_usd,
+        location=options.location,
+        source="plan",
+    )
 
-    Examples
-    --------
-    >>> import rural_plan
-    >>> s = rural_plan.load_scenario("scenarios/demo.yaml")  # doctest: +SKIP
-    >>> p = rural_plan.plan(s)  # doctest: +SKIP
-    >>> p.summary["people_newly_covered"] > 0  # doctest: +SKIP
-    True
-    """
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
 
-    def lap(stage: str) -> None:
-        nonlocal clock
+class _Clock:
+    """Wall time per stage, in call order."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
         now = time.perf_counter()
-        timings[stage] = round(now - clock, 3)
-        clock = now
+        self.timings[stage] = round(now - self._t, 3)
+        self._t = now
 
-    timings["jit_compile"] = round(warm_up(), 3)
-    clock = time.perf_counter()
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything up to the placement instance (the expensive, cost-independent part)."""
+
+    scenario: Scenario
+    region: Region
+    candidates: Candidates
+    options: SiteOptions
+    coverage: CoverageMatrix
+    instance: CoverageInstance
+    preset: CostPreset
+    timings_s: dict[str, float]
+
+
+def loss_budget_db(
+    scenario: Scenario, *, eirp_dbm: float, gain_dbi: float, cable_loss_db: float
+) -> float:
+    """The largest path loss [dB] at which a site covers a cell (both directions)."""
+    r = scenario.radio
+    return max_path_loss_db(
+        eirp_dbm=eirp_dbm,
+        rx_antenna_gain_dbi=r.rx_antenna_gain_dbi,
+        rx_threshold_dbm=r.rx_threshold_dbm,
+        ue_tx_power_dbm=r.ue_tx_power_dbm,
+        bs_antenna_gain_dbi=gain_dbi,
+        bs_cable_loss_db=cable_loss_db,
+        bs_sensitivity_dbm=r.bs_sensitivity_dbm,
+        check_uplink=r.check_uplink,
+        fade_margin_db=r.fade_margin_db,
+        clutter_loss_db=r.clutter_loss_db,
+    )
+
+
+def prepare(scenario: Scenario) -> Prepared:
+    """Grid, candidates, propagation and the coverage instance of a scenario."""
+    clock = _Clock()
+    jit_s = warm_up()
+    clock = _Clock()
+    clock.timings["jit_compile"] = round(jit_s, 3)
     preset = load_preset(scenario.cost.preset)
     region = load_region(scenario)
     grid = region.grid
-    lap("grid")
+    clock.lap("grid")
 
     cand = scenario.candidates
     candidates = find_candidates(
@@ -209,16 +250,14 @@ def plan(scenario: Scenario) -> Plan:
         excluded=region.excluded,
     )
     options = build_options(scenario, candidates, preset)
-    lap("candidates")
+    clock.lap("candidates")
 
     radio = radio_settings(scenario)
     demand_id, d_rows, d_cols = demand_cells(grid.population, grid.land)
-    site_rows = candidates.rows[options.location]
-    site_cols = candidates.cols[options.location]
     sparse = covered_demand(
         grid,
-        site_rows,
-        site_cols,
+        candidates.rows[options.location],
+        candidates.cols[options.location],
         options.mast_height_m,
         options.max_loss_db,
         demand_id,
@@ -229,30 +268,24 @@ def plan(scenario: Scenario) -> Plan:
     served_before = None
     if len(region.towers):
         towers = region.towers
-        r, net = scenario.radio, scenario.existing_network
-        tower_budget = np.array(
+        net = scenario.existing_network
+        budgets = np.array(
             [
-                max_path_loss_db(
+                loss_budget_db(
+                    scenario,
                     eirp_dbm=e,
-                    rx_antenna_gain_dbi=r.rx_antenna_gain_dbi,
-                    rx_threshold_dbm=r.rx_threshold_dbm,
-                    ue_tx_power_dbm=r.ue_tx_power_dbm,
-                    bs_antenna_gain_dbi=net.antenna_gain_dbi,
-                    bs_cable_loss_db=net.cable_loss_db,
-                    bs_sensitivity_dbm=r.bs_sensitivity_dbm,
-                    check_uplink=r.check_uplink,
-                    fade_margin_db=r.fade_margin_db,
-                    clutter_loss_db=r.clutter_loss_db,
+                    gain_dbi=net.antenna_gain_dbi,
+                    cable_loss_db=net.cable_loss_db,
                 )
                 for e in towers.eirp_dbm
             ]
         )
         existing = covered_demand(
-            grid, towers.rows, towers.cols, towers.height_m, tower_budget, demand_id, radio
+            grid, towers.rows, towers.cols, towers.height_m, budgets, demand_id, radio
         )
         served_before = np.zeros(d_rows.size, dtype=bool)
         served_before[existing.indices] = True
-    lap("propagation")
+    clock.lap("propagation")
 
     coverage = build_matrix(
         population=grid.population,
@@ -262,20 +295,35 @@ def plan(scenario: Scenario) -> Plan:
         indices=sparse.indices,
         served_before=served_before,
     )
-    lap("coverage")
-
-    selection = select_greedy(
-        indptr=coverage.indptr,
-        indices=coverage.indices,
-        weight=coverage.weight,
-        cost_usd=options.cost_usd,
-        location=options.location,
-        budget_usd=scenario.budget_usd,
+    instance = coverage_instance(coverage, options)
+    clock.lap("coverage")
+    return Prepared(
+        scenario, region, candidates, options, coverage, instance, preset, clock.timings
     )
-    lap("placement")
+
+
+def plan(scenario: Scenario) -> Plan:
+    """Run the whole pipeline on a validated scenario.
+
+    Examples
+    --------
+    >>> import rural_plan
+    >>> s = rural_plan.load_scenario("scenarios/demo.yaml")  # doctest: +SKIP
+    >>> p = rural_plan.plan(s)  # doctest: +SKIP
+    >>> p.summary["people_newly_covered"] > 0  # doctest: +SKIP
+    True
+    """
+    prep = prepare(scenario)
+    clock = _Clock()
+    clock.timings = dict(prep.timings_s)
+    region, options, preset = prep.region, prep.options, prep.preset
+    grid = region.grid
+    selection = select_greedy(prep.instance, budget_usd=scenario.budget_usd)
+    clock.lap("placement")
 
     chosen = selection.chosen
-    xs, ys = grid.xy_of(site_rows[chosen], site_cols[chosen])
+    loc = options.location[chosen]
+    xs, ys = grid.xy_of(prep.candidates.rows[loc], prep.candidates.cols[loc])
     bh = scenario.backhaul
     backhaul = design_backhaul(
         grid,
@@ -294,10 +342,10 @@ def plan(scenario: Scenario) -> Plan:
         horizon_years=scenario.cost.horizon_years,
         discount_rate=scenario.cost.discount_rate,
     )
-    lap("backhaul")
+    clock.lap("backhaul")
 
-    summary = summarise(scenario, region, options, coverage, selection, backhaul)
-    lap("costing")
+    summary = summarise(scenario, region, options, prep.coverage, selection, backhaul)
+    clock.lap("costing")
     log.info(
         "plan: %d sites, %.0f people newly covered, TCO %.0f USD, %.2f people per 1,000 USD",
         summary["sites_selected"],
@@ -308,14 +356,14 @@ def plan(scenario: Scenario) -> Plan:
     return Plan(
         scenario,
         region,
-        candidates,
+        prep.candidates,
         options,
-        coverage,
+        prep.coverage,
         selection,
         backhaul,
         preset,
         summary,
-        timings,
+        clock.timings,
     )
 
 

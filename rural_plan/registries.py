@@ -60,9 +60,10 @@ MODEL_VALIDITY: dict[str, dict[str, tuple[float, float]]] = {
 Table 7.4.1-1; NTIA ITM; ITU-R P.526 / P.1812 for the diffraction models). Point-to-area
 evaluates short distances below a model's minimum at the minimum (conservative)."""
 
-PLACEMENT_METHOD_NAMES: tuple[str, ...] = ("greedy",)
-"""Budgeted maximum-coverage methods (lazy greedy with the Khuller–Moss–Naor
-safeguard)."""
+PLACEMENT_METHOD_NAMES: tuple[str, ...] = ("greedy", "local-search", "milp")
+"""Budgeted maximum-coverage methods: lazy greedy with the Khuller–Moss–Naor safeguard;
+the greedy start improved by local search (swap, drop-add, change site type); the exact
+MILP (scipy / HiGHS) with a time limit, reporting its bound and gap."""
 
 BACKHAUL_TYPE_NAMES: tuple[str, ...] = ("fibre", "microwave", "satellite")
 """Backhaul link types a plan can use; each is priced by the cost preset."""

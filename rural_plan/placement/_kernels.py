@@ -133,7 +133,8 @@ def lazy_greedy(indptr, indices, weight, cost, location, budget):
         chosen[n_chosen] = i
         gains[n_chosen] = g
         n_chosen += 1
-    if best_single >= 0 and best_single_gain > total:
+    # Strictly better beyond rounding: equal sums added in another order must not switch.
+    if best_single >= 0 and best_single_gain > total * (1.0 + 1e-12):
         out = np.empty(1, dtype=np.int64)
         out[0] = best_single
         out_g = np.empty(1)

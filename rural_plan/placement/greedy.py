@@ -10,65 +10,96 @@ import numpy as np
 
 from rural_plan.errors import PlacementError
 from rural_plan.placement._kernels import lazy_greedy
+from rural_plan.placement.instance import CoverageInstance
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Selection:
-    """The chosen options in rollout order, with each one's marginal people."""
+    """Chosen options in rollout order, each one's marginal people, and how good it is.
+
+    ``bound`` is an upper bound on the optimum (MILP: HiGHS's best bound; None when the
+    method gives none) and ``gap`` = (bound − people) / bound.
+    """
 
     chosen: np.ndarray
     marginal_people: np.ndarray
     cost_usd: float
     people: float
     seconds: float
+    method: str = "greedy"
+    bound: float | None = None
+    gap: float | None = None
+    status: str = "ok"
+
+
+def check_budget(instance: CoverageInstance, budget_usd: float) -> None:
+    """A finite budget that affords at least the cheapest option, or a clear error."""
+    if not np.isfinite(budget_usd) or budget_usd <= 0:
+        raise PlacementError(f"budget_usd must be a finite number > 0, got {budget_usd!r}")
+    if instance.n_options == 0:
+        raise PlacementError("no site options to choose from")
+    cheapest = float(instance.cost_usd.min())
+    if budget_usd < cheapest:
+        raise PlacementError(
+            f"budget_usd={budget_usd:,.0f} is below the cheapest site option "
+            f"({cheapest:,.0f} USD); raise budget_usd to at least that"
+        )
+
+
+def rollout(instance: CoverageInstance, chosen) -> tuple[np.ndarray, np.ndarray]:
+    """Order ``chosen`` by marginal people per dollar (greedy on the chosen set only) and
+    return (ordered options, marginal people of each)."""
+    chosen = [int(i) for i in chosen]
+    covered = np.zeros(instance.n_cells, dtype=bool)
+    order, gains = [], []
+    while chosen:
+        best, best_key, best_gain = -1, -np.inf, 0.0
+        for i in chosen:
+            row = instance.row(i)
+            g = float(instance.weight[row[~covered[row]]].sum())
+            key = g / instance.cost_usd[i]
+            if key > best_key:
+                best, best_key, best_gain = i, key, g
+        chosen.remove(best)
+        covered[instance.row(best)] = True
+        order.append(best)
+        gains.append(best_gain)
+    return np.asarray(order, dtype=np.int64), np.asarray(gains, dtype=np.float64)
 
 
 def select_greedy(
-    *,
-    indptr: np.ndarray,
-    indices: np.ndarray,
-    weight: np.ndarray,
-    cost_usd: np.ndarray,
-    location: np.ndarray,
-    budget_usd: float,
+    instance: CoverageInstance, *, budget_usd: float, time_limit_s: float | None = None
 ) -> Selection:
     """Lazy greedy by newly covered people per dollar under ``budget_usd``.
 
+    ``time_limit_s`` is accepted for a common method signature (greedy always finishes).
     Raises :class:`PlacementError` when no option fits the budget.
     """
-    cost_usd = np.asarray(cost_usd, dtype=np.float64)
-    if not (cost_usd > 0).all():
-        raise PlacementError("every option must cost more than 0 USD (nothing is free)")
-    if not np.isfinite(budget_usd) or budget_usd <= 0:
-        raise PlacementError(f"budget_usd must be a finite number > 0, got {budget_usd!r}")
-    if budget_usd < cost_usd.min():
-        raise PlacementError(
-            f"budget_usd={budget_usd:,.0f} is below the cheapest site option "
-            f"({cost_usd.min():,.0f} USD); raise budget_usd to at least that"
-        )
+    check_budget(instance, budget_usd)
     t0 = time.perf_counter()
     chosen, gains = lazy_greedy(
-        np.ascontiguousarray(indptr, dtype=np.int64),
-        np.ascontiguousarray(indices, dtype=np.int64),
-        np.ascontiguousarray(weight, dtype=np.float64),
-        cost_usd,
-        np.ascontiguousarray(location, dtype=np.int64),
+        instance.indptr,
+        instance.indices,
+        instance.weight,
+        instance.cost_usd,
+        instance.location,
         float(budget_usd),
     )
     seconds = time.perf_counter() - t0
     sel = Selection(
         chosen=chosen,
         marginal_people=gains,
-        cost_usd=float(cost_usd[chosen].sum()),
+        cost_usd=float(instance.cost_usd[chosen].sum()),
         people=float(gains.sum()),
         seconds=seconds,
+        method="greedy",
     )
     log.info(
         "placement: %d of %d options, %.0f people for %.0f USD (greedy, %.3f s)",
         chosen.size,
-        cost_usd.size,
+        instance.n_options,
         sel.people,
         sel.cost_usd,
         seconds,

@@ -137,6 +137,8 @@ def ray_loss_fspl(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e_m, knife_edge, 
     z_tx = z[0] + h_tx_m
     lam = _C_M_S / (f_mhz * 1e6)
     inv_2ae = 1.0 / (2.0 * a_e_m)
+    # Free space 20 log10(4π d / λ) as 10 log10(d²) + 20 log10(4π / λ): no square root.
+    fs_const = 20.0 * math.log10(4.0 * math.pi / lam)
     s_max = -np.inf
     d_obs = 0.0
     for i in range(1, n):
@@ -148,7 +150,7 @@ def ray_loss_fspl(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e_m, knife_edge, 
             if not knife_edge and s_rx < s_max:
                 out[i] = np.inf
             else:
-                loss = free_space_loss_db(math.sqrt(d * d + dz_rx * dz_rx), f_mhz)
+                loss = 10.0 * math.log10(d * d + dz_rx * dz_rx) + fs_const
                 if knife_edge and s_max > -np.inf:
                     h = (s_max - s_rx) * d_obs
                     d2 = d - d_obs

@@ -13,9 +13,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, FilePath, field_validator, model_validator
 
-from rural_plan.registries import MODEL_VALIDITY, PROPAGATION_MODEL_NAMES
+from rural_plan.registries import MODEL_VALIDITY, PLACEMENT_METHOD_NAMES, PROPAGATION_MODEL_NAMES
 
 PropagationModelName = Literal[PROPAGATION_MODEL_NAMES]  # type: ignore[valid-type]
+PlacementMethodName = Literal[PLACEMENT_METHOD_NAMES]  # type: ignore[valid-type]
 
 
 class _Frozen(BaseModel):
@@ -228,6 +229,18 @@ class Candidates(_Frozen):
     max_candidates: int = Field(2_000, ge=1, le=1_000_000)
 
 
+class Placement(_Frozen):
+    """How sites are chosen."""
+
+    method: PlacementMethodName = "local-search"
+    """greedy | local-search (greedy improved by swaps and site-type changes) | milp (exact,
+    HiGHS, within the time limit; reports bound and gap)."""
+    time_limit_s: float = Field(120.0, gt=0.0, le=86_400.0)
+    """Wall-time limit of the MILP (and of local search)."""
+    budget_curve_points: int = Field(25, ge=2, le=500)
+    """Points of the people-against-investment curve (budget_curve.csv)."""
+
+
 class Cost(_Frozen):
     """Which cost preset prices the plan, and the horizon of the net present cost."""
 
@@ -288,6 +301,7 @@ class Scenario(_Frozen):
     candidates: Candidates = Field(default_factory=Candidates)
     budget_usd: float = Field(gt=0.0, le=1e13)
     budget_basis: Literal["tco", "capex"] = "tco"
+    placement: Placement = Field(default_factory=Placement)
     """What the budget limits: the net present cost over the horizon, or CAPEX only."""
     cost: Cost = Field(default_factory=Cost)
     backhaul: Backhaul = Field(default_factory=Backhaul)

@@ -1,0 +1,575 @@
+"""Numba kernels of the local search for budgeted site selection.
+
+State of a choice (kept incrementally, refreshed exactly every ``_REFRESH`` moves):
+
+* ``cnt[k]`` — how many chosen options cover demand cell k;
+* ``own[k]`` — the sum of the ids of the chosen options covering k, so when
+  ``cnt[k] == 1`` it *is* the one option covering k (no search needed);
+* ``gain0[i]`` — people in option i's cells that nothing covers (what adding i gains);
+* ``uniq[j]`` — for a chosen j, people in the cells only j covers (what dropping j loses).
+
+Adding or dropping an option walks its cells and, for the cells that become covered or
+uncovered, the options covering them (the cell → option transpose), so a move costs
+Σ over its cells of the options per cell, not a pass over the instance.
+
+Moves, each evaluated exactly from the state:
+
+* ADD i (free location, fits the budget): + gain0[i];
+* CHANGE TYPE j → i (same location, fits the budget with j's cost refunded) and
+  SWAP j → i (i at a free location): gain0[i] + ov(i, j) − uniq[j], where ov(i, j) is
+  the people in i's cells that only j covers (they stay covered when j goes);
+* DROP j when it covers nobody alone (uniq[j] ≈ 0): people unchanged, cost down.
+
+Search (deterministic; ties go to the lower option id):
+
+1. fill: while an affordable option at a free location adds people, ADD the one with
+   the most new people per dollar (the greedy rule);
+2. among all CHANGE TYPE and SWAP moves take the one that adds the most people
+   (ties: cheaper, then lower dropped id, then lower added id); if none adds people,
+   take the people-neutral move (CHANGE/SWAP/DROP) that saves the most money, since
+   the money freed may buy an ADD in step 1; if there is neither, stop — a local optimum;
+3. back to 1.
+
+Every move raises people or keeps them and lowers cost, so the search cannot cycle;
+``max_moves`` and a wall-clock deadline bound it anyway.
+
+The swap neighbourhood is searched completely but without a pass over every pair.
+For a chosen j the partners i fall into three groups:
+
+* options covering a cell that only j covers (``ov > 0``): found by walking those
+  cells' options, each evaluated exactly — Σ over all j of this work is one pass over
+  the uniquely covered cells' options;
+* the other options at j's location (a type change): a handful, each evaluated;
+* everything else, whose value gain0[i] − uniq[j] depends on i only through
+  gain0[i]: the best is the first option in the list of unchosen options at free
+  locations sorted by (gain0 desc, cost asc, id asc) whose cost fits j's budget
+  (remaining budget + cost[j]). A segment tree of minimum costs over that list finds
+  it in O(log n).
+
+So one search step costs O(n log n) (the sort) plus the options of the uniquely
+covered cells, for thousands of options a millisecond or so.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numba as nb
+import numpy as np
+
+ADD = 0
+CHANGE = 1
+SWAP = 2
+DROP = 3
+N_MOVE_KINDS = 4
+"""Indices of the move counters returned by :func:`local_search`."""
+
+LOCAL_OPTIMUM = 0
+TIME_LIMIT = 1
+MOVE_LIMIT = 2
+"""Why :func:`local_search` stopped."""
+
+_BUDGET_RTOL = 1e-12
+"""Relative budget slack (as in ``lazy_greedy``): a budget of exactly the sum of some
+costs affords them all."""
+
+_PEOPLE_RTOL = 1e-11
+"""Changes in people below this fraction of all people count as no change (rounding in
+the incrementally kept gains)."""
+
+_REFRESH = 64
+"""Moves between exact recomputations of ``gain0`` and ``uniq`` from the cover counts."""
+
+
+@nb.njit(cache=True)
+def prepare(indptr, indices, location, n_cells):
+    """Rows without repeated cells, the cell → option transpose and location → options.
+
+    Returns
+    -------
+    rptr, ridx : CSR rows, each cell once per row (option -> cells)
+    cptr, cidx : transpose (cell -> options, ascending ids)
+    lptr, lopt : options per location (ascending ids)
+    """
+    n = indptr.shape[0] - 1
+    seen = np.full(n_cells, -1, dtype=np.int64)
+    rptr = np.zeros(n + 1, dtype=np.int64)
+    ridx = np.empty(indices.shape[0], dtype=np.int64)
+    p = 0
+    for i in range(n):
+        for q in range(indptr[i], indptr[i + 1]):
+            k = indices[q]
+            if seen[k] != i:
+                seen[k] = i
+                ridx[p] = k
+                p += 1
+        rptr[i + 1] = p
+    ridx = ridx[:p].copy()
+
+    cptr = np.zeros(n_cells + 1, dtype=np.int64)
+    for q in range(p):
+        cptr[ridx[q] + 1] += 1
+    for k in range(n_cells):
+        cptr[k + 1] += cptr[k]
+    cidx = np.empty(p, dtype=np.int64)
+    fill = cptr[:-1].copy()
+    for i in range(n):
+        for q in range(rptr[i], rptr[i + 1]):
+            k = ridx[q]
+            cidx[fill[k]] = i
+            fill[k] += 1
+
+    n_loc = 0
+    for i in range(n):
+        if location[i] + 1 > n_loc:
+            n_loc = location[i] + 1
+    lptr = np.zeros(n_loc + 1, dtype=np.int64)
+    for i in range(n):
+        lptr[location[i] + 1] += 1
+    for loc in range(n_loc):
+        lptr[loc + 1] += lptr[loc]
+    lopt = np.empty(n, dtype=np.int64)
+    lfill = lptr[:-1].copy()
+    for i in range(n):
+        lopt[lfill[location[i]]] = i
+        lfill[location[i]] += 1
+    return rptr, ridx, cptr, cidx, lptr, lopt
+
+
+# --------------------------------------------------------------------------- state
+
+
+@nb.njit(cache=True)
+def _refresh(rptr, ridx, weight, chosen, cnt, own, gain0, uniq):
+    """Exact gain0 and uniq from the (integer, exact) cover counts."""
+    n = rptr.shape[0] - 1
+    for i in range(n):
+        g = 0.0
+        u = 0.0
+        for q in range(rptr[i], rptr[i + 1]):
+            k = ridx[q]
+            c = cnt[k]
+            if c == 0:
+                g += weight[k]
+            elif c == 1 and chosen[i]:
+                u += weight[k]
+        gain0[i] = g
+        uniq[i] = u
+
+
+@nb.njit(cache=True)
+def _add(i, rptr, ridx, cptr, cidx, weight, cnt, own, gain0, uniq):
+    for q in range(rptr[i], rptr[i + 1]):
+        k = ridx[q]
+        w = weight[k]
+        c = cnt[k]
+        if c == 0:
+            for r in range(cptr[k], cptr[k + 1]):
+                gain0[cidx[r]] -= w
+            uniq[i] += w
+        elif c == 1:
+            uniq[own[k]] -= w
+        cnt[k] = c + 1
+        own[k] += i
+
+
+@nb.njit(cache=True)
+def _drop(j, rptr, ridx, cptr, cidx, weight, cnt, own, gain0, uniq):
+    for q in range(rptr[j], rptr[j + 1]):
+        k = ridx[q]
+        w = weight[k]
+        c = cnt[k] - 1
+        cnt[k] = c
+        own[k] -= j
+        if c == 0:
+            for r in range(cptr[k], cptr[k + 1]):
+                gain0[cidx[r]] += w
+        elif c == 1:
+            uniq[own[k]] += w
+    uniq[j] = 0.0
+
+
+@nb.njit(cache=True)
+def _spent(cost, chosen):
+    s = 0.0
+    for i in range(cost.shape[0]):
+        if chosen[i]:
+            s += cost[i]
+    return s
+
+
+@nb.njit(cache=True)
+def _tolerances(weight, cost):
+    total = 0.0
+    for k in range(weight.shape[0]):
+        total += weight[k]
+    top = 0.0
+    for i in range(cost.shape[0]):
+        if cost[i] > top:
+            top = cost[i]
+    return _PEOPLE_RTOL * total, 1e-12 * top
+
+
+@nb.njit(cache=True)
+def _best_add(cost, location, chosen, sel_at, gain0, room, tol):
+    """The affordable option at a free location with most new people per dollar (> tol)."""
+    best = -1
+    best_key = 0.0
+    for i in range(cost.shape[0]):
+        if chosen[i] or sel_at[location[i]] >= 0 or cost[i] > room or gain0[i] <= tol:
+            continue
+        key = gain0[i] / cost[i]
+        if best < 0 or key > best_key:
+            best = i
+            best_key = key
+    return best
+
+
+# --------------------------------------------------------------------------- segment tree
+
+
+@nb.njit(cache=True)
+def _tree_build(tree, size, vals, n_vals):
+    for p in range(size):
+        tree[size + p] = vals[p] if p < n_vals else np.inf
+    for node in range(size - 1, 0, -1):
+        a = tree[2 * node]
+        b = tree[2 * node + 1]
+        tree[node] = a if a < b else b
+
+
+@nb.njit(cache=True)
+def _tree_first_at_most(tree, size, x):
+    """Leftmost leaf whose value is <= x, or -1."""
+    if tree[1] > x:
+        return -1
+    node = 1
+    while node < size:
+        if tree[2 * node] <= x:
+            node = 2 * node
+        else:
+            node = 2 * node + 1
+    return node - size
+
+
+# --------------------------------------------------------------------------- moves
+
+
+@nb.njit(cache=True)
+def _better_gain(dp, dc, j, i, bdp, bdc, bj, bi):
+    """Improving moves: more people, then cheaper, then lower ids."""
+    if dp != bdp:
+        return dp > bdp
+    if dc != bdc:
+        return dc < bdc
+    if j != bj:
+        return j < bj
+    return i < bi
+
+
+@nb.njit(cache=True)
+def _better_saving(dp, dc, j, i, bdp, bdc, bj, bi):
+    """People-neutral moves: more money saved, then more people, then lower ids."""
+    if dc != bdc:
+        return dc < bdc
+    if dp != bdp:
+        return dp > bdp
+    if j != bj:
+        return j < bj
+    return i < bi
+
+
+@nb.njit(cache=True)
+def _best_exchange(
+    rptr,
+    ridx,
+    cptr,
+    cidx,
+    lptr,
+    lopt,
+    weight,
+    cost,
+    location,
+    chosen,
+    sel_at,
+    cnt,
+    gain0,
+    uniq,
+    room,
+    tol,
+    ctol,
+    ov,
+    mark,
+    touched,
+    order_buf,
+    tree,
+):
+    """Best CHANGE/SWAP (people up) or, failing that, best people-neutral saving move.
+
+    Returns (kind, j, i) with kind 0 none, 1 improving, 2 neutral; i = -1 is a DROP.
+    """
+    n = cost.shape[0]
+    # Unchosen options at free locations that add people, by (gain0 desc, cost, id).
+    n_list = 0
+    for i in range(n):
+        if not chosen[i] and sel_at[location[i]] < 0 and gain0[i] > tol:
+            order_buf[n_list] = i
+            n_list += 1
+    cand = order_buf[:n_list]
+    by_cost = cand[np.argsort(cost[cand], kind="mergesort")]
+    neg_gain = np.empty(n_list)
+    for p in range(n_list):
+        neg_gain[p] = -gain0[by_cost[p]]
+    lst = by_cost[np.argsort(neg_gain, kind="mergesort")]
+    size = 1
+    while size < n_list:
+        size *= 2
+    lst_cost = np.empty(n_list)
+    for p in range(n_list):
+        lst_cost[p] = cost[lst[p]]
+    _tree_build(tree, size, lst_cost, n_list)
+
+    g_kind = 0
+    g_dp, g_dc, g_j, g_i = 0.0, 0.0, -1, -1
+    s_kind = 0
+    s_dp, s_dc, s_j, s_i = 0.0, 0.0, -1, -1
+    for j in range(n):
+        if not chosen[j]:
+            continue
+        uj = uniq[j]
+        room_j = room + cost[j]
+        lj = location[j]
+        # Partners that cover cells only j covers, with the people they keep.
+        n_t = 0
+        for q in range(rptr[j], rptr[j + 1]):
+            k = ridx[q]
+            if cnt[k] != 1:
+                continue
+            w = weight[k]
+            for r in range(cptr[k], cptr[k + 1]):
+                o = cidx[r]
+                if o == j:
+                    continue
+                if not mark[o]:
+                    mark[o] = True
+                    touched[n_t] = o
+                    n_t += 1
+                ov[o] += w
+        for t in range(n_t + (lptr[lj + 1] - lptr[lj]) + 2):
+            if t < n_t:
+                i = touched[t]
+                keep = ov[i]
+                if cost[i] > room_j or (sel_at[location[i]] >= 0 and location[i] != lj):
+                    continue
+            elif t < n_t + (lptr[lj + 1] - lptr[lj]):
+                i = lopt[lptr[lj] + t - n_t]  # same location: a type change
+                keep = 0.0
+                if i == j or mark[i] or cost[i] > room_j:
+                    continue
+            elif t == n_t + (lptr[lj + 1] - lptr[lj]):
+                # The best of the rest: first in the gain-sorted list that fits.
+                p = _tree_first_at_most(tree, size, room_j) if n_list > 0 else -1
+                if p < 0:
+                    continue
+                i = lst[p]
+                if mark[i]:
+                    continue  # already evaluated with its overlap
+                keep = 0.0
+            else:
+                i = -1  # DROP
+                keep = 0.0
+            if i >= 0:
+                dp = gain0[i] + keep - uj
+                dc = cost[i] - cost[j]
+            else:
+                dp = -uj
+                dc = -cost[j]
+            if dp > tol:
+                if g_kind == 0 or _better_gain(dp, dc, j, i, g_dp, g_dc, g_j, g_i):
+                    g_kind, g_dp, g_dc, g_j, g_i = 1, dp, dc, j, i
+            elif dp >= -tol and dc < -ctol:
+                if s_kind == 0 or _better_saving(dp, dc, j, i, s_dp, s_dc, s_j, s_i):
+                    s_kind, s_dp, s_dc, s_j, s_i = 2, dp, dc, j, i
+        for t in range(n_t):
+            o = touched[t]
+            mark[o] = False
+            ov[o] = 0.0
+    if g_kind:
+        return 1, g_j, g_i
+    if s_kind:
+        return 2, s_j, s_i
+    return 0, -1, -1
+
+
+@nb.njit(cache=True)
+def _now():
+    with nb.objmode(t="float64"):
+        t = time.perf_counter()
+    return t
+
+
+@nb.njit(cache=True)
+def local_search(
+    rptr, ridx, cptr, cidx, lptr, lopt, weight, cost, location, budget, chosen, max_moves, deadline
+):
+    """Improve the choice ``chosen`` (bool per option, changed in place) by local search.
+
+    See the module docstring for the moves and the order they are tried in. The start
+    must be feasible (cost within ``budget``, at most one option per location).
+
+    Parameters
+    ----------
+    rptr, ridx, cptr, cidx, lptr, lopt : from :func:`prepare`
+    weight : (n_cells,) float64 people per demand cell
+    cost : (n_options,) float64 > 0
+    location : (n_options,) int64
+    budget : float
+    chosen : (n_options,) bool, the start; the result on return
+    max_moves : int, stop after this many moves (ADDs included)
+    deadline : float, ``time.perf_counter()`` value to stop at (inf: none)
+
+    Returns
+    -------
+    status : LOCAL_OPTIMUM, TIME_LIMIT or MOVE_LIMIT
+    moves : (4,) int64, moves made by kind (ADD, CHANGE, SWAP, DROP)
+    """
+    n = cost.shape[0]
+    m = weight.shape[0]
+    n_loc = lptr.shape[0] - 1
+    limit = budget * (1.0 + _BUDGET_RTOL)
+    tol, ctol = _tolerances(weight, cost)
+    check_time = deadline < np.inf
+
+    cnt = np.zeros(m, dtype=np.int64)
+    own = np.zeros(m, dtype=np.int64)
+    sel_at = np.full(n_loc, -1, dtype=np.int64)
+    for i in range(n):
+        if chosen[i]:
+            sel_at[location[i]] = i
+            for q in range(rptr[i], rptr[i + 1]):
+                cnt[ridx[q]] += 1
+                own[ridx[q]] += i
+    gain0 = np.empty(n)
+    uniq = np.empty(n)
+    _refresh(rptr, ridx, weight, chosen, cnt, own, gain0, uniq)
+
+    ov = np.zeros(n)
+    mark = np.zeros(n, dtype=np.bool_)
+    touched = np.empty(n, dtype=np.int64)
+    order_buf = np.empty(n, dtype=np.int64)
+    size = 1
+    while size < n:
+        size *= 2
+    tree = np.empty(2 * size)
+
+    moves = np.zeros(N_MOVE_KINDS, dtype=np.int64)
+    n_moves = 0
+    since_refresh = 0
+    spent = _spent(cost, chosen)
+    while True:
+        if n_moves >= max_moves:
+            return MOVE_LIMIT, moves
+        if check_time and _now() > deadline:
+            return TIME_LIMIT, moves
+        if since_refresh >= _REFRESH:
+            _refresh(rptr, ridx, weight, chosen, cnt, own, gain0, uniq)
+            since_refresh = 0
+        # 1. fill the budget greedily
+        i = _best_add(cost, location, chosen, sel_at, gain0, limit - spent, tol)
+        if i >= 0:
+            _add(i, rptr, ridx, cptr, cidx, weight, cnt, own, gain0, uniq)
+            chosen[i] = True
+            sel_at[location[i]] = i
+            spent = _spent(cost, chosen)
+            moves[ADD] += 1
+            n_moves += 1
+            since_refresh += 1
+            continue
+        # 2. the best exchange
+        kind, j, i = _best_exchange(
+            rptr,
+            ridx,
+            cptr,
+            cidx,
+            lptr,
+            lopt,
+            weight,
+            cost,
+            location,
+            chosen,
+            sel_at,
+            cnt,
+            gain0,
+            uniq,
+            limit - spent,
+            tol,
+            ctol,
+            ov,
+            mark,
+            touched,
+            order_buf,
+            tree,
+        )
+        if kind == 0:
+            return LOCAL_OPTIMUM, moves
+        _drop(j, rptr, ridx, cptr, cidx, weight, cnt, own, gain0, uniq)
+        chosen[j] = False
+        sel_at[location[j]] = -1
+        if i >= 0:
+            _add(i, rptr, ridx, cptr, cidx, weight, cnt, own, gain0, uniq)
+            chosen[i] = True
+            sel_at[location[i]] = i
+            if location[i] == location[j]:
+                moves[CHANGE] += 1
+            else:
+                moves[SWAP] += 1
+        else:
+            moves[DROP] += 1
+        spent = _spent(cost, chosen)
+        n_moves += 1
+        since_refresh += 1
+
+
+@nb.njit(cache=True)
+def ratio_greedy(rptr, ridx, cptr, cidx, lptr, weight, cost, location, budget):
+    """Cost-effective greedy from nothing, without the single-option safeguard.
+
+    Repeatedly adds the affordable option at a free location with the most new people
+    per dollar (ties: lowest id) — the order ``lazy_greedy`` takes options in, but
+    never replaced by one best option at the end, so every prefix is a plan.
+
+    Returns
+    -------
+    order : int64, options in the order taken
+    gains : float64, new people of each when taken
+    """
+    n = cost.shape[0]
+    m = weight.shape[0]
+    n_loc = lptr.shape[0] - 1
+    limit = budget * (1.0 + _BUDGET_RTOL)
+    tol, _ = _tolerances(weight, cost)
+    chosen = np.zeros(n, dtype=np.bool_)
+    cnt = np.zeros(m, dtype=np.int64)
+    own = np.zeros(m, dtype=np.int64)
+    sel_at = np.full(n_loc, -1, dtype=np.int64)
+    gain0 = np.empty(n)
+    uniq = np.empty(n)
+    _refresh(rptr, ridx, weight, chosen, cnt, own, gain0, uniq)
+    order = np.empty(n, dtype=np.int64)
+    gains = np.empty(n)
+    n_taken = 0
+    spent = 0.0
+    while True:
+        if n_taken % _REFRESH == 0 and n_taken > 0:
+            _refresh(rptr, ridx, weight, chosen, cnt, own, gain0, uniq)
+        i = _best_add(cost, location, chosen, sel_at, gain0, limit - spent, tol)
+        if i < 0:
+            break
+        order[n_taken] = i
+        gains[n_taken] = gain0[i]
+        _add(i, rptr, ridx, cptr, cidx, weight, cnt, own, gain0, uniq)
+        chosen[i] = True
+        sel_at[location[i]] = i
+        spent += cost[i]
+        n_taken += 1
+    return order[:n_taken].copy(), gains[:n_taken].copy()

@@ -1,0 +1,109 @@
+"""The budgeted maximum-coverage instance: the placement stage's input, and a file format.
+
+An instance is a sparse 0/1 matrix in CSR form whose rows are site options and whose
+columns are demand cells (``indptr``, ``indices``), the people each demand cell holds
+(``weight``), what each option costs (``cost_usd``) and its location (``location``:
+options sharing a location are mutually exclusive). Saved as NPZ with exactly these
+array names, it is the standard instance engineers exchange (``rural-plan place``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rural_plan.errors import InputFileError, PlacementError
+
+ARRAYS = ("indptr", "indices", "weight", "cost_usd", "location")
+
+
+@dataclass(frozen=True)
+class CoverageInstance:
+    """A budgeted maximum-coverage instance with mutually exclusive options per location."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    weight: np.ndarray
+    cost_usd: np.ndarray
+    location: np.ndarray
+
+    @property
+    def n_options(self) -> int:
+        return int(self.indptr.size - 1)
+
+    @property
+    def n_cells(self) -> int:
+        return int(self.weight.size)
+
+    def row(self, i: int) -> np.ndarray:
+        return self.indices[self.indptr[i] : self.indptr[i + 1]]
+
+    def covered(self, options) -> np.ndarray:
+        """Boolean mask of the demand cells any of ``options`` covers."""
+        mask = np.zeros(self.n_cells, dtype=bool)
+        for i in np.asarray(options, dtype=np.int64):
+            mask[self.row(i)] = True
+        return mask
+
+    def coverage_of(self, options) -> float:
+        """People covered by ``options`` (each cell counted once)."""
+        return float(self.weight[self.covered(options)].sum())
+
+    @classmethod
+    def from_arrays(
+        cls, *, indptr, indices, weight, cost_usd, location, source: str = "instance"
+    ) -> CoverageInstance:
+        """Build and check an instance; problems raise :class:`PlacementError`."""
+        inst = cls(
+            indptr=np.ascontiguousarray(indptr, dtype=np.int64),
+            indices=np.ascontiguousarray(indices, dtype=np.int64),
+            weight=np.ascontiguousarray(weight, dtype=np.float64),
+            cost_usd=np.ascontiguousarray(cost_usd, dtype=np.float64),
+            location=np.ascontiguousarray(location, dtype=np.int64),
+        )
+        inst.check(source)
+        return inst
+
+    def check(self, source: str = "instance") -> None:
+        n, m = self.n_options, self.n_cells
+        problems = []
+        if self.indptr.ndim != 1 or self.indptr.size < 1 or self.indptr[0] != 0:
+            problems.append("indptr must be 1-D and start at 0")
+        elif (np.diff(self.indptr) < 0).any() or self.indptr[-1] != self.indices.size:
+            problems.append("indptr must be non-decreasing and end at len(indices)")
+        if self.indices.size and (self.indices.min() < 0 or self.indices.max() >= m):
+            problems.append(f"indices must lie in [0, {m}) (the length of weight)")
+        if not np.isfinite(self.weight).all() or (self.weight < 0).any():
+            problems.append("weight must be finite and >= 0")
+        if self.cost_usd.shape != (n,) or self.location.shape != (n,):
+            problems.append(f"cost_usd and location need one value per option ({n})")
+        elif not np.isfinite(self.cost_usd).all() or (self.cost_usd <= 0).any():
+            problems.append("cost_usd must be finite and > 0 (nothing is free)")
+        elif self.location.size and self.location.min() < 0:
+            problems.append("location must be >= 0")
+        if problems:
+            raise PlacementError(f"{source}: " + "; ".join(problems))
+
+    def save(self, path: Path) -> None:
+        """Write the instance as NPZ (arrays named as in ``ARRAYS``)."""
+        np.savez_compressed(path, **{k: getattr(self, k) for k in ARRAYS})
+
+    @classmethod
+    def load(cls, path: Path) -> CoverageInstance:
+        """Read an NPZ instance; a missing array or bad value is one clear error."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                missing = [k for k in ARRAYS if k not in data.files]
+                if missing:
+                    raise InputFileError(
+                        f"{path}: instance lacks array(s) {', '.join(missing)} "
+                        f"(needs {', '.join(ARRAYS)})"
+                    )
+                arrays = {k: data[k] for k in ARRAYS}
+        except FileNotFoundError as err:
+            raise InputFileError(f"{path}: file not found") from err
+        except (OSError, ValueError) as err:
+            raise InputFileError(f"{path}: not a readable NPZ instance ({err})") from err
+        return cls.from_arrays(**arrays, source=str(path))

@@ -1,0 +1,223 @@
+"""Budgeted site selection by local search from a feasible start (default: the greedy).
+
+The lazy greedy (:func:`~rural_plan.placement.greedy.select_greedy`) takes the option
+with most new people per dollar and never looks back. With several site types per
+location (a light pole or a macro tower at the same place) that is its weak point: a
+cheap type taken early locks its location, and the greedy can never upgrade it even
+when the budget would allow. The local search here starts from a feasible choice and
+applies improving moves until none is left:
+
+* ADD an affordable option at a free location (greedy fill: most new people per dollar);
+* CHANGE TYPE: replace the option at a location by another option there;
+* SWAP: drop one chosen option and add an unchosen one at a free location;
+* DROP an option that covers nobody alone (frees money for an ADD).
+
+Each step fills the budget greedily, then takes the CHANGE TYPE or SWAP that adds the
+most people (the neighbourhood is searched completely; see
+:mod:`rural_plan.placement._local_search` for how without visiting every pair); when
+none adds people, the people-neutral move that saves most money; when there is none
+either, the choice is a local optimum. Moves never lose people, so the result covers at
+least as many people as the start; ties go to the lower option id, so the same
+instance always gives the same choice.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from rural_plan.errors import PlacementError
+from rural_plan.placement import _local_search as _ls
+from rural_plan.placement.greedy import Selection, check_budget, rollout, select_greedy
+from rural_plan.placement.instance import CoverageInstance
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_MOVES = 1_000_000
+"""Move cap when none is given (a safeguard; real searches stop far earlier)."""
+
+_STATUS = {
+    _ls.LOCAL_OPTIMUM: "local_optimum",
+    _ls.TIME_LIMIT: "time_limit",
+    _ls.MOVE_LIMIT: "move_limit",
+}
+_REL_TOL = 1e-9
+"""Relative slack when checking a start against the budget."""
+
+
+class Prepared(NamedTuple):
+    """The instance as the local-search kernels want it (see ``_local_search.prepare``)."""
+
+    rptr: np.ndarray
+    ridx: np.ndarray
+    cptr: np.ndarray
+    cidx: np.ndarray
+    lptr: np.ndarray
+    lopt: np.ndarray
+
+
+def prepare(instance: CoverageInstance) -> Prepared:
+    """Rows without repeated cells, the cell → option transpose, options per location."""
+    return Prepared(
+        *_ls.prepare(instance.indptr, instance.indices, instance.location, instance.n_cells)
+    )
+
+
+@dataclass(frozen=True)
+class Improvement:
+    """What :func:`improve` did: the improved choice (ascending ids) and the moves made."""
+
+    chosen: np.ndarray
+    status: str
+    moves: dict[str, int]
+
+    @property
+    def n_moves(self) -> int:
+        return sum(self.moves.values())
+
+
+def start_choice(instance: CoverageInstance, start, budget_usd: float) -> np.ndarray:
+    """Option ids of ``start`` (a :class:`Selection` or ids), checked to be feasible."""
+    chosen = start.chosen if isinstance(start, Selection) else start
+    chosen = np.asarray(chosen, dtype=np.int64).ravel()
+    n = instance.n_options
+    problem = None
+    if chosen.size and (chosen.min() < 0 or chosen.max() >= n):
+        problem = f"option ids must lie in [0, {n})"
+    elif np.unique(chosen).size < chosen.size:
+        problem = "option ids repeat"
+    elif np.unique(instance.location[chosen]).size < chosen.size:
+        problem = "two options share a location"
+    elif instance.cost_usd[chosen].sum() > budget_usd * (1 + _REL_TOL):
+        problem = f"costs {instance.cost_usd[chosen].sum():,.0f} USD > budget_usd"
+    if problem is not None:
+        raise PlacementError(f"start is not a feasible choice: {problem}")
+    return np.sort(chosen)
+
+
+def improve(
+    instance: CoverageInstance,
+    chosen: np.ndarray,
+    *,
+    budget_usd: float,
+    deadline: float = math.inf,
+    max_moves: int = DEFAULT_MAX_MOVES,
+    prepared: Prepared | None = None,
+) -> Improvement:
+    """Local search from the feasible ``chosen`` (checked by :func:`start_choice`).
+
+    ``deadline`` is a :func:`time.perf_counter` value; ``prepared`` saves rebuilding the
+    transpose when the same instance is searched at several budgets.
+    """
+    p = prepare(instance) if prepared is None else prepared
+    flags = np.zeros(instance.n_options, dtype=np.bool_)
+    flags[chosen] = True
+    status, moves = _ls.local_search(
+        p.rptr,
+        p.ridx,
+        p.cptr,
+        p.cidx,
+        p.lptr,
+        p.lopt,
+        instance.weight,
+        instance.cost_usd,
+        instance.location,
+        float(budget_usd),
+        flags,
+        int(max_moves),
+        float(deadline),
+    )
+    return Improvement(
+        chosen=np.flatnonzero(flags).astype(np.int64),
+        status=_STATUS[int(status)],
+        moves={
+            "add": int(moves[_ls.ADD]),
+            "change": int(moves[_ls.CHANGE]),
+            "swap": int(moves[_ls.SWAP]),
+            "drop": int(moves[_ls.DROP]),
+        },
+    )
+
+
+def select_local_search(
+    instance: CoverageInstance,
+    *,
+    budget_usd: float,
+    time_limit_s: float | None = None,
+    start: Selection | np.ndarray | None = None,
+    max_moves: int | None = None,
+) -> Selection:
+    """Greedy (or ``start``) improved by ADD / CHANGE TYPE / SWAP / DROP local search.
+
+    Parameters
+    ----------
+    budget_usd : the budget in USD; must afford the cheapest option.
+    time_limit_s : wall-clock limit for the whole call, the greedy start included; the
+        search stops at the first move after it (the choice so far is returned, feasible
+        and never worse than the start). None: run to a local optimum.
+    start : a feasible choice to improve (a :class:`Selection` or option ids); None
+        starts from :func:`~rural_plan.placement.greedy.select_greedy`.
+    max_moves : stop after this many moves (None: ``DEFAULT_MAX_MOVES``).
+
+    Returns
+    -------
+    Selection with ``method="local-search"``, ``chosen`` in rollout order (most marginal
+    people per dollar first), ``people`` recomputed from the instance (never fewer than
+    the start's), ``cost_usd`` ≤ ``budget_usd``, at most one option per location, and
+    ``status`` ``"local_optimum"``, ``"time_limit"`` or ``"move_limit"``.
+
+    Raises
+    ------
+    PlacementError : bad budget or time limit, or a start that is not feasible.
+    """
+    check_budget(instance, budget_usd)
+    if time_limit_s is not None and not (np.isfinite(time_limit_s) and time_limit_s > 0):
+        raise PlacementError(f"time_limit_s must be a finite number > 0, got {time_limit_s!r}")
+    if max_moves is not None and max_moves < 0:
+        raise PlacementError(f"max_moves must be >= 0, got {max_moves!r}")
+    t0 = time.perf_counter()
+    deadline = math.inf if time_limit_s is None else t0 + time_limit_s
+    if start is None:
+        start = select_greedy(instance, budget_usd=budget_usd)
+    begin = start_choice(instance, start, budget_usd)
+    res = improve(
+        instance,
+        begin,
+        budget_usd=budget_usd,
+        deadline=deadline,
+        max_moves=DEFAULT_MAX_MOVES if max_moves is None else max_moves,
+    )
+    chosen = res.chosen
+    start_people = instance.coverage_of(begin)
+    if instance.coverage_of(chosen) < start_people:
+        chosen = begin  # only people-neutral moves, undone by rounding: keep the start
+    order, gains = rollout(instance, chosen)
+    people = instance.coverage_of(order)
+    cost = float(instance.cost_usd[order].sum())
+    sel = Selection(
+        chosen=order,
+        marginal_people=gains,
+        cost_usd=cost,
+        people=people,
+        seconds=time.perf_counter() - t0,
+        method="local-search",
+        status=res.status,
+    )
+    log.info(
+        "placement: %d of %d options, %.0f people for %.0f USD (local-search from %.0f "
+        "people, %s; moves: %s; %.3f s)",
+        order.size,
+        instance.n_options,
+        people,
+        cost,
+        start_people,
+        res.status,
+        ", ".join(f"{v} {k}" for k, v in res.moves.items()),
+        sel.seconds,
+    )
+    return sel

@@ -1,0 +1,262 @@
+"""People covered against investment: the budget curve planners read.
+
+:func:`budget_curve` solves the budgeted placement at a series of budgets without
+starting over at each one: the greedy curve comes out of one greedy run, and the
+local-search curve is searched budget by budget, each warm-started from the choice at
+the budget before.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from rural_plan.errors import PlacementError
+from rural_plan.placement import _local_search as _ls
+from rural_plan.placement.greedy import select_greedy
+from rural_plan.placement.instance import CoverageInstance
+from rural_plan.placement.local_search import improve, prepare
+
+log = logging.getLogger(__name__)
+
+CURVE_METHODS = ("greedy", "local-search")
+"""The methods :func:`budget_curve` can sweep."""
+
+_BUDGET_RTOL = 1e-12
+"""Relative budget slack, as in the kernels (a budget of exactly a cost affords it)."""
+
+
+@dataclass(frozen=True)
+class BudgetCurve:
+    """People covered at each budget, ascending in budget and never decreasing in people.
+
+    ``budget_usd[p]`` is the budget of point p; ``people[p]``, ``cost_usd[p]`` (≤ the
+    budget) and ``sites[p]`` describe the choice made for it.
+    """
+
+    budget_usd: np.ndarray
+    people: np.ndarray
+    cost_usd: np.ndarray
+    sites: np.ndarray
+    method: str = "local-search"
+
+
+def everything_budget(instance: CoverageInstance) -> float:
+    """A budget that affords any feasible choice: the dearest option at every location."""
+    top = np.zeros(int(instance.location.max()) + 1)
+    np.maximum.at(top, instance.location, instance.cost_usd)
+    return float(top.sum())
+
+
+def default_budgets(instance: CoverageInstance, n_points: int, *, top_usd: float) -> np.ndarray:
+    """``n_points`` budgets spaced geometrically from the cheapest option to ``top_usd``."""
+    cheapest = float(instance.cost_usd.min())
+    top = max(cheapest, float(top_usd))
+    # geomspace rounds the inner points; keep them ascending and inside [cheapest, top]
+    return np.clip(np.maximum.accumulate(np.geomspace(cheapest, top, n_points)), cheapest, top)
+
+
+def _greedy_plan(instance: CoverageInstance, prepared) -> tuple[np.ndarray, np.ndarray]:
+    """The greedy's build order at the everything budget with cumulative cost and people."""
+    order, _ = _ls.ratio_greedy(
+        prepared.rptr,
+        prepared.ridx,
+        prepared.cptr,
+        prepared.cidx,
+        prepared.lptr,
+        instance.weight,
+        instance.cost_usd,
+        instance.location,
+        everything_budget(instance),
+    )
+    covered = np.zeros(instance.n_cells, dtype=bool)
+    people = np.zeros(order.size + 1)
+    for p, i in enumerate(order):
+        row = instance.row(int(i))
+        people[p + 1] = people[p] + float(instance.weight[row[~covered[row]]].sum())
+        covered[row] = True
+    cost = np.concatenate(([0.0], np.cumsum(instance.cost_usd[order])))
+    return order, np.stack((cost, people))
+
+
+def _check_budgets(budgets_usd) -> np.ndarray:
+    b = np.asarray(budgets_usd, dtype=np.float64).ravel()
+    if b.size == 0:
+        raise PlacementError("budgets_usd is empty")
+    if not np.isfinite(b).all() or (b <= 0).any():
+        raise PlacementError("budgets_usd must be finite numbers > 0")
+    return np.sort(b)
+
+
+def budget_curve(
+    instance: CoverageInstance,
+    *,
+    budgets_usd=None,
+    n_points: int = 25,
+    method: str = "local-search",
+) -> BudgetCurve:
+    """People covered against budget for ``method`` (``"greedy"`` or ``"local-search"``).
+
+    Budgets
+        ``budgets_usd`` (sorted ascending; budgets below the cheapest option get an
+        empty choice), or by default ``n_points`` budgets spaced geometrically from the
+        cheapest option to the cost of the greedy's choice at the *everything* budget
+        (the dearest option at every location, which affords any feasible choice) —
+        beyond it the greedy buys nothing more (for the greedy curve, the cost of the
+        whole build order below if that is more). For local search the top is raised to
+        the cost of the local search's choice at that budget when it spends more
+        (upgrading site types the greedy could not), and that choice is a candidate
+        at every budget that affords it, so the top of the curve is at least the local
+        search at the everything budget.
+
+    Greedy: one pass
+        The cost-effective greedy takes options in one order whatever the budget is:
+        at each step the option with most new people per dollar among those that fit.
+        Run once with the everything budget, that order (the *build order*) with its
+        cumulative cost C_k and people P_k gives the whole curve: at budget b the
+        point is the longest prefix with C_k ≤ b — a nested plan (each budget's choice
+        contains the cheaper budgets' choices) that is exactly what the greedy at b
+        picks up to the first option of the order that b cannot afford. (Past that
+        option the greedy at b may still fit cheaper options later in the order, so
+        the prefix is a lower bound on ``select_greedy`` at b, equal to it on most
+        budgets.) As in the greedy's own Khuller–Moss–Naor rule, the best single
+        option that b affords replaces the prefix when it covers more.
+
+    Local search: warm starts
+        Budgets are searched in ascending order; each starts from the choice at the
+        budget before (still affordable, as budgets only grow), the first from the
+        greedy. When the greedy at b covers more than the warm-started search found,
+        the search is run again from the greedy and the better result kept, so every
+        point is at least ``select_greedy`` at its budget.
+
+    Monotone by construction
+        At every budget the point is the best of its own result and the previous
+        point's choice (affordable at the higher budget), so people never decrease.
+
+    Returns
+    -------
+    BudgetCurve with one point per budget, ascending.
+    """
+    if method not in CURVE_METHODS:
+        raise PlacementError(f"method must be one of {', '.join(CURVE_METHODS)}, got {method!r}")
+    if instance.n_options == 0:
+        raise PlacementError("no site options to choose from")
+    t0 = time.perf_counter()
+    prepared = prepare(instance)
+    everything = everything_budget(instance)
+    plan = None
+    top_set = None
+    if budgets_usd is None:
+        if n_points < 1:
+            raise PlacementError(f"n_points must be >= 1, got {n_points!r}")
+        greedy_all = select_greedy(instance, budget_usd=everything)
+        top = greedy_all.cost_usd
+        if method == "greedy":
+            plan = _greedy_plan(instance, prepared)
+            top = max(top, float(plan[1][0, -1]))
+        else:
+            top_set = improve(
+                instance, greedy_all.chosen, budget_usd=everything, prepared=prepared
+            ).chosen
+            top = max(top, float(instance.cost_usd[top_set].sum()))
+        budgets = default_budgets(instance, n_points, top_usd=top)
+    else:
+        budgets = _check_budgets(budgets_usd)
+
+    if method == "greedy":
+        if plan is None:
+            plan = _greedy_plan(instance, prepared)
+        points = _greedy_points(instance, prepared, plan, budgets)
+    else:
+        points = _local_search_points(instance, prepared, budgets, top_set)
+    people, cost, sites = (np.array(col) for col in zip(*points, strict=True))
+    curve = BudgetCurve(
+        budget_usd=budgets,
+        people=people,
+        cost_usd=cost,
+        sites=sites.astype(np.int64),
+        method=method,
+    )
+    log.info(
+        "budget curve (%s): %d budgets %.0f–%.0f USD, %.0f–%.0f people, %.3f s",
+        method,
+        budgets.size,
+        budgets[0],
+        budgets[-1],
+        people[0],
+        people[-1],
+        time.perf_counter() - t0,
+    )
+    return curve
+
+
+def _point(instance: CoverageInstance, chosen) -> tuple[float, float, int]:
+    chosen = np.asarray(chosen, dtype=np.int64)
+    return (
+        instance.coverage_of(chosen),
+        float(instance.cost_usd[chosen].sum()),
+        int(chosen.size),
+    )
+
+
+def _greedy_points(instance, prepared, plan, budgets) -> list[tuple[float, float, int]]:
+    _, (cum_cost, cum_people) = plan
+    # Each option alone, by ascending cost (then id): the best single option within b is
+    # the running best over the options b affords.
+    n = instance.n_options
+    alone = np.bincount(
+        np.repeat(np.arange(n), np.diff(prepared.rptr)),
+        weights=instance.weight[prepared.ridx],
+        minlength=n,
+    )
+    by_cost = np.lexsort((np.arange(n), instance.cost_usd))
+    sorted_cost = instance.cost_usd[by_cost]
+    best_alone = np.maximum.accumulate(alone[by_cost])
+    points = []
+    prev = (0.0, 0.0, 0)
+    for b in budgets:
+        limit = b * (1.0 + _BUDGET_RTOL)
+        k = int(np.searchsorted(cum_cost, limit, side="right")) - 1
+        pt = (float(cum_people[k]), float(cum_cost[k]), k)
+        n_afford = int(np.searchsorted(sorted_cost, limit, side="right"))
+        if n_afford and best_alone[n_afford - 1] > pt[0]:
+            i = int(by_cost[np.argmax(alone[by_cost[:n_afford]])])
+            pt = _point(instance, [i])
+        if pt[0] < prev[0]:
+            pt = prev
+        points.append(pt)
+        prev = pt
+    return points
+
+
+def _local_search_points(instance, prepared, budgets, top_set) -> list[tuple[float, float, int]]:
+    cheapest = float(instance.cost_usd.min())
+    if top_set is not None:
+        top_people = instance.coverage_of(top_set)
+        top_cost = float(instance.cost_usd[top_set].sum())
+    prev_set = np.zeros(0, dtype=np.int64)
+    prev_people = 0.0
+    points = []
+    for b in budgets:
+        if b < cheapest:
+            points.append((0.0, 0.0, 0))
+            continue
+        greedy = select_greedy(instance, budget_usd=float(b))
+        start = prev_set if prev_set.size else greedy.chosen
+        got = improve(instance, start, budget_usd=float(b), prepared=prepared).chosen
+        got_people = instance.coverage_of(got)
+        if greedy.people > got_people and prev_set.size:
+            again = improve(instance, greedy.chosen, budget_usd=float(b), prepared=prepared)
+            again_people = instance.coverage_of(again.chosen)
+            if again_people > got_people:
+                got, got_people = again.chosen, again_people
+        if top_set is not None and top_cost <= b * (1.0 + _BUDGET_RTOL) and top_people > got_people:
+            got, got_people = top_set, top_people
+        if got_people < prev_people:
+            got, got_people = prev_set, prev_people
+        prev_set, prev_people = got, got_people
+        points.append(_point(instance, got))
+    return points
