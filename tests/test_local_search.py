@@ -186,7 +186,7 @@ def test_local_search_vs_brute_force_seeded():
         f"local search optimal on {optimal}/{n}; greedy not optimal on {below_greedy_opt}, "
         f"local search improved it on {beat_greedy}"
     )
-    # Measured: 293/300 optimal (greedy: 220/300). A weaker search fails this.
+    # Measured: 291/300 optimal; the greedy is not optimal on 63, improved on 55 of them.
     assert optimal >= 0.95 * n
     assert beat_greedy >= 0.8 * below_greedy_opt
 
@@ -238,7 +238,7 @@ def test_change_type_move_is_required():
     greedy = select_greedy(inst, budget_usd=4.0)
     assert sorted(greedy.chosen.tolist()) == [0, 2] and greedy.people == 4.0
     res = improve(inst, np.sort(greedy.chosen), budget_usd=4.0)
-    assert res.moves == {"add": 0, "change": 1, "swap": 0, "drop": 0}
+    assert res.moves == {"add": 0, "change": 1, "swap": 0, "drop": 0, "make_room": 0}
     assert res.chosen.tolist() == [1, 2]
     assert res.status == "local_optimum"
     sel = select_local_search(inst, budget_usd=4.0)
@@ -259,34 +259,61 @@ def test_swap_move_to_a_free_location():
     greedy = select_greedy(inst, budget_usd=2.5)
     assert sorted(greedy.chosen.tolist()) == [0, 2] and greedy.people == 6.0
     res = improve(inst, np.sort(greedy.chosen), budget_usd=2.5)
-    assert res.moves == {"add": 0, "change": 0, "swap": 1, "drop": 0}
+    assert res.moves == {"add": 0, "change": 0, "swap": 1, "drop": 0, "make_room": 0}
     assert res.chosen.tolist() == [1, 2]
     assert inst.coverage_of(res.chosen) == 7.0 == brute_force(rows, weight, cost, location, 2.5)[0]
 
 
-def test_drops_free_money_for_a_dearer_option():
-    # Options 1 and 2 (1 USD each) cover only cells option 0 covers too. Option 3 (2
-    # USD, 2 new people) fits neither one's refund plus the 0 USD left, so no exchange
-    # adds people; dropping 1 (people-neutral, saves money; the lower id of two equal
-    # drops) makes room for swapping 2 for 3.
+def test_make_room_for_a_dearer_option():
+    # Three lights (1 USD, 2 people each; best ratio) and a macro (3 USD, 5 people).
+    # Budget 4: the greedy buys the lights (6 people) and has 1 USD left. No swap fits
+    # the macro (1 USD refunded + 1 left < 3) and alone it covers fewer than 6; adding it
+    # and dropping two lights (the lowest ids of equal candidates) gives 7, the optimum.
+    rows = [[0], [1], [2], [3, 4, 5, 6, 7]]
+    weight = [2.0, 2.0, 2.0] + [1.0] * 5
+    cost = [1.0, 1.0, 1.0, 3.0]
+    location = [0, 1, 2, 3]
+    inst = make_instance(rows, weight, cost, location)
+    greedy = select_greedy(inst, budget_usd=4.0)
+    assert sorted(greedy.chosen.tolist()) == [0, 1, 2] and greedy.people == 6.0
+    res = improve(inst, np.sort(greedy.chosen), budget_usd=4.0)
+    assert res.moves == {"add": 0, "change": 0, "swap": 0, "drop": 0, "make_room": 1}
+    assert res.chosen.tolist() == [2, 3]
+    assert inst.coverage_of(res.chosen) == 7.0 == brute_force(rows, weight, cost, location, 4.0)[0]
+
+
+def test_make_room_drops_what_covers_nobody_alone_first():
+    # Options 1 and 2 cover only cells option 0 covers too; option 3 (2 USD, 2 new
+    # people) fits neither one's refund: making room for 3 drops them, losing nobody.
     rows = [[0, 1, 2], [1], [2], [3, 4]]
     inst = make_instance(rows, [1.0] * 5, [1.0, 1.0, 1.0, 2.0], [0, 1, 2, 3])
     res = improve(inst, np.array([0, 1, 2]), budget_usd=3.0)
-    assert res.moves == {"add": 0, "change": 0, "swap": 1, "drop": 1}
+    assert res.moves == {"add": 0, "change": 0, "swap": 0, "drop": 0, "make_room": 1}
     assert res.chosen.tolist() == [0, 3]
     assert inst.coverage_of(res.chosen) == 5.0
+
+
+def test_drop_what_covers_nobody_alone():
+    # Nothing left to buy; option 1 only covers what option 0 covers: it goes, same
+    # people for less money.
+    inst = make_instance([[0, 1], [1]], [1.0, 1.0], [1.0, 1.0], [0, 1])
+    res = improve(inst, np.array([0, 1]), budget_usd=2.0)
+    assert res.moves == {"add": 0, "change": 0, "swap": 0, "drop": 1, "make_room": 0}
+    assert res.chosen.tolist() == [0]
 
 
 # --------------------------------------------------------------------------- local optimum
 
 
 def assert_local_optimum(rows, weight, cost, location, budget, chosen):
-    """No ADD, CHANGE TYPE or SWAP adds people; every chosen option covers someone alone."""
+    """No ADD, CHANGE TYPE or SWAP adds people; every chosen option covers someone alone.
+
+    (MAKE ROOM is greedy in what it drops, so it has no simple brute-force check.)"""
     chosen = set(chosen)
     base = coverage(rows, weight, chosen)
     spent = sum(cost[i] for i in chosen)
     used = {location[i] for i in chosen}
-    tol = 1e-9 * max(1.0, sum(weight))
+    tol = 1e-9 * sum(weight)  # the kernel ignores changes below 1e-11 of all people
     limit = budget * (1 + 1e-12)
     for i in range(len(rows)):
         if i in chosen:
@@ -301,7 +328,8 @@ def assert_local_optimum(rows, weight, cost, location, budget, chosen):
             got = coverage(rows, weight, (chosen - {j}) | {i})
             assert got <= base + tol, f"{j} -> {i} gains {got - base}"
     for j in chosen:
-        assert coverage(rows, weight, chosen - {j}) < base - tol, f"{j} covers nobody alone"
+        # (a drop losing a rounding error is undone when it loses against the start)
+        assert coverage(rows, weight, chosen - {j}) < base, f"{j} covers nobody alone"
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -321,6 +349,33 @@ def test_result_is_a_local_optimum_hypothesis(inst):
     rows, weight, cost, location, budget = inst
     _, sel = run(rows, weight, cost, location, budget)
     assert_local_optimum(rows, weight, cost, location, budget, sel.chosen.tolist())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_no_move_loses_people_or_breaks_the_budget(seed):
+    # Move by move (max_moves=1 from the previous result): people never go down beyond
+    # rounding, the budget and the one-per-location rule hold, and the search ends.
+    rows, weight, cost, location = disc_instance(seed, n_loc=30, side=24)
+    inst = make_instance(rows, weight, cost, location)
+    tol = 1e-9 * sum(weight)
+    for budget in (0.05 * sum(cost), 0.3 * sum(cost), everything_budget(inst)):
+        chosen = np.sort(select_greedy(inst, budget_usd=budget).chosen)
+        people = inst.coverage_of(chosen)
+        cost_before = inst.cost_usd[chosen].sum()
+        for _ in range(2000):
+            res = improve(inst, chosen, budget_usd=budget, max_moves=1)
+            got = inst.coverage_of(res.chosen)
+            assert got >= people - tol, res.moves
+            assert inst.cost_usd[res.chosen].sum() <= budget * (1 + 1e-12)
+            assert np.unique(inst.location[res.chosen]).size == res.chosen.size
+            if res.status == "local_optimum":
+                break
+            cost_now = inst.cost_usd[res.chosen].sum()
+            # a move gains people, or keeps them and saves money
+            assert got > people + tol * 1e-3 or cost_now < cost_before, res.moves
+            chosen, people, cost_before = res.chosen, got, cost_now
+        else:
+            raise AssertionError("no local optimum after 2000 moves")
 
 
 # --------------------------------------------------------------------------- the API

@@ -360,45 +360,59 @@ def test_no_incumbent_without_warm_start_raises(monkeypatch):
         select_milp(inst, budget_usd=inst.cost_usd.sum(), time_limit_s=1.0)
 
 
+def adversarial_solver(fake_x):
+    """HiGHS, except that it answers ``fake_x`` (an infeasible rounded choice) for as
+    long as the cut rows added after the first call do not exclude it."""
+    real = milp_mod.scipy_milp
+    calls: list[int] = []
+
+    def solve(c, **kwargs):
+        res = real(c, **kwargs)
+        con = kwargs["constraints"]
+        calls.append(con.A.shape[0])
+        x = np.zeros(c.size)
+        x[: fake_x.size] = fake_x
+        cut = slice(calls[0], None)  # rows beyond the first model's are cuts
+        act = con.A[cut] @ x
+        if ((act >= con.lb[cut] - 1e-9) & (act <= con.ub[cut] + 1e-9)).all():
+            res.x = x
+        return res
+
+    return solve, calls
+
+
 def test_rounded_choice_over_budget_is_cut_off(monkeypatch):
     """A solver answer that rounds to an infeasible set is cut off and re-solved."""
     inst = random_tiny(5)
     budget = random_budget(inst, 5)
-    calls = []
-    real = milp_mod.scipy_milp
-
-    def first_everything(c, **kwargs):
-        res = real(c, **kwargs)
-        calls.append(kwargs["constraints"].A.shape[0])
-        if len(calls) == 1:  # pretend HiGHS returned "build every option"
-            res.x[: inst.n_options] = 1.0
-        return res
-
-    monkeypatch.setattr(milp_mod, "scipy_milp", first_everything)
+    assert inst.cost_usd.sum() > budget
+    solve, calls = adversarial_solver(np.ones(inst.n_options))  # "build everything"
+    monkeypatch.setattr(milp_mod, "scipy_milp", solve)
     sel = select_milp(inst, budget_usd=budget)
-    assert len(calls) == 2 and calls[1] == calls[0] + 1  # one cut row added
+    assert calls == [calls[0], calls[0] + 1]  # one cut row, one re-solve
     assert sel.people == pytest.approx(brute_max(inst, budget), rel=REL)
     assert_feasible(inst, sel.chosen, budget)
 
 
 def test_rounded_choice_short_of_target_is_cut_off(monkeypatch):
     inst = random_tiny(6)
-    most = max(p for _, _, p in feasible_sets(inst))
-    target = 0.7 * most
-    calls = []
-    real = milp_mod.scipy_milp
-
-    def first_nothing(c, **kwargs):
-        res = real(c, **kwargs)
-        calls.append(1)
-        if len(calls) == 1:  # pretend HiGHS returned "build nothing"
-            res.x[: inst.n_options] = 0.0
-        return res
-
-    monkeypatch.setattr(milp_mod, "scipy_milp", first_nothing)
+    target = 0.7 * max(p for _, _, p in feasible_sets(inst))
+    solve, calls = adversarial_solver(np.zeros(inst.n_options))  # "build nothing"
+    monkeypatch.setattr(milp_mod, "scipy_milp", solve)
     sel = select_min_cost(inst, target_people=target)
-    assert len(calls) == 2
+    assert calls == [calls[0], calls[0] + 1]
     assert sel.cost_usd == pytest.approx(brute_min_cost(inst, target), rel=REL)
+
+
+def test_rounded_choice_breaking_location_rule_is_cut_off(monkeypatch):
+    inst = random_tiny(6)
+    target = 0.7 * max(p for _, _, p in feasible_sets(inst))
+    solve, calls = adversarial_solver(np.ones(inst.n_options))  # covers all, 2 per loc
+    monkeypatch.setattr(milp_mod, "scipy_milp", solve)
+    sel = select_min_cost(inst, target_people=target)
+    assert calls == [calls[0], calls[0] + 1]
+    assert sel.cost_usd == pytest.approx(brute_min_cost(inst, target), rel=REL)
+    assert_feasible(inst, sel.chosen)
 
 
 # --------------------------------------------------------------------------- errors

@@ -18,6 +18,12 @@ Moves, each evaluated exactly from the state:
 * CHANGE TYPE j → i (same location, fits the budget with j's cost refunded) and
   SWAP j → i (i at a free location): gain0[i] + ov(i, j) − uniq[j], where ov(i, j) is
   the people in i's cells that only j covers (they stay covered when j goes);
+* MAKE ROOM for i (an option that does not fit even with its location's option
+  refunded): replace the option at i's location by i, then drop the chosen options
+  that lose fewest people per dollar (uniq/cost, updated after each drop) until the
+  budget holds — the many-for-one exchange (several light sites for one macro) that
+  single swaps cannot make. Evaluated by doing it and undoing it (counts exactly, gains
+  from a copy);
 * DROP j when it covers nobody alone (uniq[j] ≈ 0): people unchanged, cost down.
 
 Search (deterministic; ties go to the lower option id):
@@ -25,10 +31,15 @@ Search (deterministic; ties go to the lower option id):
 1. fill: while an affordable option at a free location adds people, ADD the one with
    the most new people per dollar (the greedy rule);
 2. among all CHANGE TYPE and SWAP moves take the one that adds the most people
-   (ties: cheaper, then lower dropped id, then lower added id); if none adds people,
-   take the people-neutral move (CHANGE/SWAP/DROP) that saves the most money, since
-   the money freed may buy an ADD in step 1; if there is neither, stop — a local optimum;
-3. back to 1.
+   (ties: cheaper, then lower dropped id, then lower added id);
+3. failing that, the MAKE ROOM move that adds the most people (same ties). Its
+   candidates are tried by gain0 descending, and the search stops at the first whose
+   gain0 is below the best found: a MAKE ROOM for i gains at most gain0[i] (the new
+   set covers at most the old coverage plus what i covers that nothing covered);
+4. failing that, the people-neutral CHANGE / SWAP / DROP that saves the most money
+   (the money freed may buy an ADD in step 1); if there is none, stop — a local
+   optimum;
+5. back to 1.
 
 Every move raises people or keeps them and lowers cost, so the search cannot cycle;
 ``max_moves`` and a wall-clock deadline bound it anyway.
@@ -46,8 +57,14 @@ For a chosen j the partners i fall into three groups:
   (remaining budget + cost[j]). A segment tree of minimum costs over that list finds
   it in O(log n).
 
-So one search step costs O(n log n) (the sort) plus the options of the uniquely
-covered cells, for thousands of options a millisecond or so.
+So one exchange step costs O(n log n) (the sort) plus the options of the uniquely
+covered cells, for a thousand options about a millisecond. A MAKE ROOM step costs a
+trial (an add, a few drops each picked by a pass over the options, the undo) per
+candidate tried — usually only the few with the largest gain0.
+
+Left out: DROP-ADD-ADD (one option for several, the reverse of MAKE ROOM) — a people-
+neutral DROP followed by ADDs covers the case where the dropped option is redundant,
+and a SWAP followed by ADDs the rest most of the time.
 """
 
 from __future__ import annotations
@@ -61,7 +78,8 @@ ADD = 0
 CHANGE = 1
 SWAP = 2
 DROP = 3
-N_MOVE_KINDS = 4
+MAKE_ROOM = 4
+N_MOVE_KINDS = 5
 """Indices of the move counters returned by :func:`local_search`."""
 
 LOCAL_OPTIMUM = 0
@@ -402,6 +420,172 @@ def _best_exchange(
 
 
 @nb.njit(cache=True)
+def _cover(i, sign, rptr, ridx, cnt, own):
+    """Cover counts only (an exact undo; gains are restored from a copy)."""
+    for q in range(rptr[i], rptr[i + 1]):
+        k = ridx[q]
+        cnt[k] += sign
+        own[k] += sign * i
+
+
+@nb.njit(cache=True)
+def _make_room(
+    i,
+    rptr,
+    ridx,
+    cptr,
+    cidx,
+    weight,
+    cost,
+    location,
+    chosen,
+    sel_at,
+    cnt,
+    own,
+    gain0,
+    uniq,
+    spent,
+    limit,
+    dropped,
+):
+    """Add i (replacing the option at its location), then drop the chosen options that
+    lose fewest people per dollar until the budget holds.
+
+    Returns (people gained, cost change, number of dropped options listed in ``dropped``).
+    """
+    n = cost.shape[0]
+    dp = 0.0
+    dc = 0.0
+    nd = 0
+    j = sel_at[location[i]]
+    if j >= 0:
+        dp -= uniq[j]
+        _drop(j, rptr, ridx, cptr, cidx, weight, cnt, own, gain0, uniq)
+        chosen[j] = False
+        sel_at[location[j]] = -1
+        dc -= cost[j]
+        dropped[nd] = j
+        nd += 1
+    dp += gain0[i]
+    _add(i, rptr, ridx, cptr, cidx, weight, cnt, own, gain0, uniq)
+    chosen[i] = True
+    sel_at[location[i]] = i
+    dc += cost[i]
+    while spent + dc > limit:
+        best = -1
+        best_key = 0.0
+        for o in range(n):
+            if not chosen[o] or o == i:
+                continue
+            key = uniq[o] / cost[o]
+            if best < 0 or key < best_key:
+                best = o
+                best_key = key
+        if best < 0:
+            break
+        dp -= uniq[best]
+        _drop(best, rptr, ridx, cptr, cidx, weight, cnt, own, gain0, uniq)
+        chosen[best] = False
+        sel_at[location[best]] = -1
+        dc -= cost[best]
+        dropped[nd] = best
+        nd += 1
+    return dp, dc, nd
+
+
+@nb.njit(cache=True)
+def _best_make_room(
+    rptr,
+    ridx,
+    cptr,
+    cidx,
+    weight,
+    cost,
+    location,
+    chosen,
+    sel_at,
+    cnt,
+    own,
+    gain0,
+    uniq,
+    spent,
+    limit,
+    tol,
+    order_buf,
+    dropped,
+    gain_copy,
+    uniq_copy,
+):
+    """The best MAKE ROOM move that adds people, or -1.
+
+    Candidates: unchosen options that add people but do not fit the budget even with
+    the option at their location refunded (those that fit are ADD / CHANGE TYPE moves).
+    Tried by gain0 descending; a move gains at most gain0[i] (what i covers that nothing
+    covers now), so the search stops at the first i with gain0[i] below the best found.
+    """
+    n = cost.shape[0]
+    n_cand = 0
+    for i in range(n):
+        if chosen[i] or gain0[i] <= tol or cost[i] > limit:
+            continue
+        j = sel_at[location[i]]
+        room = limit - spent + (cost[j] if j >= 0 else 0.0)
+        if cost[i] <= room:
+            continue
+        order_buf[n_cand] = i
+        n_cand += 1
+    cand = order_buf[:n_cand]
+    neg_gain = np.empty(n_cand)
+    for p in range(n_cand):
+        neg_gain[p] = -gain0[cand[p]]
+    cand = cand[np.argsort(neg_gain, kind="mergesort")]  # stable: ties keep id order
+    best = -1
+    best_dp = 0.0
+    best_dc = 0.0
+    gain_copy[:] = gain0
+    uniq_copy[:] = uniq
+    for p in range(n_cand):
+        i = cand[p]
+        if best >= 0 and gain0[i] < best_dp:
+            break
+        dp, dc, nd = _make_room(
+            i,
+            rptr,
+            ridx,
+            cptr,
+            cidx,
+            weight,
+            cost,
+            location,
+            chosen,
+            sel_at,
+            cnt,
+            own,
+            gain0,
+            uniq,
+            spent,
+            limit,
+            dropped,
+        )
+        # undo: exact on the counts, gains from the copy
+        _cover(i, -1, rptr, ridx, cnt, own)
+        chosen[i] = False
+        sel_at[location[i]] = -1
+        for t in range(nd):
+            o = dropped[t]
+            _cover(o, 1, rptr, ridx, cnt, own)
+            chosen[o] = True
+            sel_at[location[o]] = o
+        gain0[:] = gain_copy
+        uniq[:] = uniq_copy
+        if dp > tol and (best < 0 or _better_gain(dp, dc, i, i, best_dp, best_dc, best, best)):
+            best = i
+            best_dp = dp
+            best_dc = dc
+    return best
+
+
+@nb.njit(cache=True)
 def _now():
     with nb.objmode(t="float64"):
         t = time.perf_counter()
@@ -431,7 +615,7 @@ def local_search(
     Returns
     -------
     status : LOCAL_OPTIMUM, TIME_LIMIT or MOVE_LIMIT
-    moves : (4,) int64, moves made by kind (ADD, CHANGE, SWAP, DROP)
+    moves : (5,) int64, moves made by kind (ADD, CHANGE, SWAP, DROP, MAKE_ROOM)
     """
     n = cost.shape[0]
     m = weight.shape[0]
@@ -461,6 +645,9 @@ def local_search(
     while size < n:
         size *= 2
     tree = np.empty(2 * size)
+    dropped = np.empty(n, dtype=np.int64)
+    gain_copy = np.empty(n)
+    uniq_copy = np.empty(n)
 
     moves = np.zeros(N_MOVE_KINDS, dtype=np.int64)
     n_moves = 0
@@ -510,6 +697,55 @@ def local_search(
             order_buf,
             tree,
         )
+        if kind != 1:
+            # 3. add an option that does not fit, dropping the least useful to make room
+            r = _best_make_room(
+                rptr,
+                ridx,
+                cptr,
+                cidx,
+                weight,
+                cost,
+                location,
+                chosen,
+                sel_at,
+                cnt,
+                own,
+                gain0,
+                uniq,
+                spent,
+                limit,
+                tol,
+                order_buf,
+                dropped,
+                gain_copy,
+                uniq_copy,
+            )
+            if r >= 0:
+                _make_room(
+                    r,
+                    rptr,
+                    ridx,
+                    cptr,
+                    cidx,
+                    weight,
+                    cost,
+                    location,
+                    chosen,
+                    sel_at,
+                    cnt,
+                    own,
+                    gain0,
+                    uniq,
+                    spent,
+                    limit,
+                    dropped,
+                )
+                spent = _spent(cost, chosen)
+                moves[MAKE_ROOM] += 1
+                n_moves += 1
+                since_refresh += 1
+                continue
         if kind == 0:
             return LOCAL_OPTIMUM, moves
         _drop(j, rptr, ridx, cptr, cidx, weight, cnt, own, gain0, uniq)

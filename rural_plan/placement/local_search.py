@@ -10,13 +10,16 @@ applies improving moves until none is left:
 * ADD an affordable option at a free location (greedy fill: most new people per dollar);
 * CHANGE TYPE: replace the option at a location by another option there;
 * SWAP: drop one chosen option and add an unchosen one at a free location;
+* MAKE ROOM: add an option that does not fit (replacing its location's option) and
+  drop the options that lose fewest people per dollar until the budget holds — several
+  light sites for one macro;
 * DROP an option that covers nobody alone (frees money for an ADD).
 
 Each step fills the budget greedily, then takes the CHANGE TYPE or SWAP that adds the
 most people (the neighbourhood is searched completely; see
-:mod:`rural_plan.placement._local_search` for how without visiting every pair); when
-none adds people, the people-neutral move that saves most money; when there is none
-either, the choice is a local optimum. Moves never lose people, so the result covers at
+:mod:`rural_plan.placement._local_search` for how without visiting every pair), else
+the best MAKE ROOM, else the people-neutral move that saves most money; when there is
+none, the choice is a local optimum. Moves never lose people, so the result covers at
 least as many people as the start; ties go to the lower option id, so the same
 instance always gives the same choice.
 """
@@ -140,6 +143,7 @@ def improve(
             "change": int(moves[_ls.CHANGE]),
             "swap": int(moves[_ls.SWAP]),
             "drop": int(moves[_ls.DROP]),
+            "make_room": int(moves[_ls.MAKE_ROOM]),
         },
     )
 
@@ -152,7 +156,7 @@ def select_local_search(
     start: Selection | np.ndarray | None = None,
     max_moves: int | None = None,
 ) -> Selection:
-    """Greedy (or ``start``) improved by ADD / CHANGE TYPE / SWAP / DROP local search.
+    """Greedy (or ``start``) improved by ADD / CHANGE TYPE / SWAP / MAKE ROOM / DROP moves.
 
     Parameters
     ----------

@@ -222,7 +222,8 @@ def _greedy_points(instance, prepared, plan, budgets) -> list[tuple[float, float
         k = int(np.searchsorted(cum_cost, limit, side="right")) - 1
         pt = (float(cum_people[k]), float(cum_cost[k]), k)
         n_afford = int(np.searchsorted(sorted_cost, limit, side="right"))
-        if n_afford and best_alone[n_afford - 1] > pt[0]:
+        # strictly better beyond rounding, as in lazy_greedy
+        if n_afford and best_alone[n_afford - 1] > pt[0] * (1.0 + 1e-12):
             i = int(by_cost[np.argmax(alone[by_cost[:n_afford]])])
             pt = _point(instance, [i])
         if pt[0] < prev[0]:
