@@ -237,7 +237,14 @@ def _headline(summary: dict, out_dir: Path, seconds: float) -> str:
         f"{summary['horizon_years']} years "
         f"at {100 * summary['discount_rate']:.1f} %",
         f"people per 1,000 USD  {summary['people_per_1000_usd']:.2f}",
+        f"placement             {summary['placement_method']} ({summary['placement_status']}"
+        + (
+            f", within {100 * summary['placement_gap']:.2f} % of optimal)"
+            if "placement_gap" in summary
+            else ")"
+        ),
         f"cost per person       {cpp:,.2f} USD" if cpp is not None else "cost per person       n/a",
+        f"budget curve          {out_dir / 'budget_curve.csv'}",
         f"results               {out_dir}  ({seconds:.1f} s)",
     ]
     return "\n".join(lines)

@@ -8,7 +8,7 @@ the grid's CRS. Everything after this works on arrays.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +55,8 @@ class Region:
     settlements: Points
     excluded: np.ndarray
     inputs_sha256: dict[str, str]
+    proposed: Points = field(default_factory=lambda: _empty_points())
+    """Candidate sites the planner proposes (inputs.candidate_sites)."""
 
 
 def _points_on_grid(
@@ -197,6 +199,21 @@ def load_region(scenario: Scenario) -> Region:
             require_inside=False,
         )
 
+    proposed = _empty_points()
+    if inp.candidate_sites is not None:
+        hashes[_relpath(inp.candidate_sites, scenario)] = sha256_file(inp.candidate_sites)
+        pts = read_points(inp.candidate_sites)
+        proposed = _points_on_grid(
+            grid,
+            [p.lon for p in pts],
+            [p.lat for p in pts],
+            [str(p.properties.get("name") or f"proposed site {i}") for i, p in enumerate(pts)],
+            np.zeros(len(pts)),
+            np.zeros(len(pts)),
+            source=str(inp.candidate_sites),
+            require_inside=False,
+        )
+
     excluded = np.zeros(grid.shape, dtype=bool)
     if inp.exclusions is not None:
         hashes[_relpath(inp.exclusions, scenario)] = sha256_file(inp.exclusions)
@@ -208,7 +225,7 @@ def load_region(scenario: Scenario) -> Region:
             excluded = rasterio.features.geometry_mask(
                 shapes, out_shape=grid.shape, transform=grid.transform, invert=True
             )
-    return Region(grid, fibre, towers, settlements, excluded, hashes)
+    return Region(grid, fibre, towers, settlements, excluded, hashes, proposed)
 
 
 def _number(props: dict, key: str, default: float, path: Path) -> float:

@@ -14,6 +14,9 @@ import numpy as np
 from rural_plan.backhaul._kernels import fresnel_clearances
 from rural_plan.grid._kernels import splat_counts
 from rural_plan.placement._kernels import lazy_greedy
+from rural_plan.placement.instance import CoverageInstance
+from rural_plan.placement.local_search import select_local_search
+from rural_plan.placement.sweep import budget_curve
 from rural_plan.propagation._radial import covered_cells, locations_windows
 from rural_plan.propagation._viewshed import viewshed
 
@@ -80,4 +83,13 @@ def warm_up() -> float:
         4 / 3,
         out,
     )
+    tiny = CoverageInstance.from_arrays(
+        indptr=[0, 1, 2, 3],
+        indices=[0, 1, 1],
+        weight=[1.0, 2.0],
+        cost_usd=[1.0, 1.0, 2.0],
+        location=[0, 1, 1],
+    )
+    select_local_search(tiny, budget_usd=2.0)
+    budget_curve(tiny, n_points=2)
     return time.perf_counter() - t0

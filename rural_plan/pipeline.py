@@ -19,12 +19,15 @@ from rural_plan.coverage import CoverageMatrix, build_matrix, demand_cells
 from rural_plan.inputs import Region, load_region
 from rural_plan.jit import warm_up
 from rural_plan.placement import (
+    PLACEMENT_METHODS,
+    BudgetCurve,
     Candidates,
     CoverageInstance,
     Selection,
+    budget_curve,
     find_candidates,
-    select_greedy,
 )
+from rural_plan.placement.target import select_to_target
 from rural_plan.propagation import RadioSettings, covered_demand, max_path_loss_db
 from rural_plan.propagation.antenna import pattern_window
 from rural_plan.scenario.schema import Scenario
@@ -59,6 +62,7 @@ class Plan:
     options: SiteOptions
     coverage: CoverageMatrix
     selection: Selection
+    curve: BudgetCurve
     backhaul: BackhaulPlan
     preset: CostPreset
     summary: dict[str, Any]
@@ -248,12 +252,20 @@ def prepare(scenario: Scenario) -> Prepared:
         settlement_rows=region.settlements.rows,
         settlement_cols=region.settlements.cols,
         excluded=region.excluded,
+        hilltop_radius_m=cand.hilltop_radius_m,
+        hilltop_min_gain_m=cand.hilltop_min_gain_m,
+        mast_rows=region.towers.rows if cand.colocate_existing else None,
+        mast_cols=region.towers.cols if cand.colocate_existing else None,
+        proposed_rows=region.proposed.rows,
+        proposed_cols=region.proposed.cols,
     )
     options = build_options(scenario, candidates, preset)
     clock.lap("candidates")
 
     radio = radio_settings(scenario)
-    demand_id, d_rows, d_cols = demand_cells(grid.population, grid.land)
+    block = max(1, round(scenario.grid.demand_cell_m / grid.cell_size_m))
+    demand = demand_cells(grid.population, grid.land, block)
+    demand_id = demand.sample_id
     sparse = covered_demand(
         grid,
         candidates.rows[options.location],
@@ -283,14 +295,12 @@ def prepare(scenario: Scenario) -> Prepared:
         existing = covered_demand(
             grid, towers.rows, towers.cols, towers.height_m, budgets, demand_id, radio
         )
-        served_before = np.zeros(d_rows.size, dtype=bool)
+        served_before = np.zeros(demand.size, dtype=bool)
         served_before[existing.indices] = True
     clock.lap("propagation")
 
     coverage = build_matrix(
-        population=grid.population,
-        demand_rows=d_rows,
-        demand_cols=d_cols,
+        demand=demand,
         indptr=sparse.indptr,
         indices=sparse.indices,
         served_before=served_before,
@@ -318,8 +328,24 @@ def plan(scenario: Scenario) -> Plan:
     clock.timings = dict(prep.timings_s)
     region, options, preset = prep.region, prep.options, prep.preset
     grid = region.grid
-    selection = select_greedy(prep.instance, budget_usd=scenario.budget_usd)
+    selection = select_sites(scenario, prep.instance, prep.coverage)
     clock.lap("placement")
+    log.info(
+        "placement: %d of %d options, %.0f people for %.0f USD (%s, %s, %.2f s)",
+        selection.chosen.size,
+        prep.instance.n_options,
+        selection.people,
+        selection.cost_usd,
+        selection.method,
+        selection.status,
+        selection.seconds,
+    )
+    curve = budget_curve(
+        prep.instance,
+        n_points=scenario.placement.budget_curve_points,
+        method="greedy" if scenario.placement.method == "greedy" else "local-search",
+    )
+    clock.lap("budget_curve")
 
     chosen = selection.chosen
     loc = options.location[chosen]
@@ -360,10 +386,31 @@ def plan(scenario: Scenario) -> Plan:
         options,
         prep.coverage,
         selection,
+        curve,
         backhaul,
         preset,
         summary,
         clock.timings,
+    )
+
+
+def select_sites(
+    scenario: Scenario, instance: CoverageInstance, coverage: CoverageMatrix
+) -> Selection:
+    """The scenario's placement: most people under the budget, or (with
+    ``placement.coverage_target_share``) the least cost to reach the target."""
+    p = scenario.placement
+    if p.coverage_target_share is None:
+        return PLACEMENT_METHODS[p.method](
+            instance, budget_usd=scenario.budget_usd, time_limit_s=p.time_limit_s
+        )
+    not_served = float(coverage.demand.people.sum()) - coverage.people_covered_before
+    return select_to_target(
+        instance,
+        target_people=p.coverage_target_share * not_served,
+        method=p.method,
+        budget_cap_usd=scenario.budget_usd,
+        time_limit_s=p.time_limit_s,
     )
 
 
@@ -408,6 +455,8 @@ def summarise(
         "people_covered_before": _r(coverage.people_covered_before),
         "people_newly_covered": _r(newly),
         "share_newly_covered": round(newly / people_total, 6) if people_total else 0.0,
+        "demand_cell_m": coverage.demand.block * region.grid.cell_size_m,
+        "demand_cells": coverage.demand.size,
         "candidate_locations": int(options.location.max() + 1) if options.location.size else 0,
         "site_options": int(options.location.size),
         "sites_selected": int(chosen.size),
@@ -420,7 +469,10 @@ def summarise(
             for kind in ("microwave", "satellite")
         },
         "propagation_model": scenario.radio.model,
-        "placement_method": "greedy",
+        "placement_method": selection.method,
+        "placement_status": selection.status,
+        **_certificate(selection),
+        "coverage_target_share": scenario.placement.coverage_target_share,
         "cost_preset": scenario.cost.preset,
         "budget_usd": scenario.budget_usd,
         "budget_basis": scenario.budget_basis,
@@ -435,6 +487,18 @@ def summarise(
         "people_per_1000_usd": round(newly / (tco / 1000.0), 4) if tco > 0 else 0.0,
         "cost_per_person_usd": round(tco / newly, 2) if newly > 0 else None,
     }
+
+
+def _certificate(selection: Selection) -> dict[str, Any]:
+    """The method's proof of quality, when it gives one (MILP)."""
+    if selection.bound is None:
+        return {}
+    key = (
+        "placement_lower_bound_cost_usd"
+        if selection.method.endswith("min_cost")
+        else "placement_upper_bound_people"
+    )
+    return {key: _r(selection.bound), "placement_gap": round(float(selection.gap or 0.0), 6)}
 
 
 def _r(x: float) -> float:

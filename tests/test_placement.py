@@ -17,7 +17,14 @@ from rural_plan.grid.align import finish_grid
 from rural_plan.placement import CoverageInstance, find_candidates
 from rural_plan.placement import select_greedy as _select_greedy
 from rural_plan.placement._kernels import lazy_greedy
-from rural_plan.placement.candidates import KIND_GRID, KIND_SETTLEMENT, KIND_VILLAGE
+from rural_plan.placement.candidates import (
+    KIND_GRID,
+    KIND_MAST,
+    KIND_NAMES,
+    KIND_PRIORITY,
+    KIND_SETTLEMENT,
+    KIND_VILLAGE,
+)
 
 
 def select_greedy(*, budget_usd, **arrays):
@@ -219,7 +226,8 @@ def test_select_greedy_reports_its_choice(inst):
     sel = run_select(*inst)
     want_chosen, want_gains = ref_greedy(*inst)
     assert sel.chosen.tolist() == want_chosen
-    np.testing.assert_array_equal(sel.marginal_people, want_gains)
+    # Rows are stored sorted, so sums run in another order: equal to rounding.
+    np.testing.assert_allclose(sel.marginal_people, want_gains, rtol=1e-12, atol=1e-12)
     assert sel.cost_usd == pytest.approx(sum(cost[i] for i in want_chosen))
     # The reported people are the coverage of the chosen set, counted afresh.
     assert sel.people == pytest.approx(coverage(rows, weight, sel.chosen.tolist()))
@@ -445,7 +453,7 @@ def test_candidate_rules(seed, village, box, min_spacing_m, max_candidates, sett
     assert cand.kind[0] == KIND_VILLAGE
     assert max(abs(rows[0] - village[0]), abs(cols[0] - village[1])) <= 1
     # Priority order: villages, settlements, grid points; more people nearby first.
-    assert (np.diff(cand.kind) >= 0).all()
+    assert (np.diff(KIND_PRIORITY[cand.kind]) >= 0).all()
     for kind in np.unique(cand.kind):
         assert (np.diff(cand.people_nearby[cand.kind == kind]) <= 1e-9).all()
     # Village candidates are counted within the village radius (3 cells).
@@ -453,6 +461,89 @@ def test_candidate_rules(seed, village, box, min_spacing_m, max_candidates, sett
         want = people_within_ref(grid.population, rows[i], cols[i], 3)
         assert cand.people_nearby[i] == pytest.approx(want, rel=1e-9, abs=1e-6)
         assert want >= CANDIDATE_RULES["village_min_people"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    village=st.tuples(st.integers(8, 31), st.integers(15, 41)),
+    hill=st.tuples(st.integers(-6, 6), st.integers(-6, 6)),
+    hill_m=st.floats(0.0, 200.0),
+    radius_m=st.sampled_from([0.0, 300.0, 500.0, 800.0]),
+    gain_m=st.sampled_from([0.0, 20.0, 60.0]),
+)
+def test_hilltops_are_the_highest_cell_near_each_village(
+    seed, village, hill, hill_m, radius_m, gain_m
+):
+    grid = candidate_grid(seed, village)
+    hr, hc = village[0] + hill[0], village[1] + hill[1]
+    grid.elevation_m[hr, hc] += hill_m
+    cand = find_candidates(
+        grid,
+        **CANDIDATE_RULES,
+        min_spacing_m=0.0,
+        max_candidates=10_000,
+        hilltop_radius_m=radius_m,
+        hilltop_min_gain_m=gain_m,
+    )
+    villages = [
+        (int(r), int(c)) for r, c, k in zip(cand.rows, cand.cols, cand.kind, strict=True) if k == 0
+    ]
+    hills = {
+        (int(r), int(c)) for r, c, k in zip(cand.rows, cand.cols, cand.kind, strict=True) if k == 3
+    }
+    # brute force: the highest land cell within the radius of each village centre
+    want = set()
+    r_cells = round(radius_m / CELL)
+    for r0, c0 in villages:
+        if r_cells < 1:
+            continue
+        best, best_z = None, -np.inf
+        for i in range(r0 - r_cells, r0 + r_cells + 1):
+            for j in range(c0 - r_cells, c0 + r_cells + 1):
+                inside = 0 <= i < grid.shape[0] and 0 <= j < grid.shape[1]
+                if inside and (i - r0) ** 2 + (j - c0) ** 2 <= r_cells**2 and grid.land[i, j]:
+                    if grid.elevation_m[i, j] > best_z:
+                        best, best_z = (i, j), grid.elevation_m[i, j]
+        if best_z >= grid.elevation_m[r0, c0] + gain_m:
+            want.add(best)
+    # the same cell may also be a village (merged: it keeps the higher-priority kind)
+    assert hills == want - set(villages)
+
+
+def test_proposed_sites_and_existing_masts_become_candidates_first():
+    grid = candidate_grid(5, (20, 30))
+    cand = find_candidates(
+        grid,
+        **CANDIDATE_RULES,
+        min_spacing_m=250.0,
+        max_candidates=3,
+        mast_rows=np.array([10, 2]),  # (2, 3) is sea: dropped
+        mast_cols=np.array([40, 3]),
+        proposed_rows=np.array([30, 21, 99]),  # (99, 0) is off the grid: dropped
+        proposed_cols=np.array([10, 30, 0]),
+    )
+    names = [KIND_NAMES[k] for k in cand.kind]
+    # the cap keeps the highest priorities: both proposed sites, then the village (the
+    # proposed site at (21, 30) is within 250 m of the village peak and absorbs it)
+    assert names[:2] == ["proposed", "proposed"]
+    assert {(30, 10), (21, 30)} == set(
+        zip(cand.rows[:2].tolist(), cand.cols[:2].tolist(), strict=True)
+    )
+    assert len(cand) == 3 and names[2] in ("village", "existing_mast")
+    every = find_candidates(
+        grid,
+        **CANDIDATE_RULES,
+        min_spacing_m=0.0,
+        max_candidates=10_000,
+        mast_rows=np.array([10, 2]),
+        mast_cols=np.array([40, 3]),
+    )
+    masts = [
+        (r, c) for r, c, k in zip(every.rows, every.cols, every.kind, strict=True) if k == KIND_MAST
+    ]
+    assert masts == [(10, 40)]
+    assert (np.diff(KIND_PRIORITY[every.kind]) >= 0).all()
 
 
 def test_settlements_kept_only_on_allowed_land_inside_the_grid():

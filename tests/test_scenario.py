@@ -145,3 +145,11 @@ def test_repo_demo_matches_packaged_demo():
     assert yaml.safe_load(packaged.read_text()) == yaml.safe_load(
         (REPO / "scenarios" / "demo.yaml").read_text()
     )
+
+
+def test_every_input_path_is_resolved_relative_to_the_scenario():
+    from rural_plan.scenario.loader import _PATH_KEYS
+    from rural_plan.scenario.schema import Inputs
+
+    path_fields = {name for name, f in Inputs.model_fields.items() if "Path" in str(f.annotation)}
+    assert path_fields == set(_PATH_KEYS)

@@ -1,5 +1,5 @@
-"""Sparse site × demand-cell coverage, with people already served removed."""
+"""The sparse coverage matrix: site options × demand cells."""
 
-from rural_plan.coverage.matrix import CoverageMatrix, build_matrix, demand_cells
+from rural_plan.coverage.matrix import CoverageMatrix, DemandCells, build_matrix, demand_cells
 
-__all__ = ["CoverageMatrix", "build_matrix", "demand_cells"]
+__all__ = ["CoverageMatrix", "DemandCells", "build_matrix", "demand_cells"]

@@ -19,8 +19,7 @@ class CoverageMatrix:
     indptr: np.ndarray
     indices: np.ndarray
     weight: np.ndarray
-    demand_rows: np.ndarray
-    demand_cols: np.ndarray
+    demand: DemandCells
     people_covered_before: float
 
     @property
@@ -34,29 +33,77 @@ class CoverageMatrix:
             mask[self.indices[self.indptr[i] : self.indptr[i + 1]]] = True
         return mask
 
+    def people_grid(self, demand_mask: np.ndarray, population: np.ndarray) -> np.ndarray:
+        """People of every grid cell whose demand cell is in ``demand_mask``; 0 elsewhere."""
+        ids = self.demand.cell_demand_id
+        inside = ids >= 0
+        inside[inside] = demand_mask[ids[inside]]
+        return np.where(inside, population, 0.0)
 
-def demand_cells(
-    population: np.ndarray, land: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(demand_id grid, rows, cols) for every land cell holding people; -1 elsewhere."""
-    mask = land & (population > 0)
-    rows, cols = np.nonzero(mask)
-    demand_id = np.full(population.shape, -1, dtype=np.int64)
-    demand_id[rows, cols] = np.arange(rows.size)
-    return demand_id, rows, cols
+
+@dataclass(frozen=True)
+class DemandCells:
+    """People counted on blocks of ``block`` × ``block`` grid cells (the demand grid).
+
+    A block holds the people of its populated land cells (summed: conserved) and is
+    represented by its most populous cell: propagation tests that cell, and the block
+    is covered when it is.
+    """
+
+    block: int
+    sample_id: np.ndarray
+    """Grid of demand ids at each block's sample cell, -1 elsewhere (what propagation reads)."""
+    cell_demand_id: np.ndarray
+    """Grid of the demand id of the block every populated land cell belongs to, -1 elsewhere."""
+    rows: np.ndarray
+    cols: np.ndarray
+    """Grid row / column of each demand cell's sample cell."""
+    people: np.ndarray
+    """People in each demand cell."""
+
+    @property
+    def size(self) -> int:
+        return int(self.people.size)
+
+
+def demand_cells(population: np.ndarray, land: np.ndarray, block: int = 1) -> DemandCells:
+    """Group the populated land cells into ``block`` × ``block`` demand cells."""
+    if block < 1:
+        raise ValueError(f"block must be >= 1, got {block}")
+    r, c = np.nonzero(land & (population > 0))
+    pop = population[r, c].astype(np.float64)
+    n_block_cols = -(-population.shape[1] // block)
+    key = (r // block) * n_block_cols + (c // block)
+    _, member = np.unique(key, return_inverse=True)
+    n = int(member.max()) + 1 if member.size else 0
+    people = np.bincount(member, weights=pop, minlength=n)
+    first = np.lexsort((r, c, -pop, member))  # per block: most people, then top-left
+    head = np.ones(first.size, dtype=bool)
+    head[1:] = member[first[1:]] != member[first[:-1]]
+    sample = first[head]
+    cell_demand_id = np.full(population.shape, -1, dtype=np.int64)
+    cell_demand_id[r, c] = member
+    sample_id = np.full(population.shape, -1, dtype=np.int64)
+    sample_id[r[sample], c[sample]] = member[sample]
+    return DemandCells(
+        block=int(block),
+        sample_id=sample_id,
+        cell_demand_id=cell_demand_id,
+        rows=r[sample],
+        cols=c[sample],
+        people=people,
+    )
 
 
 def build_matrix(
     *,
-    population: np.ndarray,
-    demand_rows: np.ndarray,
-    demand_cols: np.ndarray,
+    demand: DemandCells,
     indptr: np.ndarray,
     indices: np.ndarray,
     served_before: np.ndarray | None,
 ) -> CoverageMatrix:
     """Assemble the matrix; ``served_before`` marks demand cells the existing network covers."""
-    people = population[demand_rows, demand_cols].astype(np.float64)
+    people = demand.people
     before = 0.0
     weight = people.copy()
     if served_before is not None and served_before.any():
@@ -66,7 +113,6 @@ def build_matrix(
         indptr=np.asarray(indptr, dtype=np.int64),
         indices=np.asarray(indices, dtype=np.int64),
         weight=weight,
-        demand_rows=demand_rows,
-        demand_cols=demand_cols,
+        demand=demand,
         people_covered_before=before,
     )

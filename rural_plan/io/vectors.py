@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from dataclasses import dataclass, field
@@ -38,8 +39,50 @@ def _load_features(path: Path) -> list[dict[str, Any]]:
     return feats
 
 
+_LON_COLUMNS = ("lon", "longitude", "x")
+_LAT_COLUMNS = ("lat", "latitude", "y")
+
+
+def _read_csv_points(path: Path) -> list[PointFeature]:
+    """Points from a CSV with a header: lon / longitude and lat / latitude columns (WGS84
+    degrees); every other column becomes a property (numbers parsed where they parse)."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f))
+    except FileNotFoundError as err:
+        raise VectorError(f"{path}: file not found") from err
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raise VectorError(f"{path}: not a readable CSV file ({err})") from err
+    header = {k.strip().lower(): k for k in (rows[0].keys() if rows else [])}
+    lon_key = next((header[k] for k in _LON_COLUMNS if k in header), None)
+    lat_key = next((header[k] for k in _LAT_COLUMNS if k in header), None)
+    if rows and (lon_key is None or lat_key is None):
+        raise VectorError(
+            f"{path}: CSV needs a longitude column ({' / '.join(_LON_COLUMNS)}) and a "
+            f"latitude column ({' / '.join(_LAT_COLUMNS)}), WGS84 degrees"
+        )
+    points = []
+    for i, row in enumerate(rows):
+        lon, lat = _lonlat(path, i, (row[lon_key], row[lat_key]))
+        props = {k: _number_or_text(v) for k, v in row.items() if k not in (lon_key, lat_key)}
+        points.append(PointFeature(lon, lat, props))
+    return points
+
+
+def _number_or_text(v: str | None) -> Any:
+    if v is None:
+        return None
+    try:
+        return float(v)
+    except ValueError:
+        return v.strip()
+
+
 def read_points(path: Path) -> list[PointFeature]:
-    """Read a FeatureCollection of Point features (MultiPoint parts are split)."""
+    """Read points: a GeoJSON FeatureCollection of Point features (MultiPoint parts are
+    split), or a ``.csv`` with longitude / latitude columns."""
+    if Path(path).suffix.lower() == ".csv":
+        return _read_csv_points(path)
     points: list[PointFeature] = []
     for i, feat in enumerate(_load_features(path)):
         geom = (feat or {}).get("geometry") or {}

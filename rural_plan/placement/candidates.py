@@ -1,10 +1,11 @@
 """Where a site could go.
 
-Three sources, in priority order: village centres (peaks of the population
-summed within ``village_radius_m``), settlement points from the scenario, and a
-regular grid over populated land. Candidates inside exclusion areas or off land
-are dropped; candidates closer than ``min_spacing_m`` to a higher-priority one
-are merged into it.
+Six sources, in priority order: sites the planner proposes, village centres (peaks of
+the population summed within ``village_radius_m``), settlement points from the
+scenario, terrain highs near villages (a pole on a hill covers more), existing masts
+(co-location), and a regular grid over populated land. Candidates inside exclusion
+areas or off land are dropped; candidates closer than ``min_spacing_m`` to a
+higher-priority one are merged into it.
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ from rural_plan.grid.grid import Grid
 
 log = logging.getLogger(__name__)
 
-KIND_VILLAGE, KIND_SETTLEMENT, KIND_GRID = 0, 1, 2
-KIND_NAMES = ("village", "settlement", "grid")
+KIND_VILLAGE, KIND_SETTLEMENT, KIND_GRID, KIND_HILLTOP, KIND_MAST, KIND_PROPOSED = range(6)
+KIND_NAMES = ("village", "settlement", "grid", "hilltop", "existing_mast", "proposed")
+"""Candidate kinds by code (codes are stable; priority is ``KIND_PRIORITY``)."""
+KIND_PRIORITY = np.array([1, 2, 5, 3, 4, 0])
+"""Rank of each kind when candidates are thinned and capped (0 first)."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,7 @@ class Candidates:
     rows: np.ndarray
     cols: np.ndarray
     kind: np.ndarray
-    """0 village centre, 1 settlement point, 2 grid point (see ``KIND_NAMES``)."""
+    """Kind code of each candidate (names in ``KIND_NAMES``)."""
     people_nearby: np.ndarray
     """People within ``village_radius_m`` of the candidate (ranking only)."""
 
@@ -59,6 +63,12 @@ def find_candidates(
     settlement_rows: np.ndarray | None = None,
     settlement_cols: np.ndarray | None = None,
     excluded: np.ndarray | None = None,
+    hilltop_radius_m: float = 0.0,
+    hilltop_min_gain_m: float = 20.0,
+    mast_rows: np.ndarray | None = None,
+    mast_cols: np.ndarray | None = None,
+    proposed_rows: np.ndarray | None = None,
+    proposed_cols: np.ndarray | None = None,
 ) -> Candidates:
     """Candidate locations on land, outside exclusions, at least ``min_spacing_m`` apart."""
     allowed = grid.land & (~excluded if excluded is not None else True)
@@ -76,43 +86,82 @@ def find_candidates(
     keep = allowed[g_rows, g_cols] & (near_grid[g_rows, g_cols] >= max(grid_min_people, 1e-9))
     g_rows, g_cols = g_rows[keep], g_cols[keep]
 
-    s_rows = np.asarray(settlement_rows if settlement_rows is not None else [], dtype=np.int64)
-    s_cols = np.asarray(settlement_cols if settlement_cols is not None else [], dtype=np.int64)
-    if s_rows.size:
-        inside = grid.contains(s_rows, s_cols)
-        s_rows, s_cols = s_rows[inside], s_cols[inside]
-        ok = allowed[s_rows, s_cols]
-        s_rows, s_cols = s_rows[ok], s_cols[ok]
-
-    rows = np.concatenate([v_rows, s_rows, g_rows]).astype(np.int64)
-    cols = np.concatenate([v_cols, s_cols, g_cols]).astype(np.int64)
-    kind = np.concatenate(
-        [
-            np.full(v_rows.size, KIND_VILLAGE),
-            np.full(s_rows.size, KIND_SETTLEMENT),
-            np.full(g_rows.size, KIND_GRID),
-        ]
-    ).astype(np.int8)
+    h_rows, h_cols = _hilltops(grid, allowed, v_rows, v_cols, hilltop_radius_m, hilltop_min_gain_m)
+    sources = [
+        (KIND_VILLAGE, v_rows, v_cols),
+        (KIND_SETTLEMENT, *_points_allowed(grid, allowed, settlement_rows, settlement_cols)),
+        (KIND_GRID, g_rows, g_cols),
+        (KIND_HILLTOP, h_rows, h_cols),
+        (KIND_MAST, *_points_allowed(grid, allowed, mast_rows, mast_cols)),
+        (KIND_PROPOSED, *_points_allowed(grid, allowed, proposed_rows, proposed_cols)),
+    ]
+    rows = np.concatenate([r for _, r, _ in sources]).astype(np.int64)
+    cols = np.concatenate([c for _, _, c in sources]).astype(np.int64)
+    kind = np.concatenate([np.full(r.size, k) for k, r, _ in sources]).astype(np.int8)
     if rows.size == 0:
         raise PlacementError(
             "no candidate sites: no populated land cell passes the candidate rules "
             f"(village_min_people={village_min_people}, grid_min_people={grid_min_people})"
         )
     people = near[rows, cols]
-    # Priority: kind first (villages, settlements, grid), then people nearby, then position.
-    order = np.lexsort((cols, rows, -people, kind))
+    # Priority: kind first (KIND_PRIORITY), then people nearby, then position.
+    order = np.lexsort((cols, rows, -people, KIND_PRIORITY[kind]))
     rows, cols, kind, people = rows[order], cols[order], kind[order], people[order]
     keep_idx = _thin(rows, cols, min_spacing_m / grid.cell_size_m)
     keep_idx = keep_idx[:max_candidates]
+    counts = np.bincount(kind[keep_idx], minlength=len(KIND_NAMES))
     log.info(
-        "candidates: %d (villages %d, settlements %d, grid %d) after %.0f m spacing",
+        "candidates: %d (%s) after %.0f m spacing",
         keep_idx.size,
-        (kind[keep_idx] == 0).sum(),
-        (kind[keep_idx] == 1).sum(),
-        (kind[keep_idx] == 2).sum(),
+        ", ".join(f"{name} {n}" for name, n in zip(KIND_NAMES, counts, strict=True) if n),
         min_spacing_m,
     )
     return Candidates(rows[keep_idx], cols[keep_idx], kind[keep_idx], people[keep_idx])
+
+
+def _points_allowed(grid: Grid, allowed: np.ndarray, rows, cols) -> tuple[np.ndarray, np.ndarray]:
+    """The given cells that lie on the grid, on land and outside exclusions."""
+    rows = np.asarray(rows if rows is not None else [], dtype=np.int64)
+    cols = np.asarray(cols if cols is not None else [], dtype=np.int64)
+    if rows.size:
+        inside = grid.contains(rows, cols)
+        rows, cols = rows[inside], cols[inside]
+        ok = allowed[rows, cols]
+        rows, cols = rows[ok], cols[ok]
+    return rows, cols
+
+
+def _hilltops(
+    grid: Grid,
+    allowed: np.ndarray,
+    v_rows: np.ndarray,
+    v_cols: np.ndarray,
+    radius_m: float,
+    min_gain_m: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each village centre, its highest allowed cell within ``radius_m`` when that
+    stands at least ``min_gain_m`` above the centre."""
+    r = round(radius_m / grid.cell_size_m)
+    if r < 1 or v_rows.size == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    elev = grid.elevation_m
+    yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
+    disc = xx**2 + yy**2 <= r * r
+    out_r, out_c = [], []
+    n_rows, n_cols = grid.shape
+    for r0, c0 in zip(v_rows, v_cols, strict=True):
+        lo_r, hi_r = max(0, r0 - r), min(n_rows, r0 + r + 1)
+        lo_c, hi_c = max(0, c0 - r), min(n_cols, c0 + r + 1)
+        ok = (
+            allowed[lo_r:hi_r, lo_c:hi_c]
+            & disc[lo_r - r0 + r : hi_r - r0 + r, lo_c - c0 + r : hi_c - c0 + r]
+        )
+        z = np.where(ok, elev[lo_r:hi_r, lo_c:hi_c], -np.inf)
+        k = int(np.argmax(z))
+        if z.flat[k] >= elev[r0, c0] + min_gain_m:
+            out_r.append(lo_r + k // z.shape[1])
+            out_c.append(lo_c + k % z.shape[1])
+    return np.asarray(out_r, dtype=np.int64), np.asarray(out_c, dtype=np.int64)
 
 
 def _thin(rows: np.ndarray, cols: np.ndarray, min_cells: float) -> np.ndarray:

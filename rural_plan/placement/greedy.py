@@ -96,7 +96,7 @@ def select_greedy(
         seconds=seconds,
         method="greedy",
     )
-    log.info(
+    log.debug(
         "placement: %d of %d options, %.0f people for %.0f USD (greedy, %.3f s)",
         chosen.size,
         instance.n_options,

@@ -9,7 +9,7 @@ array names, it is the standard instance engineers exchange (``rural-plan place`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -55,16 +55,39 @@ class CoverageInstance:
     def from_arrays(
         cls, *, indptr, indices, weight, cost_usd, location, source: str = "instance"
     ) -> CoverageInstance:
-        """Build and check an instance; problems raise :class:`PlacementError`."""
+        """Build and check an instance; problems raise :class:`PlacementError`.
+
+        Rows are put in canonical form (cells sorted, a cell repeated within a row kept
+        once), as every method counts a row's people cell by cell.
+        """
+        indptr = np.ascontiguousarray(indptr, dtype=np.int64)
+        indices = np.ascontiguousarray(indices, dtype=np.int64)
         inst = cls(
-            indptr=np.ascontiguousarray(indptr, dtype=np.int64),
-            indices=np.ascontiguousarray(indices, dtype=np.int64),
+            indptr=indptr,
+            indices=indices,
             weight=np.ascontiguousarray(weight, dtype=np.float64),
             cost_usd=np.ascontiguousarray(cost_usd, dtype=np.float64),
             location=np.ascontiguousarray(location, dtype=np.int64),
         )
         inst.check(source)
-        return inst
+        return inst._canonical()
+
+    def _canonical(self) -> CoverageInstance:
+        ind = self.indices
+        if ind.size == 0:
+            return self
+        row_of = np.repeat(np.arange(self.n_options), np.diff(self.indptr))
+        step = np.diff(ind)
+        same_row = row_of[1:] == row_of[:-1]
+        if not (step[same_row] <= 0).any():
+            return self  # already sorted and unique within every row
+        order = np.lexsort((ind, row_of))
+        row_s, ind_s = row_of[order], ind[order]
+        keep = np.ones(ind_s.size, dtype=bool)
+        keep[1:] = (row_s[1:] != row_s[:-1]) | (ind_s[1:] != ind_s[:-1])
+        counts = np.bincount(row_s[keep], minlength=self.n_options)
+        indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        return replace(self, indptr=indptr, indices=np.ascontiguousarray(ind_s[keep]))
 
     def check(self, source: str = "instance") -> None:
         n, m = self.n_options, self.n_cells

@@ -212,7 +212,7 @@ def select_local_search(
         method="local-search",
         status=res.status,
     )
-    log.info(
+    log.debug(
         "placement: %d of %d options, %.0f people for %.0f USD (local-search from %.0f "
         "people, %s; moves: %s; %.3f s)",
         order.size,

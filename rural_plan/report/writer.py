@@ -58,7 +58,8 @@ def check_output_dir(out_dir: Path, *, overwrite: bool) -> Path:
 
 
 def write_results(plan: Plan, out_dir: Path, *, overwrite: bool = False) -> Path:
-    """Write summary.json, provenance.json, sites.geojson, links.geojson, coverage.tif."""
+    """Write summary.json, provenance.json, sites.geojson, links.geojson, budget_curve.csv,
+    coverage.tif."""
     out_dir = check_output_dir(out_dir, overwrite=overwrite)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
     try:
@@ -89,8 +90,20 @@ def _write_all(plan: Plan, folder: Path) -> None:
     write_json(folder / "provenance.json", _provenance(plan))
     write_json(folder / "sites.geojson", feature_collection(_site_features(plan)))
     write_json(folder / "links.geojson", feature_collection(_link_features(plan)))
+    _write_budget_curve(plan, folder / "budget_curve.csv")
     if plan.scenario.outputs.coverage_tif:
         _write_coverage(plan, folder / "coverage.tif")
+
+
+def _write_budget_curve(plan: Plan, path: Path) -> None:
+    """People newly covered against investment, one row per budget (the sweep's curve)."""
+    c = plan.curve
+    basis = plan.scenario.budget_basis
+    lines = ["budget_usd,cost_usd,people_newly_covered,sites,people_per_1000_usd,budget_basis"]
+    for b, cost, people, sites in zip(c.budget_usd, c.cost_usd, c.people, c.sites, strict=True):
+        per_k = people / (cost / 1000.0) if cost > 0 else 0.0
+        lines.append(f"{b:.2f},{cost:.2f},{people:.2f},{int(sites)},{per_k:.4f},{basis}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _provenance(plan: Plan) -> dict[str, Any]:
@@ -198,10 +211,9 @@ def _write_coverage(plan: Plan, path: Path) -> None:
         patterns=site_patterns(plan.scenario, radio, grid.cell_size_m),
     )
     site_id = np.where(server >= 0, server + 1, np.nan).astype(np.float32)
-    covered = np.zeros(grid.shape, dtype=np.float32)
     cov = plan.coverage
     newly = cov.covered_by(sel.chosen) & (cov.weight > 0)
-    covered[cov.demand_rows[newly], cov.demand_cols[newly]] = cov.weight[newly]
+    covered = cov.people_grid(newly, grid.population).astype(np.float32)
     write_geotiff(
         path,
         [rx, site_id, covered],

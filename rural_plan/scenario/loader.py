@@ -19,7 +19,15 @@ from pydantic import BaseModel, ValidationError
 from rural_plan.errors import ScenarioError
 from rural_plan.scenario.schema import Scenario
 
-_PATH_KEYS = ("dem", "population", "existing_towers", "fibre_nodes", "settlements", "exclusions")
+_PATH_KEYS = (
+    "dem",
+    "population",
+    "existing_towers",
+    "fibre_nodes",
+    "settlements",
+    "exclusions",
+    "candidate_sites",
+)
 
 
 class _StrictSafeLoader(yaml.SafeLoader):

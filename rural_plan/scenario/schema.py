@@ -72,6 +72,8 @@ class Inputs(_Frozen):
     existing_towers: FilePath | None = None
     fibre_nodes: FilePath | None = None
     settlements: FilePath | None = None
+    candidate_sites: FilePath | None = None
+    """Sites the planner proposes (GeoJSON points or CSV with lon, lat): always candidates."""
     exclusions: FilePath | None = None
     synthetic: SyntheticRegion | None = None
 
@@ -111,6 +113,10 @@ class GridSpec(_Frozen):
     population_max_move_m: float = Field(1_000.0, ge=0.0, le=20_000.0)
     """People that the resampling puts on a sea cell move to the nearest land cell within
     this distance (coastlines of 100 m population rasters straddle 30 m cells)."""
+    demand_cell_m: float = Field(100.0, ge=10.0, le=5_000.0)
+    """Edge of the demand cells coverage is counted on: blocks of whole grid cells (the
+    nearest multiple of cell_size_m, at least one), people summed (conserved); a block is
+    covered when its most populous cell is."""
 
     @field_validator("crs")
     @classmethod
@@ -217,14 +223,21 @@ def _default_site_types() -> dict[str, SiteType]:
 
 
 class Candidates(_Frozen):
-    """Where a site could go: village centres (population-weighted cluster peaks),
-    settlement points when given, and a regular grid over populated land."""
+    """Where a site could go, in priority order: the planner's own sites, village centres
+    (population-weighted cluster peaks), settlement points, terrain highs near villages,
+    existing masts (co-location), and a regular grid over populated land."""
 
     village_radius_m: float = Field(1_000.0, ge=50.0, le=20_000.0)
     village_min_people: float = Field(100.0, ge=0.0)
     grid_spacing_m: float = Field(3_000.0, ge=100.0, le=100_000.0)
     grid_min_people: float = Field(10.0, ge=0.0)
     """A grid point is kept when at least this many people live within half a spacing."""
+    hilltop_radius_m: float = Field(1_500.0, ge=0.0, le=20_000.0)
+    """Search this far from each village centre for its highest land cell (0: no hilltops)."""
+    hilltop_min_gain_m: float = Field(20.0, ge=0.0, le=2_000.0)
+    """A hilltop is a candidate when it stands at least this much above the village centre."""
+    colocate_existing: bool = True
+    """Existing masts (inputs.existing_towers) are candidate locations too."""
     min_spacing_m: float = Field(300.0, ge=0.0, le=50_000.0)
     max_candidates: int = Field(2_000, ge=1, le=1_000_000)
 
@@ -239,6 +252,9 @@ class Placement(_Frozen):
     """Wall-time limit of the MILP (and of local search)."""
     budget_curve_points: int = Field(25, ge=2, le=500)
     """Points of the people-against-investment curve (budget_curve.csv)."""
+    coverage_target_share: float | None = Field(None, gt=0.0, le=1.0)
+    """Minimise cost to newly cover this share of the people not served today, within
+    budget_usd (None: maximise people newly covered under budget_usd)."""
 
 
 class Cost(_Frozen):

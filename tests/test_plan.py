@@ -1,0 +1,216 @@
+"""The plan recipe end to end on a small synthetic region: placement modes, the budget
+curve, the demand grid and the existing network."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+import rasterio.warp
+
+from rural_plan.coverage import demand_cells
+from rural_plan.pipeline import plan, prepare
+from rural_plan.placement import KIND_NAMES, CoverageInstance, select_min_cost
+from rural_plan.report import write_results
+from rural_plan.scenario.loader import load_scenario
+
+SMALL = {
+    "name": "small",
+    "seed": 3,
+    "inputs": {"synthetic": {"size_m": 12_000, "relief_m": 400, "villages": 10, "people": 12_000}},
+    "grid": {"cell_size_m": 90},
+    "radio": {"radius_m": 6_000},
+    "candidates": {"grid_spacing_m": 2_000},
+    "budget_usd": 400_000,
+}
+
+
+def small_scenario(tmp_path, **changes):
+    doc = json.loads(json.dumps(SMALL))
+    for dotted, value in changes.items():
+        node = doc
+        *parents, leaf = dotted.split("__")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    path = tmp_path / "small.yaml"
+    path.write_text(json.dumps(doc))  # JSON is YAML
+    return load_scenario(path)
+
+
+@pytest.fixture(scope="module")
+def small_plan(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("small")
+    p = plan(small_scenario(tmp))
+    out = write_results(p, tmp / "results")
+    return p, out
+
+
+def test_plan_uses_the_scenario_method_and_reports_it(small_plan):
+    p, out = small_plan
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["placement_method"] == "local-search" == p.selection.method
+    assert summary["placement_status"] in ("local_optimum", "time_limit", "move_limit")
+    assert p.selection.cost_usd <= p.scenario.budget_usd * (1 + 1e-12)
+    # local search starts from the greedy: never fewer people
+    from rural_plan.placement import select_greedy
+
+    greedy = select_greedy(p_instance(p), budget_usd=p.scenario.budget_usd)
+    assert p.selection.people >= greedy.people - 1e-6
+
+
+def p_instance(p) -> CoverageInstance:
+    return CoverageInstance.from_arrays(
+        indptr=p.coverage.indptr,
+        indices=p.coverage.indices,
+        weight=p.coverage.weight,
+        cost_usd=p.options.cost_usd,
+        location=p.options.location,
+    )
+
+
+def test_budget_curve_csv_is_monotone_and_affordable(small_plan):
+    p, out = small_plan
+    with open(out / "budget_curve.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == p.scenario.placement.budget_curve_points
+    budget = np.array([float(r["budget_usd"]) for r in rows])
+    cost = np.array([float(r["cost_usd"]) for r in rows])
+    people = np.array([float(r["people_newly_covered"]) for r in rows])
+    assert (np.diff(budget) >= 0).all()
+    assert (np.diff(people) >= -1e-6).all()
+    assert (cost <= budget * (1 + 1e-9)).all()
+    assert {r["budget_basis"] for r in rows} == {p.scenario.budget_basis}
+    # each point is a real choice: no point covers more than every option together
+    everything = float(
+        p.coverage.weight[p.coverage.covered_by(np.arange(p.options.location.size))].sum()
+    )
+    assert people.max() <= everything + 0.005  # CSV keeps 2 decimals
+
+
+def test_demand_grid_conserves_people_and_picks_the_most_populous_cell():
+    rng = np.random.default_rng(0)
+    pop = rng.gamma(0.3, 20.0, (37, 41)) * (rng.random((37, 41)) < 0.6)
+    land = rng.random((37, 41)) < 0.9
+    for block in (1, 2, 3, 5):
+        d = demand_cells(pop, land, block)
+        want = pop[land & (pop > 0)].sum()
+        assert d.people.sum() == pytest.approx(want, rel=1e-12)
+        # every populated land cell belongs to exactly the block holding it
+        r, c = np.nonzero(land & (pop > 0))
+        ids = d.cell_demand_id[r, c]
+        assert (ids >= 0).all()
+        for k in range(d.size):
+            members = ids == k
+            rr, cc = r[members], c[members]
+            assert len(set(zip(rr // block, cc // block, strict=True))) == 1
+            assert pop[rr, cc].sum() == pytest.approx(d.people[k])
+            assert pop[d.rows[k], d.cols[k]] == pop[rr, cc].max()
+            assert d.sample_id[d.rows[k], d.cols[k]] == k
+        assert (d.sample_id >= 0).sum() == d.size
+
+
+def test_coarser_demand_grid_keeps_the_people_and_shrinks_the_matrix(tmp_path):
+    fine = prepare(small_scenario(tmp_path, grid__demand_cell_m=90))
+    coarse = prepare(small_scenario(tmp_path, grid__demand_cell_m=270))
+    assert coarse.coverage.demand.block == 3 and fine.coverage.demand.block == 1
+    total = float(fine.region.grid.population.sum())
+    assert fine.coverage.demand.people.sum() == pytest.approx(total, rel=1e-9)
+    assert coarse.coverage.demand.people.sum() == pytest.approx(total, rel=1e-9)
+    assert coarse.instance.n_cells < fine.instance.n_cells / 3
+    assert coarse.instance.indices.size < fine.instance.indices.size
+
+
+def test_minimum_cost_to_reach_a_target(tmp_path):
+    s = small_scenario(tmp_path, placement__coverage_target_share=0.6, placement__method="greedy")
+    p = plan(s)
+    inst = p_instance(p)
+    target = 0.6 * (p.coverage.demand.people.sum() - p.coverage.people_covered_before)
+    assert p.selection.people >= target - 1e-6
+    assert p.selection.cost_usd <= s.budget_usd
+    assert p.summary["placement_method"] == "greedy_min_cost"
+    exact = select_min_cost(inst, target_people=target, time_limit_s=60)
+    assert exact.cost_usd <= p.selection.cost_usd * (1 + 1e-9)
+    # the exact answer is certified: its bound is a lower bound on any covering choice
+    assert exact.bound <= p.selection.cost_usd * (1 + 1e-9)
+
+
+def test_unreachable_target_is_one_clear_error(tmp_path):
+    from rural_plan.errors import PlacementError
+
+    s = small_scenario(tmp_path, placement__coverage_target_share=1.0, budget_usd=100_000)
+    with pytest.raises(PlacementError, match=r"coverage target .* budget_usd"):
+        plan(s)
+
+
+def _lonlat(crs, x, y):
+    lon, lat = rasterio.warp.transform(crs, "EPSG:4326", [x], [y])
+    return lon[0], lat[0]
+
+
+def test_people_served_by_existing_towers_are_never_counted_again(tmp_path):
+    bare = prepare(small_scenario(tmp_path))
+    grid = bare.region.grid
+    # a tall tower on the most populous cell: it serves a good share of the region
+    r, c = np.unravel_index(np.argmax(grid.population), grid.shape)
+    x, y = grid.xy_of(np.array([r]), np.array([c]))
+    lon, lat = _lonlat(grid.crs, float(x[0]), float(y[0]))
+    towers = tmp_path / "towers.geojson"
+    towers.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                        "properties": {"name": "incumbent", "height_m": 40, "eirp_dbm": 60},
+                    }
+                ],
+            }
+        )
+    )
+    s = small_scenario(tmp_path, inputs__existing_towers="towers.geojson")
+    p = plan(s)
+    cov = p.coverage
+    served = cov.weight == 0
+    assert cov.people_covered_before > 0
+    assert cov.people_covered_before == pytest.approx(cov.demand.people[served].sum())
+    # newly covered counts only cells the tower does not serve ...
+    chosen_mask = cov.covered_by(p.selection.chosen)
+    assert p.summary["people_newly_covered"] == pytest.approx(
+        cov.demand.people[chosen_mask & ~served].sum(), abs=0.01
+    )
+    assert p.selection.people == pytest.approx(p.summary["people_newly_covered"], abs=0.01)
+    # ... and never exceeds the people the tower leaves unserved
+    total = float(grid.population.sum())
+    assert p.summary["people_newly_covered"] <= total - cov.people_covered_before + 1e-6
+    # the same options without the tower would claim the tower's people too
+    assert bare.coverage.people_covered_before == 0
+    assert bare.instance.coverage_of(p.selection.chosen) >= p.selection.people
+
+
+def test_proposed_sites_from_csv_are_candidates(tmp_path):
+    bare = prepare(small_scenario(tmp_path))
+    grid = bare.region.grid
+    r, c = grid.shape[0] // 3, grid.shape[1] // 4
+    x, y = grid.xy_of(np.array([r]), np.array([c]))
+    lon, lat = _lonlat(grid.crs, float(x[0]), float(y[0]))
+    (tmp_path / "mine.csv").write_text(f"name,Longitude,Latitude\nschool roof,{lon},{lat}\n")
+    p = prepare(small_scenario(tmp_path, inputs__candidate_sites="mine.csv"))
+    kinds = [KIND_NAMES[k] for k in p.candidates.kind]
+    assert kinds[0] == "proposed"
+    assert (p.candidates.rows[0], p.candidates.cols[0]) == (r, c)
+    assert "mine.csv" in p.region.inputs_sha256
+
+
+def test_csv_without_coordinates_is_one_clear_error(tmp_path):
+    from rural_plan.errors import RuralPlanError
+    from rural_plan.io.vectors import read_points
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,east,north\na,1,2\n")
+    with pytest.raises(RuralPlanError, match=r"bad\.csv: CSV needs a longitude column"):
+        read_points(bad)
