@@ -50,6 +50,8 @@ class SiteOptions:
     backhaul_estimate_tco_usd: np.ndarray
     cost_usd: np.ndarray
     """What each option counts against the budget (site + estimated backhaul)."""
+    capacity_people: np.ndarray
+    """Most people each option can serve (inf: no cap)."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,12 @@ def build_options(scenario: Scenario, candidates: Candidates, preset: CostPreset
         opex_usd_per_year=table[:, 4],
         backhaul_estimate_tco_usd=np.full(location.size, sat_tco),
         cost_usd=cost_usd,
+        capacity_people=np.array(
+            [
+                np.inf if t.capacity_people is None else t.capacity_people
+                for t in scenario.site_types.values()
+            ]
+        )[type_index],
     )
 
 
@@ -179,6 +187,7 @@ def coverage_instance(coverage: CoverageMatrix, options: SiteOptions) -> Coverag
         weight=coverage.weight,
         cost_usd=options.cost_usd,
         location=options.location,
+        capacity=options.capacity_people if np.isfinite(options.capacity_people).any() else None,
         source="plan",
     )
 
@@ -432,7 +441,9 @@ def summarise(
     tco = float(
         net_present_cost(capex, opex, horizon_years=c.horizon_years, discount_rate=c.discount_rate)
     )
-    newly = float(coverage.weight[coverage.covered_by(chosen)].sum())
+    footprint = float(coverage.weight[coverage.covered_by(chosen)].sum())
+    capped = bool(np.isfinite(options.capacity_people).any())
+    newly = selection.people if capped else footprint
     rep = region.grid.report
     people_total = float(region.grid.population.sum())
     return {
@@ -454,6 +465,8 @@ def summarise(
         "people_total": _r(people_total),
         "people_covered_before": _r(coverage.people_covered_before),
         "people_newly_covered": _r(newly),
+        "people_in_new_footprint": _r(footprint),
+        "site_capacity_capped": capped,
         "share_newly_covered": round(newly / people_total, 6) if people_total else 0.0,
         "demand_cell_m": coverage.demand.block * region.grid.cell_size_m,
         "demand_cells": coverage.demand.size,

@@ -214,3 +214,44 @@ def test_csv_without_coordinates_is_one_clear_error(tmp_path):
     bad.write_text("name,east,north\na,1,2\n")
     with pytest.raises(RuralPlanError, match=r"bad\.csv: CSV needs a longitude column"):
         read_points(bad)
+
+
+def test_capacity_capped_sites_never_claim_more_than_they_carry(tmp_path):
+    s = small_scenario(
+        tmp_path,
+        placement__method="greedy",
+        site_types={
+            "light_pole": {
+                "mast_height_m": 15,
+                "eirp_dbm": 56,
+                "power_w": 150,
+                "capacity_people": 1_500,
+            }
+        },
+    )
+    p = plan(s)
+    per_site = [float(g) for g in p.selection.marginal_people]
+    assert max(per_site) <= 1_500 + 1e-6
+    assert p.summary["site_capacity_capped"] is True
+    assert p.summary["people_newly_covered"] <= 1_500 * p.summary["sites_selected"] + 1e-6
+    assert p.summary["people_newly_covered"] <= p.summary["people_in_new_footprint"] + 1e-6
+    # the same plan without the cap claims the whole footprint
+    uncapped = plan(small_scenario(tmp_path, placement__method="greedy"))
+    assert uncapped.summary["people_newly_covered"] == uncapped.summary["people_in_new_footprint"]
+
+
+def test_capacity_with_a_method_that_ignores_it_is_refused(tmp_path):
+    from rural_plan.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"capacity_people .* only placement.method 'greedy'"):
+        small_scenario(
+            tmp_path,
+            site_types={
+                "light_pole": {
+                    "mast_height_m": 15,
+                    "eirp_dbm": 56,
+                    "power_w": 150,
+                    "capacity_people": 1_500,
+                }
+            },
+        )

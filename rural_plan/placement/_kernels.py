@@ -31,13 +31,29 @@ def _sift_down(keys, ids, size, pos):
 
 
 @nb.njit(cache=True)
-def _row_gain(indptr, indices, weight, covered, i):
+def _push(keys, ids, size, key, i):
+    """Insert (key, i) into the heap of ``size`` entries; returns the new size."""
+    pos = size
+    keys[pos] = key
+    ids[pos] = i
+    while pos > 0:
+        parent = (pos - 1) // 2
+        if _better(keys[pos], ids[pos], keys[parent], ids[parent]):
+            keys[pos], keys[parent] = keys[parent], keys[pos]
+            ids[pos], ids[parent] = ids[parent], ids[pos]
+            pos = parent
+        else:
+            break
+    return size + 1
+
+
+@nb.njit(cache=True)
+def _row_gain(indptr, indices, residual, cap, i):
+    """People option i would newly serve: its row's residual people, at most its cap."""
     g = 0.0
     for p in range(indptr[i], indptr[i + 1]):
-        k = indices[p]
-        if not covered[k]:
-            g += weight[k]
-    return g
+        g += residual[indices[p]]
+    return min(g, cap[i])
 
 
 @nb.njit(cache=True)
@@ -67,12 +83,29 @@ def lazy_greedy(indptr, indices, weight, cost, location, budget):
     chosen : int64 array, options in the order taken (the rollout order)
     gains : float64 array, each option's newly covered weight when taken
     """
+    cap = np.full(cost.shape[0], np.inf)
+    return capped_lazy_greedy(indptr, indices, weight, cost, location, cap, budget)
+
+
+@nb.njit(cache=True)
+def capped_lazy_greedy(indptr, indices, weight, cost, location, cap, budget):
+    """:func:`lazy_greedy` where option i serves at most ``cap[i]`` people.
+
+    People are served fractionally: an option whose row holds U residual people
+    serves s = min(cap, U) of them, a share s / U of each of its cells, and leaves the
+    rest of each cell to later options. Served people never exceed a cap or a cell's
+    people, so the total is achievable (a lower bound on the capacitated optimum, the
+    max-flow of the chosen set). Gains only shrink, so lazy evaluation stays exact.
+    With ``cap = inf`` this is plain coverage.
+
+    Returns (chosen in rollout order, people each serves when taken).
+    """
     n = cost.shape[0]
     n_loc = 0
     for i in range(n):
         if location[i] + 1 > n_loc:
             n_loc = location[i] + 1
-    covered = np.zeros(weight.shape[0], dtype=np.bool_)
+    residual = weight.copy()
     loc_used = np.zeros(n_loc, dtype=np.bool_)
     keys = np.empty(n)
     ids = np.empty(n, dtype=np.int64)
@@ -81,7 +114,7 @@ def lazy_greedy(indptr, indices, weight, cost, location, budget):
     best_single = -1
     best_single_gain = 0.0
     for i in range(n):
-        g = _row_gain(indptr, indices, weight, covered, i)
+        g = _row_gain(indptr, indices, residual, cap, i)
         if cost[i] <= budget and g > best_single_gain:
             best_single_gain = g
             best_single = i
@@ -107,26 +140,13 @@ def lazy_greedy(indptr, indices, weight, cost, location, budget):
         if loc_used[location[i]] or spent + cost[i] > budget * (1.0 + 1e-12):
             continue
         if stamp[i] != n_chosen:
-            g = _row_gain(indptr, indices, weight, covered, i)
+            g = _row_gain(indptr, indices, residual, cap, i)
             stamp[i] = n_chosen
             if g > 0.0:
-                # push back with the fresh key
-                pos = size
-                keys[pos] = g / cost[i]
-                ids[pos] = i
-                size += 1
-                while pos > 0:
-                    parent = (pos - 1) // 2
-                    if _better(keys[pos], ids[pos], keys[parent], ids[parent]):
-                        keys[pos], keys[parent] = keys[parent], keys[pos]
-                        ids[pos], ids[parent] = ids[parent], ids[pos]
-                        pos = parent
-                    else:
-                        break
+                size = _push(keys, ids, size, g / cost[i], i)  # back with the fresh key
             continue
-        g = _row_gain(indptr, indices, weight, covered, i)
-        for p in range(indptr[i], indptr[i + 1]):
-            covered[indices[p]] = True
+        g = _row_gain(indptr, indices, residual, cap, i)
+        _serve(indptr, indices, residual, i, g)
         loc_used[location[i]] = True
         spent += cost[i]
         total += g
@@ -141,3 +161,14 @@ def lazy_greedy(indptr, indices, weight, cost, location, budget):
         out_g[0] = best_single_gain
         return out, out_g
     return chosen[:n_chosen].copy(), gains[:n_chosen].copy()
+
+
+@nb.njit(cache=True)
+def _serve(indptr, indices, residual, i, served):
+    """Take ``served`` people from row i's residual people, the same share of each cell."""
+    u = 0.0
+    for p in range(indptr[i], indptr[i + 1]):
+        u += residual[indices[p]]
+    keep = 0.0 if served >= u else 1.0 - served / u
+    for p in range(indptr[i], indptr[i + 1]):
+        residual[indices[p]] *= keep

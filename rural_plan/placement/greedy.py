@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from rural_plan.errors import PlacementError
-from rural_plan.placement._kernels import lazy_greedy
+from rural_plan.placement._kernels import capped_lazy_greedy, lazy_greedy
+from rural_plan.placement.capacity import served_people
 from rural_plan.placement.instance import CoverageInstance
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,15 @@ class Selection:
     bound: float | None = None
     gap: float | None = None
     status: str = "ok"
+
+
+def check_uncapped(instance: CoverageInstance, method: str) -> None:
+    """Methods that do not model site capacity refuse a capped instance."""
+    if instance.capped:
+        raise PlacementError(
+            f"placement method {method!r} does not model site capacity; use method 'greedy' "
+            "(or remove capacity_people from the site types)"
+        )
 
 
 def check_budget(instance: CoverageInstance, budget_usd: float) -> None:
@@ -74,25 +84,39 @@ def select_greedy(
 ) -> Selection:
     """Lazy greedy by newly covered people per dollar under ``budget_usd``.
 
+    On a capped instance (``instance.capacity``) each site serves at most its capacity
+    (:func:`~rural_plan.placement._kernels.capped_lazy_greedy`) and ``people`` is what the
+    chosen sites serve together (:func:`~rural_plan.placement.capacity.served_people`).
     ``time_limit_s`` is accepted for a common method signature (greedy always finishes).
     Raises :class:`PlacementError` when no option fits the budget.
     """
     check_budget(instance, budget_usd)
     t0 = time.perf_counter()
-    chosen, gains = lazy_greedy(
-        instance.indptr,
-        instance.indices,
-        instance.weight,
-        instance.cost_usd,
-        instance.location,
-        float(budget_usd),
-    )
+    if instance.capped:
+        chosen, gains = capped_lazy_greedy(
+            instance.indptr,
+            instance.indices,
+            instance.weight,
+            instance.cost_usd,
+            instance.location,
+            instance.capacity,
+            float(budget_usd),
+        )
+    else:
+        chosen, gains = lazy_greedy(
+            instance.indptr,
+            instance.indices,
+            instance.weight,
+            instance.cost_usd,
+            instance.location,
+            float(budget_usd),
+        )
     seconds = time.perf_counter() - t0
     sel = Selection(
         chosen=chosen,
         marginal_people=gains,
         cost_usd=float(instance.cost_usd[chosen].sum()),
-        people=float(gains.sum()),
+        people=served_people(instance, chosen) if instance.capped else float(gains.sum()),
         seconds=seconds,
         method="greedy",
     )

@@ -17,6 +17,8 @@ import numpy as np
 from rural_plan.errors import InputFileError, PlacementError
 
 ARRAYS = ("indptr", "indices", "weight", "cost_usd", "location")
+OPTIONAL_ARRAYS = ("capacity",)
+"""``capacity``: people each option can serve at most (inf: no cap)."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,13 @@ class CoverageInstance:
     weight: np.ndarray
     cost_usd: np.ndarray
     location: np.ndarray
+    capacity: np.ndarray | None = None
+    """People each option can serve at most (inf: no cap); None: no option is capped."""
+
+    @property
+    def capped(self) -> bool:
+        """Whether any option has a finite capacity."""
+        return self.capacity is not None and bool(np.isfinite(self.capacity).any())
 
     @property
     def n_options(self) -> int:
@@ -53,7 +62,15 @@ class CoverageInstance:
 
     @classmethod
     def from_arrays(
-        cls, *, indptr, indices, weight, cost_usd, location, source: str = "instance"
+        cls,
+        *,
+        indptr,
+        indices,
+        weight,
+        cost_usd,
+        location,
+        capacity=None,
+        source: str = "instance",
     ) -> CoverageInstance:
         """Build and check an instance; problems raise :class:`PlacementError`.
 
@@ -68,6 +85,7 @@ class CoverageInstance:
             weight=np.ascontiguousarray(weight, dtype=np.float64),
             cost_usd=np.ascontiguousarray(cost_usd, dtype=np.float64),
             location=np.ascontiguousarray(location, dtype=np.int64),
+            capacity=None if capacity is None else np.ascontiguousarray(capacity, dtype=np.float64),
         )
         inst.check(source)
         return inst._canonical()
@@ -106,12 +124,21 @@ class CoverageInstance:
             problems.append("cost_usd must be finite and > 0 (nothing is free)")
         elif self.location.size and self.location.min() < 0:
             problems.append("location must be >= 0")
+        if self.capacity is not None and (
+            self.capacity.shape != (n,)
+            or np.isnan(self.capacity).any()
+            or (self.capacity <= 0).any()
+        ):
+            problems.append(f"capacity needs one value > 0 per option ({n}); inf for no cap")
         if problems:
             raise PlacementError(f"{source}: " + "; ".join(problems))
 
     def save(self, path: Path) -> None:
         """Write the instance as NPZ (arrays named as in ``ARRAYS``)."""
-        np.savez_compressed(path, **{k: getattr(self, k) for k in ARRAYS})
+        arrays = {k: getattr(self, k) for k in ARRAYS}
+        if self.capacity is not None:
+            arrays["capacity"] = self.capacity
+        np.savez_compressed(path, **arrays)
 
     @classmethod
     def load(cls, path: Path) -> CoverageInstance:
@@ -124,7 +151,7 @@ class CoverageInstance:
                         f"{path}: instance lacks array(s) {', '.join(missing)} "
                         f"(needs {', '.join(ARRAYS)})"
                     )
-                arrays = {k: data[k] for k in ARRAYS}
+                arrays = {k: data[k] for k in ARRAYS + OPTIONAL_ARRAYS if k in data.files}
         except FileNotFoundError as err:
             raise InputFileError(f"{path}: file not found") from err
         except (OSError, ValueError) as err:

@@ -36,7 +36,13 @@ import numpy as np
 
 from rural_plan.errors import PlacementError
 from rural_plan.placement import _local_search as _ls
-from rural_plan.placement.greedy import Selection, check_budget, rollout, select_greedy
+from rural_plan.placement.greedy import (
+    Selection,
+    check_budget,
+    check_uncapped,
+    rollout,
+    select_greedy,
+)
 from rural_plan.placement.instance import CoverageInstance
 
 log = logging.getLogger(__name__)
@@ -180,6 +186,7 @@ def select_local_search(
     PlacementError : bad budget or time limit, or a start that is not feasible.
     """
     check_budget(instance, budget_usd)
+    check_uncapped(instance, "local-search")
     if time_limit_s is not None and not (np.isfinite(time_limit_s) and time_limit_s > 0):
         raise PlacementError(f"time_limit_s must be a finite number > 0, got {time_limit_s!r}")
     if max_moves is not None and max_moves < 0:

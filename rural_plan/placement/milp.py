@@ -43,7 +43,7 @@ from scipy.optimize import Bounds, LinearConstraint
 from scipy.optimize import milp as scipy_milp
 
 from rural_plan.errors import PlacementError
-from rural_plan.placement.greedy import Selection, check_budget, rollout
+from rural_plan.placement.greedy import Selection, check_budget, check_uncapped, rollout
 from rural_plan.placement.instance import CoverageInstance
 
 log = logging.getLogger(__name__)
@@ -356,6 +356,7 @@ def select_milp(
         feasible, or HiGHS stops without a solution and no warm start was given.
     """
     check_budget(instance, budget_usd)
+    check_uncapped(instance, "milp")
     _check_time_limit(time_limit_s)
     if not (np.isfinite(mip_rel_gap) and mip_rel_gap >= 0):
         raise PlacementError(f"mip_rel_gap must be a finite number >= 0, got {mip_rel_gap!r}")
@@ -491,6 +492,7 @@ def select_min_cost(
     if instance.n_options == 0:
         raise PlacementError("no site options to choose from")
     _check_time_limit(time_limit_s)
+    check_uncapped(instance, "milp")
     if not (np.isfinite(mip_rel_gap) and mip_rel_gap >= 0):
         raise PlacementError(f"mip_rel_gap must be a finite number >= 0, got {mip_rel_gap!r}")
     t0 = time.perf_counter()

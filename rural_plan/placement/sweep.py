@@ -142,6 +142,8 @@ def budget_curve(
     """
     if method not in CURVE_METHODS:
         raise PlacementError(f"method must be one of {', '.join(CURVE_METHODS)}, got {method!r}")
+    if instance.capped:
+        method = "greedy"  # the only method that models site capacity
     if instance.n_options == 0:
         raise PlacementError("no site options to choose from")
     t0 = time.perf_counter()
@@ -166,7 +168,9 @@ def budget_curve(
     else:
         budgets = _check_budgets(budgets_usd)
 
-    if method == "greedy":
+    if instance.capped:
+        points = _capped_points(instance, budgets)
+    elif method == "greedy":
         if plan is None:
             plan = _greedy_plan(instance, prepared)
         points = _greedy_points(instance, prepared, plan, budgets)
@@ -260,4 +264,21 @@ def _local_search_points(instance, prepared, budgets, top_set) -> list[tuple[flo
             got, got_people = prev_set, prev_people
         prev_set, prev_people = got, got_people
         points.append(_point(instance, got))
+    return points
+
+
+def _capped_points(instance: CoverageInstance, budgets) -> list[tuple[float, float, int]]:
+    """The capacity-aware greedy at every budget, kept monotone (a cheaper budget's
+    choice is affordable at a dearer one)."""
+    points: list[tuple[float, float, int]] = []
+    cheapest = float(instance.cost_usd.min())
+    for b in budgets:
+        if b < cheapest * (1 - _BUDGET_RTOL):
+            point = (0.0, 0.0, 0)
+        else:
+            sel = select_greedy(instance, budget_usd=float(b))
+            point = (sel.people, sel.cost_usd, int(sel.chosen.size))
+        if points and points[-1][0] > point[0]:
+            point = points[-1]
+        points.append(point)
     return points

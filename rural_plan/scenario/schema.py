@@ -216,6 +216,9 @@ class SiteType(_Frozen):
     cost_item: str | None = None
     """Name of this type's entry under ``site_types`` in the cost preset; default: the
     type's own name."""
+    capacity_people: float | None = Field(None, gt=0.0, le=1e9)
+    """Most people one site of this type can serve (its subscriber capacity divided by
+    the share of people who subscribe); None: no cap. Needs placement.method greedy."""
 
 
 def _default_site_types() -> dict[str, SiteType]:
@@ -325,6 +328,16 @@ class Scenario(_Frozen):
     outputs: Outputs = Field(default_factory=Outputs)
     source_path: Path | None = Field(default=None, exclude=True)
     """The YAML file this scenario came from (set by the loader; not a YAML key)."""
+
+    @model_validator(mode="after")
+    def _capacity_needs_greedy(self) -> Scenario:
+        capped = [k for k, t in self.site_types.items() if t.capacity_people is not None]
+        if capped and self.placement.method != "greedy":
+            raise ValueError(
+                f"site_types.{capped[0]}.capacity_people is set, and only placement.method "
+                f"'greedy' models site capacity (got {self.placement.method!r})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _model_validity(self) -> Scenario:
