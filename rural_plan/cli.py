@@ -38,11 +38,18 @@ def _parser() -> argparse.ArgumentParser:
         help="detailed logging, and the traceback of any error",
     )
     common.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    planning = argparse.ArgumentParser(add_help=False)
+    planning.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="recompute propagation instead of reusing the on-disk cache "
+        "($RURAL_PLAN_CACHE_DIR, default ~/.cache/rural_plan)",
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser(
         "run",
-        parents=[common],
+        parents=[common, planning],
         help="plan a scenario YAML",
         description="Plan a scenario and write its results folder.",
     )
@@ -194,7 +201,7 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser(
         "demo",
-        parents=[common],
+        parents=[common, planning],
         help="plan the built-in synthetic region (no files needed)",
         description="Generate a seeded synthetic region (40 km x 40 km, "
         "90 m cells) and plan it end to end.",
@@ -250,15 +257,17 @@ def _headline(summary: dict, out_dir: Path, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def _run_plan(scenario, out_dir: Path, overwrite: bool) -> int:
+def _run_plan(scenario, out_dir: Path, overwrite: bool, use_cache: bool = True) -> int:
     from rural_plan.pipeline import plan
+    from rural_plan.propagation.cache import cache_dir
     from rural_plan.report import check_output_dir, write_results
 
     check_output_dir(out_dir, overwrite=overwrite)
     t0 = time.perf_counter()
-    result = plan(scenario)
+    result = plan(scenario, use_cache=use_cache)
     out = write_results(result, out_dir, overwrite=overwrite)
     print(_headline(result.summary, out, time.perf_counter() - t0))
+    print(f"propagation cache     {cache_dir() if use_cache else 'off (--no-cache)'}")
     return 0
 
 
@@ -267,7 +276,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     out_dir = args.output or Path("out") / _safe_name(scenario.name)
-    return _run_plan(scenario, out_dir, args.overwrite)
+    return _run_plan(scenario, out_dir, args.overwrite, use_cache=not args.no_cache)
 
 
 def _safe_name(name: str) -> str:
@@ -393,7 +402,7 @@ def demo_scenario():
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    return _run_plan(demo_scenario(), args.output, overwrite=True)
+    return _run_plan(demo_scenario(), args.output, overwrite=True, use_cache=not args.no_cache)
 
 
 COMMANDS = {

@@ -29,7 +29,9 @@ from rural_plan.placement import (
 )
 from rural_plan.placement.target import select_to_target
 from rural_plan.propagation import RadioSettings, covered_demand, max_path_loss_db
+from rural_plan.propagation import cache as propagation_cache
 from rural_plan.propagation.antenna import pattern_window
+from rural_plan.propagation.point_to_area import SparseCoverage
 from rural_plan.scenario.schema import Scenario
 
 log = logging.getLogger(__name__)
@@ -238,8 +240,70 @@ def loss_budget_db(
     )
 
 
-def prepare(scenario: Scenario) -> Prepared:
-    """Grid, candidates, propagation and the coverage instance of a scenario."""
+def covered_demand_cached(
+    use_cache: bool,
+    grid,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    h_tx_m: np.ndarray,
+    max_loss_db: np.ndarray,
+    demand_id: np.ndarray,
+    radio: RadioSettings,
+    *,
+    pattern_index: np.ndarray | None = None,
+    patterns: np.ndarray | None = None,
+) -> SparseCoverage:
+    """:func:`covered_demand`, through the on-disk propagation cache when ``use_cache``."""
+    if not use_cache:
+        return covered_demand(
+            grid,
+            rows,
+            cols,
+            h_tx_m,
+            max_loss_db,
+            demand_id,
+            radio,
+            pattern_index=pattern_index,
+            patterns=patterns,
+        )
+    key = propagation_cache.key_of(
+        grid.elevation_m,
+        grid.land,
+        repr(tuple(grid.transform)),
+        grid.cell_size_m,
+        demand_id,
+        np.asarray(rows, dtype=np.int64),
+        np.asarray(cols, dtype=np.int64),
+        np.asarray(h_tx_m, dtype=np.float64),
+        np.asarray(max_loss_db, dtype=np.float64),
+        np.asarray(pattern_index if pattern_index is not None else [], dtype=np.int64),
+        np.asarray(patterns if patterns is not None else [], dtype=np.float32),
+        repr(radio),
+    )
+    hit = propagation_cache.load(key)
+    if hit is not None:
+        return SparseCoverage(indptr=hit[0], indices=hit[1], seconds=0.0)
+    result = covered_demand(
+        grid,
+        rows,
+        cols,
+        h_tx_m,
+        max_loss_db,
+        demand_id,
+        radio,
+        pattern_index=pattern_index,
+        patterns=patterns,
+    )
+    propagation_cache.store(key, result.indptr, result.indices)
+    return result
+
+
+def prepare(scenario: Scenario, *, use_cache: bool = True) -> Prepared:
+    """Grid, candidates, propagation and the coverage instance of a scenario.
+
+    ``use_cache``: reuse propagation from the on-disk cache (see
+    :mod:`rural_plan.propagation.cache`) and store new results there.
+    """
     clock = _Clock()
     jit_s = warm_up()
     clock = _Clock()
@@ -275,7 +339,8 @@ def prepare(scenario: Scenario) -> Prepared:
     block = max(1, round(scenario.grid.demand_cell_m / grid.cell_size_m))
     demand = demand_cells(grid.population, grid.land, block)
     demand_id = demand.sample_id
-    sparse = covered_demand(
+    sparse = covered_demand_cached(
+        use_cache,
         grid,
         candidates.rows[options.location],
         candidates.cols[options.location],
@@ -301,8 +366,8 @@ def prepare(scenario: Scenario) -> Prepared:
                 for e in towers.eirp_dbm
             ]
         )
-        existing = covered_demand(
-            grid, towers.rows, towers.cols, towers.height_m, budgets, demand_id, radio
+        existing = covered_demand_cached(
+            use_cache, grid, towers.rows, towers.cols, towers.height_m, budgets, demand_id, radio
         )
         served_before = np.zeros(demand.size, dtype=bool)
         served_before[existing.indices] = True
@@ -321,7 +386,7 @@ def prepare(scenario: Scenario) -> Prepared:
     )
 
 
-def plan(scenario: Scenario) -> Plan:
+def plan(scenario: Scenario, *, use_cache: bool = True) -> Plan:
     """Run the whole pipeline on a validated scenario.
 
     Examples
@@ -332,7 +397,7 @@ def plan(scenario: Scenario) -> Plan:
     >>> p.summary["people_newly_covered"] > 0  # doctest: +SKIP
     True
     """
-    prep = prepare(scenario)
+    prep = prepare(scenario, use_cache=use_cache)
     clock = _Clock()
     clock.timings = dict(prep.timings_s)
     region, options, preset = prep.region, prep.options, prep.preset

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Tests share one fresh propagation cache, never the user's (~/.cache/rural_plan).
+os.environ.setdefault("RURAL_PLAN_CACHE_DIR", tempfile.mkdtemp(prefix="rural-plan-test-cache-"))
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
