@@ -75,6 +75,49 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     return data
 
 
+MAX_EXTENDS_DEPTH = 20
+
+
+def read_scenario_mapping(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The scenario file as one mapping, paths resolved, ``extends:`` followed.
+
+    ``extends: base.yaml`` (relative to this file) inherits every key of that
+    scenario; keys given here override it. Mappings merge key by key (so
+    ``cost: {preset: light}`` keeps the base's horizon); any other value, lists
+    included, replaces the base's. Each file's relative paths are resolved against
+    its own folder before merging.
+    """
+    path = Path(path).resolve()
+    if path in _chain:
+        loop = " -> ".join(str(p) for p in (*_chain, path))
+        raise ScenarioError(f"{path}: extends: the chain loops back ({loop})")
+    if len(_chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(f"{path}: extends: more than {MAX_EXTENDS_DEPTH} levels")
+    data = _resolve_paths(read_yaml_mapping(path), path.parent)
+    base_ref = data.pop("extends", None)
+    if base_ref is None:
+        return data
+    if not isinstance(base_ref, str) or not base_ref.strip():
+        raise ScenarioError(
+            f"{path}: extends: must be the path of another scenario YAML (got {base_ref!r})"
+        )
+    base_path = _resolve_one(base_ref, path.parent)
+    if not base_path.is_file():
+        raise ScenarioError(f"{path}: extends: file not found: {base_path}")
+    return merge_mappings(read_scenario_mapping(base_path, (*_chain, path)), data)
+
+
+def merge_mappings(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` over ``base``: mappings merge recursively, other values replace."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge_mappings(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
 def _resolve_paths(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     inputs = data.get("inputs")
     if not isinstance(inputs, dict):
@@ -191,7 +234,6 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     900.0
     """
     path = Path(path).resolve()
-    data = read_yaml_mapping(path)
-    data = _resolve_paths(data, path.parent)
+    data = read_scenario_mapping(path)
     scenario = scenario_from_mapping(data, source=str(path))
     return scenario.model_copy(update={"source_path": path})
