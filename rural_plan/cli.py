@@ -213,6 +213,49 @@ def _parser() -> argparse.ArgumentParser:
         default=DEMO_OUTPUT,
         help=f"results folder (default: {DEMO_OUTPUT}/; a previous demo result there is replaced)",
     )
+    sweep = sub.add_parser(
+        "sweep",
+        parents=[common, planning],
+        help="plan a grid of variants of a scenario, and compare them",
+        description="Plan every combination of --set values (one results folder each) and "
+        "write a comparison table. Propagation is computed once and reused from the cache.",
+    )
+    sweep.add_argument("scenario", type=Path, help="base scenario YAML file")
+    sweep.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        required=True,
+        metavar="KEY=V1,V2",
+        help="a dotted scenario key and its values, e.g. budget_usd=1e6,2e6 or "
+        "cost.preset=default,light (repeat for a grid of every combination)",
+    )
+    sweep.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="folder of the variants' results (default: out/<scenario name>-sweep)",
+    )
+    sweep.add_argument(
+        "--overwrite", action="store_true", help="replace existing variant results folders"
+    )
+
+    compare = sub.add_parser(
+        "compare",
+        parents=[common],
+        help="compare results folders side by side",
+        description="Headline numbers of several results folders as a table (text), "
+        "comparison.csv and comparison.png.",
+    )
+    compare.add_argument("results", type=Path, nargs="+", help="results folders")
+    compare.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("comparison"),
+        help="folder for comparison.txt / .csv / .png (default: comparison/)",
+    )
     return p
 
 
@@ -405,12 +448,49 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _run_plan(demo_scenario(), args.output, overwrite=True, use_cache=not args.no_cache)
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from rural_plan.workflows.compare import as_text as compare_text
+    from rural_plan.workflows.compare import read_result, write_comparison
+    from rural_plan.workflows.sweep import build_variants, run_sweep
+
+    variants = build_variants(args.scenario, args.sets)
+    name = _safe_name(variants[0].scenario.name)
+    out_dir = args.output or Path("out") / f"{name}-sweep"
+    done = run_sweep(variants, out_dir, overwrite=args.overwrite, use_cache=not args.no_cache)
+    rows = [read_result(folder, v.label) for v, folder, _ in done]
+    write_comparison(rows, out_dir)
+    print(compare_text(rows))
+    print()
+    for v, _, t in done:
+        print(
+            f"{v.label}: {t['total']:.1f} s (propagation {t.get('propagation', 0.0):.1f} s, "
+            f"placement {t.get('placement', 0.0):.1f} s)"
+        )
+    print(f"comparison            {out_dir / 'comparison.csv'}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from rural_plan.workflows.compare import as_text, read_result, write_comparison
+
+    labels = [p.name for p in args.results]
+    if len(set(labels)) != len(labels):  # same folder names under different parents
+        labels = [str(p) for p in args.results]
+    rows = [read_result(p, label) for p, label in zip(args.results, labels, strict=True)]
+    files = write_comparison(rows, args.output)
+    print(as_text(rows))
+    print(f"written               {', '.join(str(f) for f in files)}")
+    return 0
+
+
 COMMANDS = {
     "run": cmd_run,
     "validate": cmd_validate,
     "path": cmd_path,
     "place": cmd_place,
     "demo": cmd_demo,
+    "sweep": cmd_sweep,
+    "compare": cmd_compare,
 }
 
 

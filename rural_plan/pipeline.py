@@ -414,10 +414,10 @@ def plan(scenario: Scenario, *, use_cache: bool = True) -> Plan:
         selection.status,
         selection.seconds,
     )
-    curve = budget_curve(
+    curve = _budget_curve_memo(
         prep.instance,
-        n_points=scenario.placement.budget_curve_points,
-        method="greedy" if scenario.placement.method == "greedy" else "local-search",
+        scenario.placement.budget_curve_points,
+        "greedy" if scenario.placement.method == "greedy" else "local-search",
     )
     clock.lap("budget_curve")
 
@@ -466,6 +466,29 @@ def plan(scenario: Scenario, *, use_cache: bool = True) -> Plan:
         summary,
         clock.timings,
     )
+
+
+_CURVES: dict[str, BudgetCurve] = {}
+
+
+def _budget_curve_memo(instance: CoverageInstance, n_points: int, method: str) -> BudgetCurve:
+    """The budget curve, remembered per instance in this process: it does not depend
+    on the budget, so variants that change only the budget share it."""
+    key = propagation_cache.key_of(
+        instance.indptr,
+        instance.indices,
+        instance.weight,
+        instance.cost_usd,
+        instance.location,
+        instance.capacity if instance.capacity is not None else "uncapped",
+        n_points,
+        method,
+    )
+    if key not in _CURVES:
+        if len(_CURVES) >= 8:
+            _CURVES.pop(next(iter(_CURVES)))
+        _CURVES[key] = budget_curve(instance, n_points=n_points, method=method)
+    return _CURVES[key]
 
 
 def select_sites(

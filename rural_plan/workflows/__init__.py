@@ -1,0 +1,1 @@
+"""Planner workflows on top of the plan recipe: variants, comparisons, diagnostics."""

@@ -1,0 +1,117 @@
+"""Side by side: the headline numbers of several results folders."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from rural_plan.errors import InputFileError
+
+COLUMNS = (
+    ("people_newly_covered", "people newly covered", "{:,.0f}"),
+    ("share_newly_covered", "share of people", "{:.1%}"),
+    ("sites_selected", "sites", "{:d}"),
+    ("tco_usd", "TCO USD", "{:,.0f}"),
+    ("capex_usd", "CAPEX USD", "{:,.0f}"),
+    ("people_per_1000_usd", "people per 1,000 USD", "{:.2f}"),
+    ("cost_per_person_usd", "cost per person USD", "{:,.2f}"),
+)
+"""(summary.json key, column title, text format) of every compared number."""
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    folder: Path
+    values: dict[str, float | int | None]
+
+
+def read_result(folder: Path, label: str | None = None) -> Row:
+    """The compared numbers of one results folder (its ``summary.json``)."""
+    path = Path(folder) / "summary.json"
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise InputFileError(f"{folder}: not a results folder (no summary.json)") from err
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputFileError(f"{path}: not a readable summary ({err})") from err
+    if not isinstance(summary, dict):
+        raise InputFileError(f"{path}: not a summary (expected a JSON object)")
+    return Row(
+        label or Path(folder).name,
+        Path(folder),
+        {key: summary.get(key) for key, _, _ in COLUMNS},
+    )
+
+
+def _cell(value, fmt: str) -> str:
+    if value is None:
+        return "n/a"
+    try:
+        return fmt.format(value)
+    except (ValueError, TypeError):
+        return str(value)
+
+
+def as_text(rows: list[Row]) -> str:
+    """A fixed-width table, one result per row."""
+    head = ["result", *(title for _, title, _ in COLUMNS)]
+    body = [[r.label, *(_cell(r.values[k], f) for k, _, f in COLUMNS)] for r in rows]
+    widths = [max(len(line[i]) for line in [head, *body]) for i in range(len(head))]
+    fmt = "  ".join(f"{{:<{widths[0]}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
+    return "\n".join(fmt.format(*line) for line in [head, *body])
+
+
+def as_csv(rows: list[Row]) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["result", "folder", *(k for k, _, _ in COLUMNS)])
+    for r in rows:
+        w.writerow(
+            [
+                r.label,
+                str(r.folder),
+                *("" if r.values[k] is None else r.values[k] for k, _, _ in COLUMNS),
+            ]
+        )
+    return out.getvalue()
+
+
+def chart_png(rows: list[Row], path: Path) -> None:
+    """Bar charts of people newly covered and people per 1,000 USD per result."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [r.label for r in rows]
+    fig, axes = plt.subplots(1, 2, figsize=(max(6.0, 1.2 * len(rows) + 3), 3.6))
+    for ax, (key, title) in zip(
+        axes,
+        (
+            ("people_newly_covered", "people newly covered"),
+            ("people_per_1000_usd", "people per 1,000 USD"),
+        ),
+        strict=True,
+    ):
+        ax.bar(labels, [float(r.values[key] or 0.0) for r in rows], color="#2b8cbe")
+        ax.set_title(title)
+        ax.tick_params(axis="x", labelrotation=30)
+        for t in ax.get_xticklabels():
+            t.set_horizontalalignment("right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_comparison(rows: list[Row], out_dir: Path) -> list[Path]:
+    """comparison.txt, comparison.csv and comparison.png in ``out_dir`` (created)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    txt, csv_path, png = (out_dir / f"comparison.{ext}" for ext in ("txt", "csv", "png"))
+    txt.write_text(as_text(rows) + "\n", encoding="utf-8")
+    csv_path.write_text(as_csv(rows), encoding="utf-8")
+    chart_png(rows, png)
+    return [txt, csv_path, png]
