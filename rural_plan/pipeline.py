@@ -71,6 +71,63 @@ class Plan:
     preset: CostPreset
     summary: dict[str, Any]
     timings_s: dict[str, float] = field(default_factory=dict)
+    prepared: Prepared | None = field(default=None, repr=False, compare=False)
+    """The coverage this plan was made from (reused by :meth:`replace`, :meth:`recost`)."""
+
+    def replace(self, **changes: Any) -> Plan:
+        """The plan of this scenario with ``changes`` applied (keyword per top-level key;
+        mappings merge, e.g. ``replace(budget_usd=2e6, cost={"horizon_years": 15})``).
+
+        Changes to budget, placement, cost or backhaul re-run placement and costing on
+        the coverage already computed (seconds); any other change runs the whole plan.
+
+        >>> p2 = p.replace(budget_usd=2_000_000)  # doctest: +SKIP
+        """
+        from rural_plan.scenario.loader import merge_mappings, scenario_from_mapping
+
+        base = self.scenario.model_dump(mode="json", exclude={"source_path"})
+        data = merge_mappings(base, changes)
+        new = scenario_from_mapping(data, source=f"{self.scenario.name} (replaced)")
+        new = new.model_copy(update={"source_path": self.scenario.source_path})
+        if self.prepared is None or not set(changes) <= COST_ONLY_KEYS:
+            return plan(new)
+        return finish(reprice(self.prepared, new))
+
+    def recost(self, preset: str | CostPreset) -> Plan:
+        """The plan re-optimised under another cost preset (a name, a path to a preset
+        YAML, or a :class:`~rural_plan.costing.CostPreset` an analyst has changed).
+
+        >>> p.recost("default").summary["tco_usd"]  # doctest: +SKIP
+        """
+        if isinstance(preset, CostPreset):
+            return finish(reprice(self._prepared(), self.scenario, preset))
+        return self.replace(cost={"preset": str(preset)})
+
+    def _prepared(self) -> Prepared:
+        if self.prepared is None:
+            raise ValueError("this plan keeps no coverage to re-cost; run plan() again")
+        return self.prepared
+
+    @property
+    def sites(self):
+        """The chosen sites as a pandas DataFrame (one row per site, rollout order)."""
+        from rural_plan.report.tables import sites_frame
+
+        return sites_frame(self)
+
+    @property
+    def links(self):
+        """The backhaul links as a pandas DataFrame."""
+        from rural_plan.report.tables import links_frame
+
+        return links_frame(self)
+
+    @property
+    def budget_curve(self):
+        """People newly covered against investment as a pandas DataFrame."""
+        from rural_plan.report.tables import budget_curve_frame
+
+        return budget_curve_frame(self)
 
 
 def site_patterns(scenario: Scenario, radio: RadioSettings, cell_size_m: float) -> np.ndarray:
@@ -397,7 +454,55 @@ def plan(scenario: Scenario, *, use_cache: bool = True) -> Plan:
     >>> p.summary["people_newly_covered"] > 0  # doctest: +SKIP
     True
     """
-    prep = prepare(scenario, use_cache=use_cache)
+    return finish(prepare(scenario, use_cache=use_cache))
+
+
+COST_ONLY_KEYS = frozenset(
+    {
+        "name",
+        "description",
+        "budget_usd",
+        "budget_basis",
+        "placement",
+        "cost",
+        "backhaul",
+        "outputs",
+    }
+)
+"""Scenario keys that change no propagation: a plan can be redone from its coverage."""
+
+
+def reprice(prep: Prepared, scenario: Scenario, preset: CostPreset | None = None) -> Prepared:
+    """``prep`` under another scenario that differs only in :data:`COST_ONLY_KEYS`
+    (and/or another cost preset): options re-costed, coverage kept."""
+    changed = {
+        k
+        for k in Scenario.model_fields
+        if k != "source_path" and getattr(scenario, k) != getattr(prep.scenario, k)
+    }
+    if not changed <= COST_ONLY_KEYS:
+        raise ValueError(
+            f"{', '.join(sorted(changed - COST_ONLY_KEYS))} change propagation: run plan() "
+            "on the new scenario instead"
+        )
+    if preset is None:
+        preset = load_preset(scenario.cost.preset)
+    options = build_options(scenario, prep.candidates, preset)
+    return Prepared(
+        scenario,
+        prep.region,
+        prep.candidates,
+        options,
+        prep.coverage,
+        coverage_instance(prep.coverage, options),
+        preset,
+        dict(prep.timings_s),
+    )
+
+
+def finish(prep: Prepared) -> Plan:
+    """Placement, backhaul and costing on prepared coverage (no propagation)."""
+    scenario = prep.scenario
     clock = _Clock()
     clock.timings = dict(prep.timings_s)
     region, options, preset = prep.region, prep.options, prep.preset
@@ -465,6 +570,7 @@ def plan(scenario: Scenario, *, use_cache: bool = True) -> Plan:
         preset,
         summary,
         clock.timings,
+        prep,
     )
 
 

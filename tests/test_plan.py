@@ -255,3 +255,56 @@ def test_capacity_with_a_method_that_ignores_it_is_refused(tmp_path):
                 }
             },
         )
+
+
+def test_replace_reuses_coverage_and_equals_a_fresh_plan(tmp_path, small_plan):
+    p, _ = small_plan
+    quick = p.replace(budget_usd=250_000, cost={"horizon_years": 7})
+    fresh = plan(small_scenario(tmp_path, budget_usd=250_000, cost__horizon_years=7))
+    assert quick.coverage is p.coverage  # no propagation redone
+    strip = ("scenario_file", "inputs_sha256")
+    assert {k: v for k, v in quick.summary.items() if k not in strip} == {
+        k: v for k, v in fresh.summary.items() if k not in strip
+    }
+    # a radio change cannot reuse the coverage: it runs the whole plan
+    other = p.replace(radio={"frequency_mhz": 700})
+    assert other.coverage is not p.coverage
+    assert other.scenario.radio.frequency_mhz == 700
+
+
+def test_recost_with_an_edited_preset(small_plan):
+    import dataclasses
+
+    p, _ = small_plan
+    preset = p.preset
+    dearer = dataclasses.replace(
+        preset,
+        site_types={
+            name: dataclasses.replace(cost, capex_usd={k: 2 * v for k, v in cost.capex_usd.items()})
+            for name, cost in preset.site_types.items()
+        },
+    )
+    q = p.recost(dearer)
+    assert q.coverage is p.coverage
+    # the same sites would cost more; the re-optimised plan spends the same budget
+    assert q.summary["capex_usd"] / max(1, q.summary["sites_selected"]) > p.summary[
+        "capex_usd"
+    ] / max(1, p.summary["sites_selected"])
+    assert q.summary["people_newly_covered"] <= p.summary["people_newly_covered"] + 1e-6
+
+
+def test_tables_match_the_written_files(small_plan):
+    p, out = small_plan
+    sites = p.sites
+    features = json.loads((out / "sites.geojson").read_text())["features"]
+    assert len(sites) == len(features) == p.summary["sites_selected"]
+    assert sites["people_newly_covered"].tolist() == [
+        f["properties"]["people_newly_covered"] for f in features
+    ]
+    with open(out / "budget_curve.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    curve = p.budget_curve
+    assert curve["people_newly_covered"].round(2).tolist() == [
+        float(r["people_newly_covered"]) for r in rows
+    ]
+    assert len(p.links) == len(json.loads((out / "links.geojson").read_text())["features"])
