@@ -14,6 +14,7 @@ import traceback
 from importlib import resources
 from pathlib import Path
 
+from rural_plan import progress
 from rural_plan._version import __version__
 from rural_plan.errors import OutputError, RuralPlanError, ScenarioError
 from rural_plan.registries import PLACEMENT_METHOD_NAMES
@@ -497,6 +498,7 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
+    progress.enable(not args.quiet)
     try:
         return COMMANDS[args.command](args)
     except ScenarioError as err:

@@ -17,6 +17,7 @@ import numpy as np
 
 from rural_plan.errors import PropagationError
 from rural_plan.grid.grid import Grid
+from rural_plan.progress import progress
 from rural_plan.propagation._radial import covered_cells, locations_windows
 from rural_plan.propagation.models import get_model
 
@@ -150,21 +151,33 @@ def covered_demand(
     pattern_index = np.ascontiguousarray(pattern_index, dtype=np.int64)
     demand_id = np.ascontiguousarray(demand_id, dtype=np.int64)
     starts = _location_runs(rows, cols)
-    per_chunk = max(1, _WINDOW_BYTES_PER_CHUNK // (w * w * 4))
+    # Memory caps a chunk; about 40 chunks per run keep progress visible (and a chunk of
+    # 64 options or more keeps every thread busy).
+    per_chunk = max(1, min(_WINDOW_BYTES_PER_CHUNK // (w * w * 4), max(64, n // 40)))
     counts = np.zeros(n, dtype=np.int64)
     parts: list[np.ndarray] = []
     t0 = time.perf_counter()
-    for lo, hi in _chunks(starts, per_chunk):
-        o_lo, o_hi = starts[lo], starts[hi]
-        win = np.empty((o_hi - o_lo, w, w), dtype=np.float32)
-        _windows(grid, rows, cols, h_tx_m[o_lo:o_hi], radio, starts[lo : hi + 1], win)
-        sl = slice(o_lo, o_hi)
-        c = counts[sl]
-        args = (win, rows[sl], cols[sl], max_loss_db[sl], pattern_index[sl], patterns, demand_id)
-        covered_cells(*args, True, c, np.empty(0, dtype=np.int64))
-        idx = np.empty(int(c.sum()), dtype=np.int64)
-        covered_cells(*args, False, c, idx)
-        parts.append(idx)
+    with progress(starts.size - 1, f"propagation ({radio.model})", unit="site") as bar:
+        for lo, hi in _chunks(starts, per_chunk):
+            o_lo, o_hi = starts[lo], starts[hi]
+            win = np.empty((o_hi - o_lo, w, w), dtype=np.float32)
+            _windows(grid, rows, cols, h_tx_m[o_lo:o_hi], radio, starts[lo : hi + 1], win)
+            sl = slice(o_lo, o_hi)
+            c = counts[sl]
+            args = (
+                win,
+                rows[sl],
+                cols[sl],
+                max_loss_db[sl],
+                pattern_index[sl],
+                patterns,
+                demand_id,
+            )
+            covered_cells(*args, True, c, np.empty(0, dtype=np.int64))
+            idx = np.empty(int(c.sum()), dtype=np.int64)
+            covered_cells(*args, False, c, idx)
+            parts.append(idx)
+            bar.update(hi - lo)
     seconds = time.perf_counter() - t0
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])

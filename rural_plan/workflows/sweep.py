@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from rural_plan.errors import ScenarioError
+from rural_plan.progress import progress
 from rural_plan.scenario.loader import merge_mappings, read_scenario_mapping, scenario_from_mapping
 from rural_plan.scenario.schema import Scenario
 
@@ -105,11 +106,13 @@ def run_sweep(
     for folder in folders:  # refuse before spending any time
         check_output_dir(folder, overwrite=overwrite)
     done = []
-    for i, (variant, folder) in enumerate(zip(variants, folders, strict=True), start=1):
-        t0 = time.perf_counter()
-        log.info("sweep: variant %d of %d: %s", i, len(variants), variant.label)
-        result = plan(variant.scenario, use_cache=use_cache)
-        write_results(result, folder, overwrite=overwrite)
-        timings = dict(result.timings_s, total=round(time.perf_counter() - t0, 3))
-        done.append((variant, folder, timings))
+    with progress(len(variants), "sweep", unit="variant") as bar:
+        for i, (variant, folder) in enumerate(zip(variants, folders, strict=True), start=1):
+            t0 = time.perf_counter()
+            log.info("sweep: variant %d of %d: %s", i, len(variants), variant.label)
+            result = plan(variant.scenario, use_cache=use_cache)
+            write_results(result, folder, overwrite=overwrite)
+            timings = dict(result.timings_s, total=round(time.perf_counter() - t0, 3))
+            done.append((variant, folder, timings))
+            bar.update()
     return done
