@@ -242,6 +242,39 @@ def _parser() -> argparse.ArgumentParser:
         "--overwrite", action="store_true", help="replace existing variant results folders"
     )
 
+    diag = sub.add_parser(
+        "diagnose",
+        parents=[common, planning],
+        help="who the existing network serves, and where the unserved people are",
+        description="Before planning: the existing towers' coverage over the terrain, and "
+        "clusters of people it does not serve, with their distance to the nearest existing "
+        "tower and fibre node (diagnosis.json, clusters.csv / .geojson, diagnosis.png).",
+    )
+    diag.add_argument("scenario", type=Path, help="scenario YAML file")
+    diag.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="diagnosis folder (default: out/<scenario name>-diagnosis)",
+    )
+    diag.add_argument(
+        "--overwrite", action="store_true", help="replace an existing diagnosis folder"
+    )
+    diag.add_argument(
+        "--cluster-radius-m",
+        type=float,
+        default=2_000.0,
+        help="unserved people within this distance [m] of a settlement centre join its "
+        "cluster (default 2000)",
+    )
+    diag.add_argument(
+        "--min-cluster-people",
+        type=float,
+        default=50.0,
+        help="smallest cluster reported [people] (default 50)",
+    )
+
     compare = sub.add_parser(
         "compare",
         parents=[common],
@@ -471,6 +504,45 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diagnose(args: argparse.Namespace) -> int:
+    from rural_plan.report import check_output_dir
+    from rural_plan.scenario import load_scenario
+    from rural_plan.workflows.diagnose import diagnose, write_diagnosis
+
+    if not (args.cluster_radius_m > 0 and args.min_cluster_people >= 0):
+        raise OutputError("--cluster-radius-m must be > 0 and --min-cluster-people >= 0")
+    scenario = load_scenario(args.scenario)
+    out_dir = args.output or Path("out") / f"{_safe_name(scenario.name)}-diagnosis"
+    check_output_dir(out_dir, overwrite=args.overwrite)
+    d = diagnose(
+        scenario,
+        cluster_radius_m=args.cluster_radius_m,
+        min_cluster_people=args.min_cluster_people,
+        use_cache=not args.no_cache,
+    )
+    out = write_diagnosis(d, out_dir, overwrite=args.overwrite)
+    s = d.summary
+    print(f"scenario              {s['scenario']}")
+    print(
+        f"people served today   {s['people_covered_before']:,.0f} of {s['people_total']:,.0f} "
+        f"({100 * s['share_covered_before']:.1f} %) by {s['existing_towers']} existing towers"
+    )
+    print(
+        f"people not served     {s['people_unserved']:,.0f}: {s['people_in_clusters']:,.0f} in "
+        f"{s['clusters']} clusters, {s['people_dispersed']:,.0f} dispersed"
+    )
+    print()
+    print(
+        f"{'cluster':>7}  {'people':>9}  {'lon':>10}  {'lat':>10}  {'tower km':>8}  {'fibre km':>8}"
+    )
+    for i, c in enumerate(d.clusters[:10], start=1):
+        tower = "n/a" if c.nearest_tower_km is None else f"{c.nearest_tower_km:.1f}"
+        fibre = "n/a" if c.nearest_fibre_km is None else f"{c.nearest_fibre_km:.1f}"
+        print(f"{i:>7}  {c.people:>9,.0f}  {c.lon:>10.4f}  {c.lat:>10.4f}  {tower:>8}  {fibre:>8}")
+    print(f"results               {out}")
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from rural_plan.workflows.compare import as_text, read_result, write_comparison
 
@@ -492,6 +564,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "sweep": cmd_sweep,
     "compare": cmd_compare,
+    "diagnose": cmd_diagnose,
 }
 
 

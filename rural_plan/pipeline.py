@@ -15,7 +15,7 @@ import numpy as np
 from rural_plan._version import __version__
 from rural_plan.backhaul import BackhaulPlan, design_backhaul, satellite_costs
 from rural_plan.costing import CostPreset, load_preset, net_present_cost
-from rural_plan.coverage import CoverageMatrix, build_matrix, demand_cells
+from rural_plan.coverage import CoverageMatrix, DemandCells, build_matrix, demand_cells
 from rural_plan.inputs import Region, load_region
 from rural_plan.jit import warm_up
 from rural_plan.placement import (
@@ -355,6 +355,52 @@ def covered_demand_cached(
     return result
 
 
+def demand_of(scenario: Scenario, grid) -> DemandCells:
+    """The scenario's demand cells: blocks of ``grid.demand_cell_m`` (whole grid cells)."""
+    block = max(1, round(scenario.grid.demand_cell_m / grid.cell_size_m))
+    return demand_cells(grid.population, grid.land, block)
+
+
+def served_by_existing(
+    scenario: Scenario,
+    region: Region,
+    demand: DemandCells,
+    radio: RadioSettings,
+    *,
+    use_cache: bool = True,
+) -> np.ndarray | None:
+    """Demand cells the existing towers serve (same propagation and link budget as new
+    sites, the towers' own heights and EIRPs); None when there are no towers."""
+    towers = region.towers
+    if not len(towers):
+        return None
+    net = scenario.existing_network
+    budgets = np.array(
+        [
+            loss_budget_db(
+                scenario,
+                eirp_dbm=e,
+                gain_dbi=net.antenna_gain_dbi,
+                cable_loss_db=net.cable_loss_db,
+            )
+            for e in towers.eirp_dbm
+        ]
+    )
+    existing = covered_demand_cached(
+        use_cache,
+        region.grid,
+        towers.rows,
+        towers.cols,
+        towers.height_m,
+        budgets,
+        demand.sample_id,
+        radio,
+    )
+    served = np.zeros(demand.size, dtype=bool)
+    served[existing.indices] = True
+    return served
+
+
 def prepare(scenario: Scenario, *, use_cache: bool = True) -> Prepared:
     """Grid, candidates, propagation and the coverage instance of a scenario.
 
@@ -393,8 +439,7 @@ def prepare(scenario: Scenario, *, use_cache: bool = True) -> Prepared:
     clock.lap("candidates")
 
     radio = radio_settings(scenario)
-    block = max(1, round(scenario.grid.demand_cell_m / grid.cell_size_m))
-    demand = demand_cells(grid.population, grid.land, block)
+    demand = demand_of(scenario, grid)
     demand_id = demand.sample_id
     sparse = covered_demand_cached(
         use_cache,
@@ -408,26 +453,7 @@ def prepare(scenario: Scenario, *, use_cache: bool = True) -> Prepared:
         pattern_index=options.type_index,
         patterns=site_patterns(scenario, radio, grid.cell_size_m),
     )
-    served_before = None
-    if len(region.towers):
-        towers = region.towers
-        net = scenario.existing_network
-        budgets = np.array(
-            [
-                loss_budget_db(
-                    scenario,
-                    eirp_dbm=e,
-                    gain_dbi=net.antenna_gain_dbi,
-                    cable_loss_db=net.cable_loss_db,
-                )
-                for e in towers.eirp_dbm
-            ]
-        )
-        existing = covered_demand_cached(
-            use_cache, grid, towers.rows, towers.cols, towers.height_m, budgets, demand_id, radio
-        )
-        served_before = np.zeros(demand.size, dtype=bool)
-        served_before[existing.indices] = True
+    served_before = served_by_existing(scenario, region, demand, radio, use_cache=use_cache)
     clock.lap("propagation")
 
     coverage = build_matrix(

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 MARKER = "summary.json"
 """A folder holding this file was written by rural_plan (and may be replaced)."""
+MARKERS = (MARKER, "diagnosis.json")
+"""Files that mark a folder as rural_plan's: a plan's results or a diagnosis."""
 
 
 def check_output_dir(out_dir: Path, *, overwrite: bool) -> Path:
@@ -48,7 +50,7 @@ def check_output_dir(out_dir: Path, *, overwrite: bool) -> Path:
         out_dir.exists()
         and overwrite
         and any(out_dir.iterdir())
-        and not (out_dir / MARKER).exists()
+        and not any((out_dir / m).exists() for m in MARKERS)
     ):
         raise OutputError(
             f"{out_dir}: --overwrite only replaces a rural_plan results folder (with {MARKER}); "
@@ -60,10 +62,17 @@ def check_output_dir(out_dir: Path, *, overwrite: bool) -> Path:
 def write_results(plan: Plan, out_dir: Path, *, overwrite: bool = False) -> Path:
     """Write summary.json, provenance.json, sites.geojson, links.geojson, budget_curve.csv,
     coverage.tif."""
+    return write_folder(out_dir, lambda folder: _write_all(plan, folder), overwrite=overwrite)
+
+
+def write_folder(out_dir: Path, fill, *, overwrite: bool = False) -> Path:
+    """Run ``fill(folder)`` on a temporary folder beside ``out_dir`` and rename it into
+    place when it returns: readers never see a half-written results folder, and an
+    existing one is replaced only once the new one is complete."""
     out_dir = check_output_dir(out_dir, overwrite=overwrite)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
     try:
-        _write_all(plan, tmp)
+        fill(tmp)
         if out_dir.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
             os.rename(out_dir, old / "results")

@@ -1,0 +1,84 @@
+"""Map layers drawn with matplotlib on the plan grid (hillshade, people, points)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def hillshade(
+    elevation_m: np.ndarray,
+    cell_size_m: float,
+    azimuth_deg: float = 315.0,
+    altitude_deg: float = 45.0,
+) -> np.ndarray:
+    """Lambertian hillshade in [0, 1] (light from ``azimuth_deg`` clockwise from north)."""
+    dz_dy, dz_dx = np.gradient(elevation_m, cell_size_m)
+    slope = np.arctan(np.hypot(dz_dx, dz_dy))
+    # rows grow southwards: a north-facing slope has dz/drow > 0
+    aspect = np.arctan2(-dz_dx, dz_dy)
+    az, alt = np.radians(azimuth_deg), np.radians(altitude_deg)
+    shade = np.sin(alt) * np.cos(slope) + np.cos(alt) * np.sin(slope) * np.cos(az - aspect)
+    return np.clip(shade, 0.0, 1.0)
+
+
+def decimation(shape: tuple[int, int], max_pixels: int = 1_500_000) -> int:
+    """Stride that keeps a raster of ``shape`` under ``max_pixels`` for drawing."""
+    return max(1, int(np.ceil(np.sqrt(shape[0] * shape[1] / max_pixels))))
+
+
+def block_sum(a: np.ndarray, step: int) -> np.ndarray:
+    """Sum over step × step blocks (people stay counted when a map is coarsened)."""
+    if step == 1:
+        return a
+    r, c = (-(-n // step) * step for n in a.shape)
+    padded = np.zeros((r, c), dtype=np.float64)
+    padded[: a.shape[0], : a.shape[1]] = a
+    return padded.reshape(r // step, step, c // step, step).sum(axis=(1, 3))
+
+
+def draw_base(ax, grid, *, people: np.ndarray | None = None, people_label: str = "people"):
+    """Hillshaded terrain, sea in blue, and (optionally) people per cell on a log scale.
+
+    Axes are in km of the grid's projected CRS. Returns the image of people (for a
+    colour bar) or None.
+    """
+    import matplotlib.colors as mcolors
+
+    step = decimation(grid.shape)
+    extent = _extent_km(grid)
+    shade = hillshade(grid.elevation_m[::step, ::step], grid.cell_size_m * step)
+    land = grid.land[::step, ::step]
+    rgb = np.where(
+        land[..., None], (0.55 + 0.45 * shade)[..., None] * [0.93, 0.91, 0.86], [0.75, 0.85, 0.95]
+    )
+    ax.imshow(rgb, extent=extent, interpolation="nearest")
+    image = None
+    if people is not None:
+        p = block_sum(people, step)[: land.shape[0], : land.shape[1]]
+        shown = np.ma.masked_less_equal(p, 0.0)
+        if shown.count():
+            image = ax.imshow(
+                shown,
+                extent=extent,
+                cmap="magma_r",
+                norm=mcolors.LogNorm(vmin=max(shown.min(), 0.1), vmax=max(shown.max(), 1.0)),
+                alpha=0.85,
+                interpolation="nearest",
+            )
+    ax.set_xlabel("x (km)")
+    ax.set_ylabel("y (km)")
+    ax.set_aspect("equal")
+    return image
+
+
+def to_km(grid, x_m, y_m) -> tuple[np.ndarray, np.ndarray]:
+    """Projected metres → the km axes :func:`draw_base` uses."""
+    return np.asarray(x_m) / 1000.0, np.asarray(y_m) / 1000.0
+
+
+def _extent_km(grid) -> list[float]:
+    t = grid.transform
+    rows, cols = grid.shape
+    x0, y0 = t.c, t.f
+    x1, y1 = x0 + cols * t.a, y0 + rows * t.e
+    return [x0 / 1000.0, x1 / 1000.0, y1 / 1000.0, y0 / 1000.0]
