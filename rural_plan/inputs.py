@@ -20,6 +20,7 @@ from rural_plan.errors import VectorError
 from rural_plan.grid import Grid, build_grid, synthetic_region
 from rural_plan.io.hashing import sha256_bytes, sha256_file
 from rural_plan.io.vectors import read_points, read_polygons
+from rural_plan.pois import Pois, read_pois
 from rural_plan.scenario.schema import Scenario
 
 
@@ -57,6 +58,8 @@ class Region:
     inputs_sha256: dict[str, str]
     proposed: Points = field(default_factory=lambda: _empty_points())
     """Candidate sites the planner proposes (inputs.candidate_sites)."""
+    pois: Pois | None = None
+    """Schools, clinics and other points of interest (inputs.pois)."""
 
 
 def _points_on_grid(
@@ -138,7 +141,9 @@ def load_region(scenario: Scenario) -> Region:
         for i, pt in enumerate(read_points(inp.fibre_nodes)):
             fibre_lon.append(pt.lon)
             fibre_lat.append(pt.lat)
-            fibre_names.append(str(pt.properties.get("name") or f"fibre node {i}"))
+            fibre_names.append(
+                str(pt.properties.get("name") or pt.properties.get("ict_id") or f"fibre node {i}")
+            )
     fibre = _points_on_grid(
         grid,
         fibre_lon,
@@ -171,9 +176,17 @@ def load_region(scenario: Scenario) -> Region:
             grid,
             [p.lon for p in pts],
             [p.lat for p in pts],
-            [str(p.properties.get("name") or f"tower {i}") for i, p in enumerate(pts)],
             [
-                _number(p.properties, "height_m", net.default_height_m, inp.existing_towers)
+                str(p.properties.get("name") or p.properties.get("ict_id") or f"tower {i}")
+                for i, p in enumerate(pts)
+            ],
+            [
+                _number(
+                    p.properties,
+                    "height_m" if "height_m" in p.properties else "antenna_height",
+                    net.default_height_m,
+                    inp.existing_towers,
+                )
                 for p in pts
             ],
             [
@@ -225,11 +238,17 @@ def load_region(scenario: Scenario) -> Region:
             excluded = rasterio.features.geometry_mask(
                 shapes, out_shape=grid.shape, transform=grid.transform, invert=True
             )
-    return Region(grid, fibre, towers, settlements, excluded, hashes, proposed)
+    pois = None
+    if inp.pois is not None:
+        hashes[_relpath(inp.pois, scenario)] = sha256_file(inp.pois)
+        pois = read_pois(inp.pois, grid)
+    return Region(grid, fibre, towers, settlements, excluded, hashes, proposed, pois)
 
 
 def _number(props: dict, key: str, default: float, path: Path) -> float:
-    value = props.get(key, default)
+    value = props.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        value = default
     try:
         out = float(value)
     except (TypeError, ValueError):

@@ -14,8 +14,17 @@ import numpy as np
 
 from rural_plan._version import __version__
 from rural_plan.backhaul import BackhaulPlan, design_backhaul, satellite_costs
-from rural_plan.costing import CostPreset, load_preset, net_present_cost
+from rural_plan.costing import (
+    CostPreset,
+    SiteCostBreakdown,
+    SiteSpec,
+    load_preset,
+    net_present_cost,
+    site_breakdowns,
+)
 from rural_plan.coverage import CoverageMatrix, DemandCells, build_matrix, demand_cells
+from rural_plan.coverage.poi_coverage import poi_rows, poi_summary
+from rural_plan.economics import Economics, plan_economics
 from rural_plan.inputs import Region, load_region
 from rural_plan.jit import warm_up
 from rural_plan.placement import (
@@ -27,6 +36,7 @@ from rural_plan.placement import (
     budget_curve,
     find_candidates,
 )
+from rural_plan.placement.capacity import served_people
 from rural_plan.placement.target import select_to_target
 from rural_plan.propagation import RadioSettings, covered_demand, max_path_loss_db
 from rural_plan.propagation import cache as propagation_cache
@@ -73,6 +83,12 @@ class Plan:
     timings_s: dict[str, float] = field(default_factory=dict)
     prepared: Prepared | None = field(default=None, repr=False, compare=False)
     """The coverage this plan was made from (reused by :meth:`replace`, :meth:`recost`)."""
+    pois: list[dict[str, Any]] | None = None
+    """Per point of interest: covered before / by the plan, by which site (``pois.csv``)."""
+    site_costs: dict[str, SiteCostBreakdown] | None = None
+    """Itemised cost of one site of each type (``costs.csv``)."""
+    economics: Economics | None = None
+    """Revenue, subsidy, affordability, sensitivity (``sensitivity*.csv``)."""
 
     def replace(self, **changes: Any) -> Plan:
         """The plan of this scenario with ``changes`` applied (keyword per top-level key;
@@ -181,6 +197,31 @@ def radio_settings(scenario: Scenario) -> RadioSettings:
     )
 
 
+def site_specs(scenario: Scenario) -> list[SiteSpec]:
+    """What the cost model needs of each site type (load, cost item, power source)."""
+    return [
+        SiteSpec(name, st.power_w, st.cost_item, st.power_source)
+        for name, st in scenario.site_types.items()
+    ]
+
+
+def site_costs(scenario: Scenario, preset: CostPreset) -> dict[str, SiteCostBreakdown]:
+    """Itemised CAPEX / OPEX of each site type, its power system sized at the scenario's
+    sun hours and battery autonomy."""
+    c = scenario.cost
+    return site_breakdowns(
+        preset,
+        site_specs(scenario),
+        peak_sun_hours=c.peak_sun_hours,
+        battery_autonomy_days=c.battery_autonomy_days,
+    )
+
+
+def scenario_preset(scenario: Scenario) -> CostPreset:
+    """The scenario's cost preset with its ``cost.overrides`` applied."""
+    return load_preset(scenario.cost.preset, overrides=scenario.cost.overrides)
+
+
 def build_options(scenario: Scenario, candidates: Candidates, preset: CostPreset) -> SiteOptions:
     """Site options: every candidate location with every site type of the scenario."""
     names = tuple(scenario.site_types)
@@ -188,9 +229,10 @@ def build_options(scenario: Scenario, candidates: Candidates, preset: CostPreset
     location = np.repeat(np.arange(n_loc), n_types)
     type_index = np.tile(np.arange(n_types), n_loc)
     per_type = []
+    costs = site_costs(scenario, preset)
     for name in names:
         st = scenario.site_types[name]
-        cost = preset.site(st.cost_item or name)
+        cost = costs[name]
         per_type.append(
             (
                 st.mast_height_m,
@@ -238,12 +280,15 @@ def build_options(scenario: Scenario, candidates: Candidates, preset: CostPreset
     )
 
 
-def coverage_instance(coverage: CoverageMatrix, options: SiteOptions) -> CoverageInstance:
-    """The placement instance: coverage rows, newly coverable people, option costs."""
+def coverage_instance(
+    coverage: CoverageMatrix, options: SiteOptions, bonus: np.ndarray | None = None
+) -> CoverageInstance:
+    """The placement instance: coverage rows, newly coverable people (plus any POI
+    bonus weight), option costs."""
     return CoverageInstance.from_arrays(
         indptr=coverage.indptr,
         indices=coverage.indices,
-        weight=coverage.weight,
+        weight=coverage.weight if bonus is None else coverage.weight + bonus,
         cost_usd=options.cost_usd,
         location=options.location,
         capacity=options.capacity_people if np.isfinite(options.capacity_people).any() else None,
@@ -355,10 +400,35 @@ def covered_demand_cached(
     return result
 
 
-def demand_of(scenario: Scenario, grid) -> DemandCells:
-    """The scenario's demand cells: blocks of ``grid.demand_cell_m`` (whole grid cells)."""
+def demand_of(scenario: Scenario, region: Region) -> DemandCells:
+    """The scenario's demand cells: blocks of ``grid.demand_cell_m`` (whole grid cells),
+    plus the cells of the points of interest (so their coverage is exact)."""
+    grid = region.grid
     block = max(1, round(scenario.grid.demand_cell_m / grid.cell_size_m))
-    return demand_cells(grid.population, grid.land, block)
+    pois = region.pois
+    return demand_cells(
+        grid.population,
+        grid.land,
+        block,
+        point_rows=None if pois is None else pois.rows,
+        point_cols=None if pois is None else pois.cols,
+    )
+
+
+def poi_bonus(scenario: Scenario, region: Region, coverage: CoverageMatrix) -> np.ndarray | None:
+    """Extra objective weight per demand cell from ``placement.poi_weight_people``: each
+    POI of a weighted type that the existing network does not serve adds its weight to
+    its demand cell. None when nothing is weighted."""
+    weights = scenario.placement.poi_weight_people
+    pois = region.pois
+    if not weights or pois is None or not len(pois):
+        return None
+    bonus = np.zeros(coverage.weight.size)
+    for k, t in enumerate(pois.types):
+        d = coverage.demand.point_id[k]
+        if t in weights and not coverage.served_before[d]:
+            bonus[d] += weights[t]
+    return bonus if bonus.any() else None
 
 
 def served_by_existing(
@@ -411,7 +481,7 @@ def prepare(scenario: Scenario, *, use_cache: bool = True) -> Prepared:
     jit_s = warm_up()
     clock = _Clock()
     clock.timings["jit_compile"] = round(jit_s, 3)
-    preset = load_preset(scenario.cost.preset)
+    preset = scenario_preset(scenario)
     region = load_region(scenario)
     grid = region.grid
     clock.lap("grid")
@@ -439,7 +509,7 @@ def prepare(scenario: Scenario, *, use_cache: bool = True) -> Prepared:
     clock.lap("candidates")
 
     radio = radio_settings(scenario)
-    demand = demand_of(scenario, grid)
+    demand = demand_of(scenario, region)
     demand_id = demand.sample_id
     sparse = covered_demand_cached(
         use_cache,
@@ -462,7 +532,7 @@ def prepare(scenario: Scenario, *, use_cache: bool = True) -> Prepared:
         indices=sparse.indices,
         served_before=served_before,
     )
-    instance = coverage_instance(coverage, options)
+    instance = coverage_instance(coverage, options, poi_bonus(scenario, region, coverage))
     clock.lap("coverage")
     return Prepared(
         scenario, region, candidates, options, coverage, instance, preset, clock.timings
@@ -512,7 +582,7 @@ def reprice(prep: Prepared, scenario: Scenario, preset: CostPreset | None = None
             "on the new scenario instead"
         )
     if preset is None:
-        preset = load_preset(scenario.cost.preset)
+        preset = scenario_preset(scenario)
     options = build_options(scenario, prep.candidates, preset)
     return Prepared(
         scenario,
@@ -520,7 +590,7 @@ def reprice(prep: Prepared, scenario: Scenario, preset: CostPreset | None = None
         prep.candidates,
         options,
         prep.coverage,
-        coverage_instance(prep.coverage, options),
+        coverage_instance(prep.coverage, options, poi_bonus(scenario, prep.region, prep.coverage)),
         preset,
         dict(prep.timings_s),
     )
@@ -575,7 +645,32 @@ def finish(prep: Prepared) -> Plan:
     )
     clock.lap("backhaul")
 
+    pois = None
+    if region.pois is not None:
+        pois = poi_rows(
+            region.pois,
+            grid,
+            prep.coverage,
+            chosen,
+            [options.type_name[options.type_index[i]] for i in chosen],
+            (xs, ys),
+        )
     summary = summarise(scenario, region, options, prep.coverage, selection, backhaul)
+    if pois is not None:
+        summary["pois"] = poi_summary(pois)
+    costs = site_costs(scenario, preset)
+    summary["power_source_by_type"] = {name: b.power_source for name, b in costs.items()}
+    econ = plan_economics(
+        scenario,
+        preset,
+        site_counts=summary["sites_by_type"],
+        people=summary["people_newly_covered"],
+        capex_usd=summary["capex_usd"],
+        opex_usd_per_year=summary["opex_usd_per_year"],
+        tco_usd=summary["tco_usd"],
+        backhaul_pricer=backhaul_pricer(backhaul, scenario),
+    )
+    summary.update(econ.summary)
     clock.lap("costing")
     log.info(
         "plan: %d sites, %.0f people newly covered, TCO %.0f USD, %.2f people per 1,000 USD",
@@ -597,6 +692,9 @@ def finish(prep: Prepared) -> Plan:
         summary,
         clock.timings,
         prep,
+        pois,
+        costs,
+        econ,
     )
 
 
@@ -663,7 +761,20 @@ def summarise(
     )
     footprint = float(coverage.weight[coverage.covered_by(chosen)].sum())
     capped = bool(np.isfinite(options.capacity_people).any())
-    newly = selection.people if capped else footprint
+    if capped:  # people the chosen sites serve within capacity (no POI bonus weight)
+        newly = served_people(
+            CoverageInstance.from_arrays(
+                indptr=coverage.indptr,
+                indices=coverage.indices,
+                weight=coverage.weight,
+                cost_usd=options.cost_usd,
+                location=options.location,
+                capacity=options.capacity_people,
+            ),
+            chosen,
+        )
+    else:
+        newly = footprint
     rep = region.grid.report
     people_total = float(region.grid.population.sum())
     return {
@@ -720,6 +831,28 @@ def summarise(
         "people_per_1000_usd": round(newly / (tco / 1000.0), 4) if tco > 0 else 0.0,
         "cost_per_person_usd": round(tco / newly, 2) if newly > 0 else None,
     }
+
+
+def backhaul_pricer(backhaul: BackhaulPlan, scenario: Scenario):
+    """(CAPEX, OPEX per year) of the plan's backhaul links under any preset: the same
+    links priced again, so the sensitivity moves with the backhaul figures too."""
+    mbps = scenario.backhaul.satellite_mbps_per_site
+
+    def price(preset: CostPreset) -> tuple[float, float]:
+        capex = opex = 0.0
+        for link in backhaul.links:
+            if link.kind == "satellite":
+                c, o = satellite_costs(preset, mbps)
+            elif link.kind == "microwave":
+                c = preset.microwave_capex_usd(link.length_m)
+                o = c * preset.microwave_opex_fraction_per_year
+            else:
+                c, o = link.capex_usd, link.opex_usd_per_year
+            capex += c
+            opex += o
+        return capex, opex
+
+    return price
 
 
 def _certificate(selection: Selection) -> dict[str, Any]:

@@ -308,3 +308,114 @@ def test_tables_match_the_written_files(small_plan):
         float(r["people_newly_covered"]) for r in rows
     ]
     assert len(p.links) == len(json.loads((out / "links.geojson").read_text())["features"])
+
+
+def _giga_pois_csv(path, grid, cells):
+    lines = ["poi_id,lat,lon,poi_type,is_connected,connectivity_type,has_electricity"]
+    for k, (r, c, kind) in enumerate(cells):
+        x, y = grid.xy_of(np.array([r]), np.array([c]))
+        lon, lat = _lonlat(grid.crs, float(x[0]), float(y[0]))
+        lines.append(f"P{k},{lat},{lon},{kind},false,,true")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_schools_weighted_in_the_objective_are_covered_first(tmp_path):
+    base = prepare(small_scenario(tmp_path))
+    grid = base.region.grid
+    inst = base.instance
+    # the single best site, and a school far from it where nobody lives
+    best = int(np.argmax([inst.coverage_of([i]) / inst.cost_usd[i] for i in range(inst.n_options)]))
+    covered_by_best = np.zeros(inst.n_cells, dtype=bool)
+    covered_by_best[inst.row(best)] = True
+    far = [
+        (int(r), int(c))
+        for r, c in zip(*np.nonzero(grid.land), strict=True)
+        if grid.population[r, c] == 0
+    ]
+    assert far, "the synthetic region should have empty land"
+    _giga_pois_csv(tmp_path / "pois.csv", grid, [(*far[len(far) // 2], "school")])
+    one_site = float(inst.cost_usd.min()) * 1.5
+    plain = plan(
+        small_scenario(
+            tmp_path, inputs__pois="pois.csv", budget_usd=one_site, placement__method="greedy"
+        )
+    )
+    weighted = plan(
+        small_scenario(
+            tmp_path,
+            inputs__pois="pois.csv",
+            budget_usd=one_site,
+            placement__method="greedy",
+            placement__poi_weight_people={"school": 1e6},
+        )
+    )
+    rows_plain, rows_w = plain.pois, weighted.pois
+    assert len(rows_w) == 1 and rows_w[0]["poi_type"] == "school"
+    if rows_plain[0]["covered_by_plan"]:
+        pytest.skip("the best site happens to cover the school already")
+    assert rows_w[0]["covered_by_plan"] and rows_w[0]["technology"] == "light_pole"
+    assert rows_w[0]["serving_site_id"] == 1
+    assert weighted.summary["pois"]["school"] == {
+        "total": 1,
+        "served_before": 0,
+        "newly_covered": 1,
+    }
+    # the bonus steers the choice but is never reported as people
+    cov = weighted.coverage
+    real = float(cov.weight[cov.covered_by(weighted.selection.chosen)].sum())
+    assert weighted.summary["people_newly_covered"] == pytest.approx(real, abs=0.01)
+    assert weighted.summary["people_newly_covered"] <= plain.summary["people_newly_covered"] + 1e-6
+
+
+def test_osm_pois_are_typed(tmp_path):
+    from rural_plan.pois import poi_type
+
+    assert poi_type({"amenity": "hospital"}) == "health"
+    assert poi_type({"poi_kind": "education", "amenity": "kindergarten"}) == "school"
+    assert poi_type({"poi_type": "School"}) == "school"
+    assert poi_type({"amenity": "pharmacy"}) == "pharmacy"
+    assert poi_type({}) == "other"
+
+
+def test_economics_and_cost_files(tmp_path):
+    s = small_scenario(
+        tmp_path,
+        cost__arpu_usd_per_month=2.5,
+        cost__gni_per_capita_usd=1_500,
+        cost__adoption_share=0.4,
+        cost__monte_carlo_samples=40,
+    )
+    p = plan(s)
+    out = write_results(p, tmp_path / "econ")
+    summ = p.summary
+    people, tco = summ["people_newly_covered"], summ["tco_usd"]
+    # revenue by hand: people × adoption × ARPU × 12, discounted like the OPEX
+    per_year = people * 0.4 * 2.5 * 12
+    assert summ["revenue_usd_per_year"] == pytest.approx(per_year, rel=1e-6)
+    r, n = s.cost.discount_rate, s.cost.horizon_years
+    npv = per_year * (1 - (1 + r) ** -n) / r
+    assert summ["revenue_npv_usd"] == pytest.approx(npv, rel=1e-6)
+    assert summ["viability_gap_usd"] == pytest.approx(max(0.0, tco - npv), abs=0.02)
+    # 2 % of monthly GNI per capita: 1,500 / 12 × 0.02 = 2.5 USD: exactly affordable
+    assert summ["affordability_threshold_usd_per_month"] == pytest.approx(2.5)
+    assert summ["affordable"] is True
+    assert (
+        summ["people_per_1000_usd_p5"]
+        <= summ["people_per_1000_usd_p50"]
+        <= summ["people_per_1000_usd_p95"]
+    )
+    # costs.csv totals are what the options were priced with
+    with open(out / "costs.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    total = [r for r in rows if r["category"] == "total" and r["item"] == "capex_usd"]
+    assert total, rows[:3]
+    assert float(total[0]["value"]) == pytest.approx(float(p.options.capex_usd[0]), rel=1e-9)
+    with open(out / "sensitivity.csv", newline="") as f:
+        tornado = list(csv.DictReader(f))
+    swings = [float(t["swing"]) for t in tornado]
+    assert swings == sorted(swings, reverse=True) and swings[0] > 0
+    # every tornado bar brackets the base people per 1,000 USD
+    base = summ["people_per_1000_usd"]
+    for t in tornado:
+        lo, hi = float(t["people_per_1000_usd_at_low"]), float(t["people_per_1000_usd_at_high"])
+        assert min(lo, hi) <= base + 1e-4 and max(lo, hi) >= base - 1e-4  # summary: 4 decimals

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,6 +21,8 @@ class CoverageMatrix:
     weight: np.ndarray
     demand: DemandCells
     people_covered_before: float
+    served_before: np.ndarray
+    """Demand cells the existing network serves (bool per demand cell)."""
 
     @property
     def n_options(self) -> int:
@@ -60,14 +62,26 @@ class DemandCells:
     """Grid row / column of each demand cell's sample cell."""
     people: np.ndarray
     """People in each demand cell."""
+    point_id: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    """Demand id of each point given to :func:`demand_cells` (e.g. a school): the point's
+    own cell is tested by propagation; a point on a cell with no sample gets a demand
+    cell of its own holding no people."""
 
     @property
     def size(self) -> int:
         return int(self.people.size)
 
 
-def demand_cells(population: np.ndarray, land: np.ndarray, block: int = 1) -> DemandCells:
-    """Group the populated land cells into ``block`` × ``block`` demand cells."""
+def demand_cells(
+    population: np.ndarray,
+    land: np.ndarray,
+    block: int = 1,
+    *,
+    point_rows: np.ndarray | None = None,
+    point_cols: np.ndarray | None = None,
+) -> DemandCells:
+    """Group the populated land cells into ``block`` × ``block`` demand cells; the cells
+    of the given points (rows, cols on the grid) are tested too (see ``point_id``)."""
     if block < 1:
         raise ValueError(f"block must be >= 1, got {block}")
     r, c = np.nonzero(land & (population > 0))
@@ -85,13 +99,25 @@ def demand_cells(population: np.ndarray, land: np.ndarray, block: int = 1) -> De
     cell_demand_id[r, c] = member
     sample_id = np.full(population.shape, -1, dtype=np.int64)
     sample_id[r[sample], c[sample]] = member[sample]
+    rows, cols = list(r[sample]), list(c[sample])
+    people_list = list(people)
+    point_id = np.empty(0 if point_rows is None else len(point_rows), dtype=np.int64)
+    for k in range(point_id.size):
+        pr, pc = int(point_rows[k]), int(point_cols[k])
+        if sample_id[pr, pc] < 0:
+            sample_id[pr, pc] = len(people_list)
+            rows.append(pr)
+            cols.append(pc)
+            people_list.append(0.0)
+        point_id[k] = sample_id[pr, pc]
     return DemandCells(
         block=int(block),
         sample_id=sample_id,
         cell_demand_id=cell_demand_id,
-        rows=r[sample],
-        cols=c[sample],
-        people=people,
+        rows=np.asarray(rows, dtype=np.int64),
+        cols=np.asarray(cols, dtype=np.int64),
+        people=np.asarray(people_list, dtype=np.float64),
+        point_id=point_id,
     )
 
 
@@ -115,4 +141,7 @@ def build_matrix(
         weight=weight,
         demand=demand,
         people_covered_before=before,
+        served_before=np.zeros(people.size, dtype=bool)
+        if served_before is None
+        else np.asarray(served_before, dtype=bool),
     )

@@ -100,8 +100,50 @@ def _write_all(plan: Plan, folder: Path) -> None:
     write_json(folder / "sites.geojson", feature_collection(_site_features(plan)))
     write_json(folder / "links.geojson", feature_collection(_link_features(plan)))
     _write_budget_curve(plan, folder / "budget_curve.csv")
+    if plan.pois is not None:
+        _write_pois(plan, folder / "pois.csv")
+    _write_costs(plan, folder)
     if plan.scenario.outputs.coverage_tif:
         _write_coverage(plan, folder / "coverage.tif")
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]], columns=None) -> None:
+    import csv
+
+    columns = list(columns or (rows[0].keys() if rows else []))
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
+        w.writeheader()
+        for row in rows:
+            w.writerow({k: "" if v is None else v for k, v in row.items()})
+
+
+def _write_costs(plan: Plan, folder: Path) -> None:
+    """costs.csv (every cost item of each site type, with its source), sensitivity.csv
+    (tornado) and sensitivity_montecarlo.csv (percentiles) when computed."""
+    from rural_plan.costing import cost_rows
+
+    c = plan.scenario.cost
+    if plan.site_costs is not None:
+        rows = cost_rows(
+            plan.site_costs,
+            plan.preset,
+            horizon_years=c.horizon_years,
+            discount_rate=c.discount_rate,
+        )
+        _write_csv(folder / "costs.csv", rows)
+    econ = plan.economics
+    if econ is not None and econ.tornado:
+        _write_csv(folder / "sensitivity.csv", [r.as_dict() for r in econ.tornado])
+    if econ is not None and econ.monte_carlo is not None:
+        _write_csv(folder / "sensitivity_montecarlo.csv", econ.monte_carlo.as_rows())
+
+
+def _write_pois(plan: Plan, path: Path) -> None:
+    """Per point of interest (school, clinic): covered before, by the plan, by what."""
+    from rural_plan.coverage.poi_coverage import POI_COLUMNS
+
+    _write_csv(path, plan.pois, POI_COLUMNS)
 
 
 def _write_budget_curve(plan: Plan, path: Path) -> None:

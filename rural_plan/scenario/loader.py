@@ -27,6 +27,7 @@ _PATH_KEYS = (
     "settlements",
     "exclusions",
     "candidate_sites",
+    "pois",
 )
 
 

@@ -74,6 +74,9 @@ class Inputs(_Frozen):
     settlements: FilePath | None = None
     candidate_sites: FilePath | None = None
     """Sites the planner proposes (GeoJSON points or CSV with lon, lat): always candidates."""
+    pois: FilePath | None = None
+    """Points of interest (schools, clinics): the Giga schema (poi_id, lat, lon, poi_type,
+    is_connected, ...) as CSV or GeoJSON, or OSM points (amenity / poi_kind)."""
     exclusions: FilePath | None = None
     synthetic: SyntheticRegion | None = None
 
@@ -216,6 +219,10 @@ class SiteType(_Frozen):
     cost_item: str | None = None
     """Name of this type's entry under ``site_types`` in the cost preset; default: the
     type's own name."""
+    power_source: Literal["solar", "diesel", "grid", "included"] | None = None
+    """How the site is powered (``costing.POWER_SOURCES``): PV + battery sized from power_w,
+    a diesel generator, a grid connection, or ``included`` in the preset's own items; None:
+    the preset's default for the type (solar for light_pole, diesel for macro_tower)."""
     capacity_people: float | None = Field(None, gt=0.0, le=1e9)
     """Most people one site of this type can serve (its subscriber capacity divided by
     the share of people who subscribe); None: no cap. Needs placement.method greedy."""
@@ -255,19 +262,49 @@ class Placement(_Frozen):
     """Wall-time limit of the MILP (and of local search)."""
     budget_curve_points: int = Field(25, ge=2, le=500)
     """Points of the people-against-investment curve (budget_curve.csv)."""
+    poi_weight_people: dict[str, Annotated[float, Field(ge=0.0, le=1e7)]] = Field(
+        default_factory=dict
+    )
+    """Extra weight in the objective, in people, of each POI of a type that the existing
+    network does not serve (e.g. {school: 500, health: 1000}: anchor institutions first).
+    Types: school, health, or a raw poi_type. Reported people never include it."""
     coverage_target_share: float | None = Field(None, gt=0.0, le=1.0)
     """Minimise cost to newly cover this share of the people not served today, within
     budget_usd (None: maximise people newly covered under budget_usd)."""
 
 
 class Cost(_Frozen):
-    """Which cost preset prices the plan, and the horizon of the net present cost."""
+    """Which cost preset prices the plan, the horizon of the net present cost, the site
+    conditions of the power model, the optional revenue side and the sensitivity run."""
 
     preset: str = "default"
-    """A packaged preset name, or a path to a preset YAML (relative to the scenario)."""
+    """A packaged preset name (``costing.COST_PRESETS``: comoros, default, lean-macro), or
+    a path to a preset YAML (relative to the scenario)."""
+    overrides: dict[str, Annotated[float, Field(ge=0.0)]] = Field(default_factory=dict)
+    """Preset figures replaced by your own values, by key path (e.g.
+    ``power.diesel.fuel_price_usd_per_l: 1.43``); cost_sources marks them as user values."""
     horizon_years: int = Field(10, ge=1, le=50)
     discount_rate: float = Field(0.08, ge=0.0, le=0.5)
     """Real discount rate per year, as a fraction (0.08 = 8 %)."""
+    peak_sun_hours: float = Field(5.0, gt=0.0, le=12.0)
+    """Daily solar irradiation on the panels [kWh/m² per day, i.e. hours at 1 kW/m²] at the
+    sites: a user value; read it for your area from the Global Solar Atlas (GTI) or NREL's
+    NSRDB (the Comoros: about 5.5). Sizes the PV array of solar sites."""
+    battery_autonomy_days: float = Field(2.0, gt=0.0, le=14.0)
+    """Days a solar site's battery carries the load without sun."""
+    arpu_usd_per_month: float | None = Field(None, ge=0.0, le=1_000.0)
+    """Average revenue per subscriber and month [USD]; None: no revenue side (no payback,
+    viability gap or affordability). pytal uses 1-3.5 for Malawi and Uganda."""
+    adoption_share: float = Field(0.43, ge=0.0, le=1.0)
+    """Share of the people newly covered who subscribe (GSMA: 43 % of Sub-Saharan Africa's
+    population were unique mobile subscribers at the end of 2022)."""
+    gni_per_capita_usd: float | None = Field(None, gt=0.0, le=1e6)
+    """GNI per capita [USD/yr]: the ARPU is checked against 2 % of monthly GNI per capita
+    (Broadband Commission affordability target); None: no affordability check."""
+    sensitivity: bool = True
+    """Write the tornado of every preset figure over its stated range (sensitivity.csv)."""
+    monte_carlo_samples: int = Field(0, ge=0, le=100_000)
+    """Draws of all figures at once (seeded by ``seed``) for P5 / P50 / P95; 0: none."""
 
 
 class FibreNode(_Frozen):

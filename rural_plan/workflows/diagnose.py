@@ -73,7 +73,7 @@ def diagnose(
 
     region = load_region(scenario)
     grid = region.grid
-    demand = demand_of(scenario, grid)
+    demand = demand_of(scenario, region)
     served = served_by_existing(
         scenario, region, demand, radio_settings(scenario), use_cache=use_cache
     )
