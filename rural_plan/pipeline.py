@@ -138,6 +138,17 @@ class Plan:
 
         return links_frame(self)
 
+    def map(self, ax=None):
+        """The plan on its terrain as a matplotlib figure: people newly covered, sites
+        by type in rollout order, backhaul links by type, fibre points of presence.
+
+        >>> fig = p.map()  # doctest: +SKIP
+        >>> fig.savefig("plan.png")  # doctest: +SKIP
+        """
+        from rural_plan.report.maps import plan_map
+
+        return plan_map(self, ax)
+
     @property
     def budget_curve(self):
         """People newly covered against investment as a pandas DataFrame."""

@@ -82,3 +82,76 @@ def _extent_km(grid) -> list[float]:
     x0, y0 = t.c, t.f
     x1, y1 = x0 + cols * t.a, y0 + rows * t.e
     return [x0 / 1000.0, x1 / 1000.0, y1 / 1000.0, y0 / 1000.0]
+
+
+SITE_MARKERS = ("o", "^", "s", "D", "v", "P")
+LINK_COLOURS = {
+    "microwave": "#d7301f",
+    "relay": "#7a0177",
+    "fibre": "#0570b0",
+    "satellite": "#636363",
+}
+
+
+def plan_map(plan, ax=None, *, title: str | None = None):
+    """The plan on its terrain: people newly covered, sites by type (numbered in rollout
+    order), backhaul links by type, fibre points of presence. Returns the figure."""
+    import matplotlib
+
+    if ax is None:
+        matplotlib.use("Agg") if matplotlib.get_backend().lower() == "agg" else None
+        import matplotlib.pyplot as plt
+
+        g = plan.region.grid
+        fig, ax = plt.subplots(figsize=(8, 8 * g.shape[0] / max(g.shape[1], 1) + 0.6))
+    fig = ax.figure
+    grid, opt, sel = plan.region.grid, plan.options, plan.selection
+    cov = plan.coverage
+    newly = cov.covered_by(sel.chosen) & (cov.weight > 0)
+    image = draw_base(ax, grid, people=cov.people_grid(newly, grid.population))
+    if image is not None:
+        fig.colorbar(image, ax=ax, shrink=0.6, label="people newly covered (per cell)")
+    loc = opt.location[sel.chosen]
+    x, y = grid.xy_of(plan.candidates.rows[loc], plan.candidates.cols[loc])
+    xk, yk = to_km(grid, x, y)
+    centre = {f"site:{k}": (xk[k], yk[k]) for k in range(len(xk))}
+    fx, fy = to_km(grid, plan.region.fibre.x, plan.region.fibre.y)
+    centre.update({f"fibre:{k}": (fx[k], fy[k]) for k in range(len(fx))})
+    drawn = set()
+    for link in plan.backhaul.links:
+        if link.a in centre and link.b in centre:
+            (xa, ya), (xb, yb) = centre[link.a], centre[link.b]
+            label = None if link.kind in drawn else f"{link.kind} link"
+            drawn.add(link.kind)
+            ax.plot([xa, xb], [ya, yb], color=LINK_COLOURS.get(link.kind, "k"), lw=1.2, label=label)
+    types = opt.type_index[sel.chosen]
+    for t, name in enumerate(opt.type_name):
+        m = types == t
+        if m.any():
+            ax.scatter(
+                xk[m],
+                yk[m],
+                marker=SITE_MARKERS[t % len(SITE_MARKERS)],
+                s=36,
+                edgecolors="k",
+                linewidths=0.6,
+                label=name,
+                zorder=3,
+            )
+    for k in range(min(len(xk), 30)):
+        ax.annotate(
+            str(k + 1), (xk[k], yk[k]), fontsize=6, xytext=(3, 3), textcoords="offset points"
+        )
+    if len(fx):
+        ax.scatter(
+            fx, fy, marker="s", s=50, c="#2166ac", edgecolors="k", label="fibre PoP", zorder=3
+        )
+    s = plan.summary
+    ax.set_title(
+        title
+        or f"{s['scenario']}: {s['sites_selected']} sites, {s['people_newly_covered']:,.0f} "
+        f"people newly covered, {s['people_per_1000_usd']:.1f} per 1,000 USD",
+        fontsize=10,
+    )
+    ax.legend(loc="lower right", fontsize=7)
+    return fig
