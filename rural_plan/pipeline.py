@@ -5,6 +5,7 @@ grid → candidates → propagation → coverage → placement → backhaul → 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -92,20 +93,26 @@ class Plan:
 
     def replace(self, **changes: Any) -> Plan:
         """The plan of this scenario with ``changes`` applied (keyword per top-level key;
-        mappings merge, e.g. ``replace(budget_usd=2e6, cost={"horizon_years": 15})``).
+        mappings merge, e.g. ``replace(budget_usd=2e6, cost={"horizon_years": 15})``,
+        except ``site_types``, which replaces the types).
 
-        Changes to budget, placement, cost or backhaul re-run placement and costing on
-        the coverage already computed (seconds); any other change runs the whole plan.
+        Changes to budget, placement, cost or backhaul, and site-type changes that keep
+        each type's radio (dropping a type, repricing one) re-run placement and costing
+        on the coverage already computed (seconds); any other change runs the whole plan.
 
         >>> p2 = p.replace(budget_usd=2_000_000)  # doctest: +SKIP
         """
         from rural_plan.scenario.loader import merge_mappings, scenario_from_mapping
 
         base = self.scenario.model_dump(mode="json", exclude={"source_path"})
-        data = merge_mappings(base, changes)
+        data = merge_mappings(base, {k: v for k, v in changes.items() if k != "site_types"})
+        if "site_types" in changes:  # the types given are the types (none merged in)
+            data["site_types"] = changes["site_types"]
         new = scenario_from_mapping(data, source=f"{self.scenario.name} (replaced)")
         new = new.model_copy(update={"source_path": self.scenario.source_path})
-        if self.prepared is None or not set(changes) <= COST_ONLY_KEYS:
+        if self.prepared is None or not set(changes) <= COST_ONLY_KEYS | {"site_types"}:
+            return plan(new)
+        if _radio_type_map(self.scenario, new) is None:
             return plan(new)
         return finish(reprice(self.prepared, new))
 
@@ -587,7 +594,8 @@ def reprice(prep: Prepared, scenario: Scenario, preset: CostPreset | None = None
         for k in Scenario.model_fields
         if k != "source_path" and getattr(scenario, k) != getattr(prep.scenario, k)
     }
-    if not changed <= COST_ONLY_KEYS:
+    type_map = _radio_type_map(prep.scenario, scenario)
+    if not changed <= COST_ONLY_KEYS | {"site_types"} or type_map is None:
         raise ValueError(
             f"{', '.join(sorted(changed - COST_ONLY_KEYS))} change propagation: run plan() "
             "on the new scenario instead"
@@ -595,16 +603,54 @@ def reprice(prep: Prepared, scenario: Scenario, preset: CostPreset | None = None
     if preset is None:
         preset = scenario_preset(scenario)
     options = build_options(scenario, prep.candidates, preset)
+    coverage = prep.coverage
+    if type_map != list(range(len(prep.scenario.site_types))):
+        # rows of the old options with the same radio, in the new options' order
+        old = (
+            options.location * len(prep.scenario.site_types)
+            + np.asarray(type_map)[options.type_index]
+        )
+        lengths = coverage.indptr[old + 1] - coverage.indptr[old]
+        indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        parts = [coverage.indices[coverage.indptr[i] : coverage.indptr[i + 1]] for i in old]
+        indices = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+        coverage = dataclasses.replace(coverage, indptr=indptr, indices=indices)
     return Prepared(
         scenario,
         prep.region,
         prep.candidates,
         options,
-        prep.coverage,
-        coverage_instance(prep.coverage, options, poi_bonus(scenario, prep.region, prep.coverage)),
+        coverage,
+        coverage_instance(coverage, options, poi_bonus(scenario, prep.region, coverage)),
         preset,
         dict(prep.timings_s),
     )
+
+
+RADIO_FIELDS = (
+    "mast_height_m",
+    "eirp_dbm",
+    "antenna_gain_dbi",
+    "cable_loss_db",
+    "sectors",
+    "beamwidth_deg",
+    "front_to_back_db",
+    "azimuth_deg",
+)
+"""The site-type fields propagation depends on (the rest only price the site)."""
+
+
+def _radio_type_map(old: Scenario, new: Scenario) -> list[int] | None:
+    """For each site type of ``new``, a type of ``old`` with the same radio fields (its
+    coverage can be reused); None when some new type has no such twin."""
+    olds = [tuple(getattr(t, f) for f in RADIO_FIELDS) for t in old.site_types.values()]
+    out = []
+    for t in new.site_types.values():
+        key = tuple(getattr(t, f) for f in RADIO_FIELDS)
+        if key not in olds:
+            return None
+        out.append(olds.index(key))
+    return out
 
 
 def finish(prep: Prepared) -> Plan:
@@ -617,7 +663,8 @@ def finish(prep: Prepared) -> Plan:
     selection = select_sites(scenario, prep.instance, prep.coverage)
     clock.lap("placement")
     log.info(
-        "placement: %d of %d options, %.0f people for %.0f USD (%s, %s, %.2f s)",
+        "placement: %d of %d options, objective %.0f (people, plus any POI weight) for "
+        "%.0f USD (%s, %s, %.2f s)",
         selection.chosen.size,
         prep.instance.n_options,
         selection.people,

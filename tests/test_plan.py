@@ -419,3 +419,25 @@ def test_economics_and_cost_files(tmp_path):
     for t in tornado:
         lo, hi = float(t["people_per_1000_usd_at_low"]), float(t["people_per_1000_usd_at_high"])
         assert min(lo, hi) <= base + 1e-4 and max(lo, hi) >= base - 1e-4  # summary: 4 decimals
+
+
+def test_dropping_a_site_type_reuses_its_coverage(tmp_path):
+    two = {
+        "light_pole": {"mast_height_m": 15, "eirp_dbm": 56, "power_w": 150},
+        "tall_pole": {
+            "mast_height_m": 30,
+            "eirp_dbm": 58,
+            "power_w": 200,
+            "cost_item": "light_pole",
+        },
+    }
+    p = plan(small_scenario(tmp_path, site_types=two))
+    only_tall = {"tall_pole": two["tall_pole"]}
+    quick = p.replace(site_types=only_tall)
+    fresh = plan(small_scenario(tmp_path, site_types=only_tall), use_cache=False)
+    np.testing.assert_array_equal(quick.coverage.indptr, fresh.coverage.indptr)
+    np.testing.assert_array_equal(quick.coverage.indices, fresh.coverage.indices)
+    strip = ("scenario_file", "inputs_sha256")
+    assert {k: v for k, v in quick.summary.items() if k not in strip} == {
+        k: v for k, v in fresh.summary.items() if k not in strip
+    }
