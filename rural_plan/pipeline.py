@@ -674,9 +674,7 @@ def finish(prep: Prepared) -> Plan:
         selection.seconds,
     )
     curve = _budget_curve_memo(
-        prep.instance,
-        scenario.placement.budget_curve_points,
-        "greedy" if scenario.placement.method == "greedy" else "local-search",
+        prep.instance, scenario.placement.budget_curve_points, curve_method(scenario, prep)
     )
     clock.lap("budget_curve")
 
@@ -714,6 +712,7 @@ def finish(prep: Prepared) -> Plan:
             (xs, ys),
         )
     summary = summarise(scenario, region, options, prep.coverage, selection, backhaul)
+    summary["budget_curve_method"] = curve.method
     if pois is not None:
         summary["pois"] = poi_summary(pois)
     costs = site_costs(scenario, preset)
@@ -754,6 +753,20 @@ def finish(prep: Prepared) -> Plan:
         costs,
         econ,
     )
+
+
+LOCAL_SEARCH_CURVE_MAX_OPTIONS = 1_500
+"""Above this many options the budget curve is the greedy's (one pass) rather than a
+local search per budget, which takes minutes on national instances."""
+
+
+def curve_method(scenario: Scenario, prep: Prepared) -> str:
+    """How the budget curve is computed: as the plan's method, within reason."""
+    if scenario.placement.method == "greedy":
+        return "greedy"
+    if prep.instance.n_options > LOCAL_SEARCH_CURVE_MAX_OPTIONS:
+        return "greedy"
+    return "local-search"
 
 
 _CURVES: dict[str, BudgetCurve] = {}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.ndimage as ndi
+from scipy.signal import fftconvolve
 from scipy.spatial import cKDTree
 
 from rural_plan.errors import PlacementError
@@ -44,11 +45,21 @@ class Candidates:
         return len(self.rows)
 
 
-def _people_within(grid: Grid, radius_m: float) -> np.ndarray:
-    r = max(1, round(radius_m / grid.cell_size_m))
+def disc_sum(values: np.ndarray, radius_cells: int) -> np.ndarray:
+    """Sum of ``values`` over a disc of ``radius_cells`` around every cell (zero outside
+    the array). FFT convolution, so the cost does not grow with the disc: 18 M cells and
+    a 1 km disc at 30 m take seconds."""
+    r = max(1, int(radius_cells))
     yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
     disc = (xx**2 + yy**2 <= r * r).astype(np.float64)
-    return ndi.convolve(grid.population, disc, mode="constant", cval=0.0)
+    out = fftconvolve(values, disc, mode="same")
+    # FFT round-off leaves ~1e-12 where there is nothing: keep zero exact, sums >= 0
+    out[out < max(float(np.abs(values).max(initial=0.0)), 1.0) * disc.sum() * 1e-12] = 0.0
+    return out
+
+
+def _people_within(grid: Grid, radius_m: float) -> np.ndarray:
+    return disc_sum(grid.population, max(1, round(radius_m / grid.cell_size_m)))
 
 
 def find_candidates(

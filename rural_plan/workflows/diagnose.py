@@ -141,10 +141,10 @@ def _clusters(
 ) -> list[Cluster]:
     from scipy.spatial import cKDTree
 
+    from rural_plan.placement.candidates import disc_sum
+
     r = max(1, round(village_radius_m / grid.cell_size_m))
-    yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
-    disc = (xx**2 + yy**2 <= r * r).astype(np.float64)
-    near = ndi.convolve(unserved, disc, mode="constant", cval=0.0)
+    near = disc_sum(unserved, r)
     peaks = (near == ndi.maximum_filter(near, size=2 * r + 1, mode="constant")) & (near > 0)
     peaks &= near >= max(village_min_people, 1e-9)
     p_rows, p_cols = np.nonzero(peaks)
@@ -234,7 +234,6 @@ def write_diagnosis(diagnosis: Diagnosis, out_dir: Path, *, overwrite: bool = Fa
     from rural_plan.report.writer import write_folder
 
     def fill(folder: Path) -> None:
-        write_json(folder / "diagnosis.json", diagnosis.summary)
         (folder / "clusters.csv").write_text(clusters_csv(diagnosis), encoding="utf-8")
         feats = [
             {
@@ -252,6 +251,7 @@ def write_diagnosis(diagnosis: Diagnosis, out_dir: Path, *, overwrite: bool = Fa
         ]
         write_json(folder / "clusters.geojson", feature_collection(feats))
         _map_png(diagnosis, folder / "diagnosis.png")
+        write_json(folder / "diagnosis.json", diagnosis.summary)  # last: marks it complete
 
     return write_folder(out_dir, fill, overwrite=overwrite)
 
