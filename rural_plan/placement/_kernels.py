@@ -172,3 +172,13 @@ def _serve(indptr, indices, residual, i, served):
     keep = 0.0 if served >= u else 1.0 - served / u
     for p in range(indptr[i], indptr[i + 1]):
         residual[indices[p]] *= keep
+
+
+@nb.njit(cache=True)
+def rows_canonical(indptr, indices):
+    """True when every row's cells are strictly increasing (sorted, no repeats)."""
+    for i in range(indptr.shape[0] - 1):
+        for p in range(indptr[i] + 1, indptr[i + 1]):
+            if indices[p] <= indices[p - 1]:
+                return False
+    return True

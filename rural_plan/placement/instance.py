@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from rural_plan.errors import InputFileError, PlacementError
+from rural_plan.placement._kernels import rows_canonical
 
 ARRAYS = ("indptr", "indices", "weight", "cost_usd", "location")
 OPTIONAL_ARRAYS = ("capacity",)
@@ -92,13 +93,9 @@ class CoverageInstance:
 
     def _canonical(self) -> CoverageInstance:
         ind = self.indices
-        if ind.size == 0:
-            return self
+        if ind.size == 0 or rows_canonical(self.indptr, ind):
+            return self  # already sorted and unique within every row (no copy)
         row_of = np.repeat(np.arange(self.n_options), np.diff(self.indptr))
-        step = np.diff(ind)
-        same_row = row_of[1:] == row_of[:-1]
-        if not (step[same_row] <= 0).any():
-            return self  # already sorted and unique within every row
         order = np.lexsort((ind, row_of))
         row_s, ind_s = row_of[order], ind[order]
         keep = np.ones(ind_s.size, dtype=bool)

@@ -181,7 +181,14 @@ def covered_demand(
     seconds = time.perf_counter() - t0
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
-    indices = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+    # Copy the chunks into one array, releasing each as it goes: the peak is the result
+    # plus one chunk, not twice the result (national runs hold ~10^8 indices).
+    indices = np.empty(sum(p.size for p in parts), dtype=np.int64)
+    pos = 0
+    for k in range(len(parts)):
+        indices[pos : pos + parts[k].size] = parts[k]
+        pos += parts[k].size
+        parts[k] = None
     log.info(
         "propagation: %d options at %d locations, %d x %d cells each (%s) in %.2f s",
         n,
