@@ -182,3 +182,10 @@ def rows_canonical(indptr, indices):
             if indices[p] <= indices[p - 1]:
                 return False
     return True
+
+
+@nb.njit(cache=True, parallel=True)
+def sort_row_segments(indptr, indices):
+    """Sort each row's cells in place (rows in parallel)."""
+    for i in nb.prange(indptr.shape[0] - 1):
+        indices[indptr[i] : indptr[i + 1]] = np.sort(indices[indptr[i] : indptr[i + 1]])

@@ -17,6 +17,7 @@ import numpy as np
 
 from rural_plan.errors import PropagationError
 from rural_plan.grid.grid import Grid
+from rural_plan.placement._kernels import sort_row_segments
 from rural_plan.progress import progress
 from rural_plan.propagation._radial import covered_cells, locations_windows
 from rural_plan.propagation.models import get_model
@@ -176,6 +177,8 @@ def covered_demand(
             covered_cells(*args, True, c, np.empty(0, dtype=np.int64))
             idx = np.empty(int(c.sum()), dtype=np.int64)
             covered_cells(*args, False, c, idx)
+            # rows in cell order: the canonical form the placement stage expects
+            sort_row_segments(np.concatenate(([0], np.cumsum(c))), idx)
             parts.append(idx)
             bar.update(hi - lo)
     seconds = time.perf_counter() - t0
