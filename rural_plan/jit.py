@@ -13,7 +13,7 @@ import numpy as np
 
 from rural_plan.backhaul._kernels import fresnel_clearances
 from rural_plan.grid._kernels import splat_counts
-from rural_plan.placement._kernels import lazy_greedy
+from rural_plan.placement._kernels import lazy_greedy, sort_row_segments
 from rural_plan.placement.instance import CoverageInstance
 from rural_plan.placement.local_search import select_local_search
 from rural_plan.placement.sweep import budget_curve
@@ -67,6 +67,7 @@ def warm_up() -> float:
     )
     viewshed(elev, 4, 4, 10.0, 1.5, 90.0, 30.0, 4 / 3, np.empty((7, 7), dtype=np.uint8))
     lazy_greedy(np.array([0, 1]), one_i, one_f, one_f, one_i, 2.0)
+    sort_row_segments(np.array([0, 1]), np.zeros(1, dtype=np.int64))
     out = np.empty(1)
     fresnel_clearances(
         elev,
