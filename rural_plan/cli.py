@@ -24,6 +24,16 @@ log = logging.getLogger("rural_plan")
 DEMO_OUTPUT = Path("rural-plan-demo")
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of GB > 0, got {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a number of GB > 0, got {text!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="rural-plan",
@@ -45,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="recompute propagation instead of reusing the on-disk cache "
         "($RURAL_PLAN_CACHE_DIR, default ~/.cache/rural_plan)",
+    )
+    planning.add_argument(
+        "--max-memory-gb",
+        type=_positive_float,
+        default=None,
+        metavar="GB",
+        help="refuse a scenario whose estimated peak memory exceeds this (default: "
+        "limits.max_memory_gb of the scenario, else the memory available)",
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -334,12 +352,16 @@ def _headline(summary: dict, out_dir: Path, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def _run_plan(scenario, out_dir: Path, overwrite: bool, use_cache: bool = True) -> int:
+def _run_plan(
+    scenario, out_dir: Path, overwrite: bool, use_cache: bool = True, max_memory_gb=None
+) -> int:
+    from rural_plan.limits import check_memory
     from rural_plan.pipeline import plan
     from rural_plan.propagation.cache import cache_dir
     from rural_plan.report import check_output_dir, write_results
 
     check_output_dir(out_dir, overwrite=overwrite)
+    check_memory(scenario, max_memory_gb=max_memory_gb)
     t0 = time.perf_counter()
     result = plan(scenario, use_cache=use_cache)
     out = write_results(result, out_dir, overwrite=overwrite)
@@ -353,7 +375,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     out_dir = args.output or Path("out") / _safe_name(scenario.name)
-    return _run_plan(scenario, out_dir, args.overwrite, use_cache=not args.no_cache)
+    return _run_plan(scenario, out_dir, args.overwrite, not args.no_cache, args.max_memory_gb)
 
 
 def _safe_name(name: str) -> str:
@@ -422,7 +444,11 @@ def cmd_place(args: argparse.Namespace) -> int:
         out = Path(args.output)
         if out.exists() and out.is_dir():
             raise OutputError(f"{out}: is a folder; give a file name ending in .npz")
-        prep = prepare(load_scenario(args.export))
+        from rural_plan.limits import check_memory
+
+        scenario = load_scenario(args.export)
+        check_memory(scenario)
+        prep = prepare(scenario)
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".npz", dir=out.parent or ".")
         os.close(fd)
         try:
@@ -479,15 +505,18 @@ def demo_scenario():
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    return _run_plan(demo_scenario(), args.output, overwrite=True, use_cache=not args.no_cache)
+    return _run_plan(demo_scenario(), args.output, True, not args.no_cache, args.max_memory_gb)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from rural_plan.limits import check_memory
     from rural_plan.workflows.compare import as_text as compare_text
     from rural_plan.workflows.compare import read_result, write_comparison
     from rural_plan.workflows.sweep import build_variants, run_sweep
 
     variants = build_variants(args.scenario, args.sets)
+    for v in variants:
+        check_memory(v.scenario, max_memory_gb=args.max_memory_gb)
     name = _safe_name(variants[0].scenario.name)
     out_dir = args.output or Path("out") / f"{name}-sweep"
     done = run_sweep(variants, out_dir, overwrite=args.overwrite, use_cache=not args.no_cache)
@@ -511,9 +540,12 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
 
     if not (args.cluster_radius_m > 0 and args.min_cluster_people >= 0):
         raise OutputError("--cluster-radius-m must be > 0 and --min-cluster-people >= 0")
+    from rural_plan.limits import check_memory
+
     scenario = load_scenario(args.scenario)
     out_dir = args.output or Path("out") / f"{_safe_name(scenario.name)}-diagnosis"
     check_output_dir(out_dir, overwrite=args.overwrite)
+    check_memory(scenario, max_memory_gb=args.max_memory_gb)
     d = diagnose(
         scenario,
         cluster_radius_m=args.cluster_radius_m,
@@ -568,6 +600,14 @@ COMMANDS = {
 }
 
 
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def _one_line(text: str) -> str:
+    """A problem as one line: line breaks inside it (a value, a path) shown escaped."""
+    return "".join(repr(c)[1:-1] if c in _LINE_BREAKS else c for c in text)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
@@ -576,12 +616,12 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except ScenarioError as err:
         for line in err.problems:
-            print(f"rural-plan: error: {line}", file=sys.stderr)
+            print(f"rural-plan: error: {_one_line(line)}", file=sys.stderr)
         if args.verbose:
             traceback.print_exc()
         return 2
     except RuralPlanError as err:
-        print(f"rural-plan: error: {err}", file=sys.stderr)
+        print(f"rural-plan: error: {_one_line(str(err))}", file=sys.stderr)
         if args.verbose:
             traceback.print_exc()
         return 2

@@ -58,3 +58,7 @@ class CostingError(RuralPlanError, ValueError):
 
 class OutputError(RuralPlanError, OSError):
     """The output folder cannot be written (exists, is a file, not writable)."""
+
+
+class ResourceError(RuralPlanError, MemoryError):
+    """The plan would need more than the machine has (its estimated memory)."""

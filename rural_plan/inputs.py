@@ -73,9 +73,13 @@ def _points_on_grid(
     inside = grid.contains(rows, cols)
     if require_inside and not inside.all():
         bad = int(np.flatnonzero(~inside)[0])
+        n_out = int((~inside).sum())
+        others = f" (and {n_out - 1} more)" if n_out > 1 else ""
         raise VectorError(
             f"{source}: point {names[bad]!r} at lon {lon[bad]:.5f}, lat {lat[bad]:.5f} lies "
-            "outside the planning grid (area of interest)"
+            f"outside the planning grid{others}; valid: inside lon/lat "
+            f"{_extent_lonlat(grid)} (the area of interest); check the coordinates "
+            "(longitude first, WGS84 degrees) or remove the point"
         )
     keep = inside
     return Points(
@@ -87,6 +91,17 @@ def _points_on_grid(
         height_m=np.asarray(height_m, dtype=np.float64)[keep],
         eirp_dbm=np.asarray(eirp_dbm, dtype=np.float64)[keep],
     )
+
+
+def _extent_lonlat(grid: Grid) -> str:
+    """The grid's extent as '[west, south, east, north]' in degrees."""
+    h, w = grid.shape
+    left, top = grid.transform.c, grid.transform.f
+    right, bottom = left + w * grid.cell_size_m, top - h * grid.cell_size_m
+    west, south, east, north = rasterio.warp.transform_bounds(
+        grid.crs, "EPSG:4326", left, bottom, right, top
+    )
+    return f"[{west:.5f}, {south:.5f}, {east:.5f}, {north:.5f}]"
 
 
 def _relpath(path: Path, scenario: Scenario) -> str:
@@ -131,6 +146,7 @@ def load_region(scenario: Scenario) -> Region:
             max_void_fill_m=scenario.grid.max_void_fill_m,
             sea_level_m=scenario.grid.sea_level_m,
             population_max_move_m=scenario.grid.population_max_move_m,
+            max_people_per_km2=scenario.limits.max_people_per_km2,
         )
         for p in (*inp.dem_paths, inp.population):
             hashes[_relpath(p, scenario)] = sha256_file(p)
@@ -224,7 +240,7 @@ def load_region(scenario: Scenario) -> Region:
             np.zeros(len(pts)),
             np.zeros(len(pts)),
             source=str(inp.candidate_sites),
-            require_inside=False,
+            require_inside=True,  # a site the planner proposes off the area is a mistake
         )
 
     excluded = np.zeros(grid.shape, dtype=bool)

@@ -70,7 +70,7 @@ def test_several_processes_writing_at_once(tmp_path):
     with ctx.Pool(4) as pool:
         assert all(pool.map(_writer, [(tmp_path, 7, 15)] * 4))
     assert len(list(tmp_path.glob("*.npz"))) == 1
-    assert not list(tmp_path.glob("*.tmp"))  # no temporary file left behind
+    assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
     assert cache.load(cache.key_of("shared"), tmp_path) is not None
 
 

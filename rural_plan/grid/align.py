@@ -116,6 +116,7 @@ def build_grid(
     max_void_fill_m: float = 2_000.0,
     sea_level_m: float = 0.0,
     population_max_move_m: float = 1_000.0,
+    max_people_per_km2: float = 5_000.0,
 ) -> Grid:
     """Read and align terrain and population onto one metric grid.
 
@@ -133,6 +134,9 @@ def build_grid(
         Target CRS ('EPSG:NNNNN'); default the local UTM zone.
     dem_voids, max_void_fill_m, sea_level_m, population_max_move_m
         See :class:`rural_plan.scenario.schema.GridSpec`.
+    max_people_per_km2
+        A population raster averaging more people per km² over the area is refused as
+        implausible for counts (likely a density raster); see ``limits`` in the scenario.
     """
     dem_infos = [raster_info(p) for p in dem_paths]
     pop_info = raster_info(population_path)
@@ -158,6 +162,7 @@ def build_grid(
         raise RasterError(f"{dem_paths[0]}: no valid terrain (all nodata) in the area of interest")
 
     pop_grid, pop_input_total = _population_to_grid(pop_info, area, dst_crs, transform, shape)
+    _check_counts(pop_info, pop_input_total, area_dst.area / 1e6, max_people_per_km2)
     in_area = rasterio.features.geometry_mask(
         [shapely.geometry.mapping(area_dst)], out_shape=shape, transform=transform, invert=True
     )
@@ -186,6 +191,30 @@ def _resolution_m(info: RasterInfo, centre: shapely.Point) -> float:
     return abs(info.transform.a) * 111_320.0 * math.cos(math.radians(centre.y))
 
 
+def _check_counts(
+    info: RasterInfo, people: float, area_km2: float, max_people_per_km2: float
+) -> None:
+    """Refuse a population raster that holds nobody, or implausibly many people for a
+    count per cell (a density raster, people per km², given instead)."""
+    if not people > 0:
+        raise RasterError(
+            f"{info.path}: no people in the area of interest (population total 0); a "
+            "population raster holds people per cell (e.g. WorldPop 'ppp')"
+        )
+    density = people / max(area_km2, 1e-9)
+    if density > max_people_per_km2:
+        a, e = abs(info.transform.a), abs(info.transform.e)
+        unit = "degrees" if info.crs.is_geographic else "CRS units"
+        raise RasterError(
+            f"{info.path}: {people:,.0f} people on {area_km2:,.1f} km2 is {density:,.0f} people "
+            f"per km2 on average, above limits.max_people_per_km2={max_people_per_km2:g}: "
+            "implausible for counts per cell; is this a density raster (people per km2)? "
+            "rural_plan needs people per cell (e.g. WorldPop 'ppp', not 'pd'): count = "
+            f"density x cell area (cells of {a:g} x {e:g} {unit}); if the counts are right, "
+            "raise limits.max_people_per_km2"
+        )
+
+
 def _population_to_grid(
     info: RasterInfo,
     area: shapely.Geometry,
@@ -195,12 +224,13 @@ def _population_to_grid(
 ) -> tuple[np.ndarray, float]:
     """Splat the population inside ``area`` onto the grid; return (grid, input total)."""
     area_src = _transform_geom(area, WGS84, info.crs)
-    counts, win_transform = read_window(info.path, area_src.bounds)
+    counts, win_transform = read_window(info.path, area_src.bounds, refuse_nan=True)
     bad = np.isinf(counts) | (counts < 0)
     if bad.any():
         raise RasterError(
             f"{info.path}: population must be a finite count >= 0 per cell; found {int(bad.sum())} "
-            f"cells with negative or infinite values (min {np.nanmin(counts):g}); set their nodata"
+            f"cells with negative or infinite values (min {np.nanmin(counts):g}, max "
+            f"{np.nanmax(counts):g}); set them to the raster's nodata value or to 0"
         )
     inside = rasterio.features.geometry_mask(
         [shapely.geometry.mapping(area_src)],

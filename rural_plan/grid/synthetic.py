@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from affine import Affine
 
+from rural_plan.errors import GridError
 from rural_plan.grid.align import finish_grid
 from rural_plan.grid.grid import Grid
 
@@ -67,6 +68,14 @@ def synthetic_region(
     suitability = low**3 * np.exp(-slope / 0.08)
     suitability[:2, :] = suitability[-2:, :] = 0.0
     suitability[:, :2] = suitability[:, -2:] = 0.0
+    room = int(np.count_nonzero(suitability))
+    if villages > room:
+        raise GridError(
+            f"inputs.synthetic.villages={villages} is more than the {room} cells of a "
+            f"{size_m:g} m region at grid.cell_size_m={cell_size_m:g} where a village can "
+            "go (off the edge, not too steep); use fewer villages, a larger size_m or a "
+            "smaller cell_size_m"
+        )
     p = suitability.ravel() / suitability.sum()
     centres = rng.choice(n * n, size=villages, replace=False, p=p)
     sizes = rng.lognormal(mean=0.0, sigma=0.9, size=villages)

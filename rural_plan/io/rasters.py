@@ -7,6 +7,8 @@ GDAL's ``/vsizip/`` virtual file system). Foreign errors are translated into
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,21 +64,43 @@ class RasterInfo:
 
 def _open(path: Path):
     try:
-        return rasterio.open(gdal_path(path))
+        with _no_georef_warning():
+            return rasterio.open(gdal_path(path))
     except rasterio.errors.RasterioIOError as err:
         if not Path(path).exists():
             raise RasterError(f"{path}: file not found") from err
         raise RasterError(f"{path}: not a raster GDAL can read ({_first_line(err)})") from err
 
 
-def _first_line(err: Exception) -> str:
-    text = str(err).strip().splitlines()
-    return text[0] if text else type(err).__name__
+def _first_line(err: BaseException) -> str:
+    """GDAL's own words: the first line of the innermost error ("Read failed. See previous
+    exception" wraps the one that says what is wrong)."""
+    seen = []
+    while err is not None and len(seen) < 10:
+        seen.append(err)
+        err = err.__cause__ or err.__context__
+    for e in reversed(seen):
+        text = str(e).strip().splitlines()
+        if text:
+            return text[0]
+    return type(seen[0]).__name__
+
+
+_DAMAGED = "the file may be truncated or damaged"
+
+
+@contextlib.contextmanager
+def _no_georef_warning():
+    """Silence rasterio's warning about a missing geotransform: :func:`raster_info`
+    refuses such a raster with its own one-line message."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+        yield
 
 
 def raster_info(path: Path) -> RasterInfo:
     """Open ``path`` and check it is a single-band, georeferenced raster."""
-    with _open(path) as ds:
+    with _no_georef_warning(), _open(path) as ds:
         if ds.crs is None:
             raise RasterError(
                 f"{path}: raster has no CRS; assign one (for example "
@@ -124,16 +148,21 @@ def warp_to_grid(
                     resampling=resampling,
                 )
             except (rasterio.errors.RasterioError, RuntimeError) as err:
-                raise RasterError(f"{path}: cannot be read or warped ({_first_line(err)})") from err
+                raise RasterError(
+                    f"{path}: cannot be read or warped; {_DAMAGED} (GDAL: {_first_line(err)})"
+                ) from err
         empty = np.isnan(out)
         out[empty] = tile[empty]
     return out
 
 
-def read_window(path: Path, bounds: tuple[float, float, float, float]) -> tuple[np.ndarray, Affine]:
+def read_window(
+    path: Path, bounds: tuple[float, float, float, float], *, refuse_nan: bool = False
+) -> tuple[np.ndarray, Affine]:
     """Read band 1 over ``bounds`` (in the raster's CRS, outward to whole pixels).
 
-    Returns float64 values with NaN for nodata, and the window's transform.
+    Returns float64 values with NaN for nodata, and the window's transform. With
+    ``refuse_nan``, NaN cells that the raster does not declare as nodata are an error.
     """
     with _open(path) as ds:
         win = rasterio.windows.from_bounds(*bounds, transform=ds.transform)
@@ -146,8 +175,18 @@ def read_window(path: Path, bounds: tuple[float, float, float, float]) -> tuple[
         try:
             data = ds.read(1, window=win, masked=True)
         except (rasterio.errors.RasterioError, RuntimeError) as err:
-            raise RasterError(f"{path}: cannot be read ({_first_line(err)})") from err
+            raise RasterError(
+                f"{path}: cannot be read; {_DAMAGED} (GDAL: {_first_line(err)})"
+            ) from err
         values = np.asarray(data.astype(np.float64).filled(np.nan))
+        if refuse_nan:
+            stray = np.isnan(np.asarray(data.data, dtype=np.float64)) & ~np.ma.getmaskarray(data)
+            if stray.any():
+                raise RasterError(
+                    f"{path}: {int(stray.sum())} cell(s) hold NaN, which is not the raster's "
+                    f"nodata value ({ds.nodata}); a count per cell must be a number >= 0. If "
+                    f"NaN means no data, declare it: gdal_edit.py -a_nodata nan {Path(path).name}"
+                )
         return values, ds.window_transform(win)
 
 

@@ -82,6 +82,9 @@ def load(key: str, folder: Path | None = None) -> tuple[np.ndarray, np.ndarray] 
             stored = str(data["checksum"])
         if stored != _checksum(indptr, indices):
             raise ValueError("checksum mismatch")
+    except (FileNotFoundError, PermissionError) as err:  # gone, or not ours: just recompute
+        log.warning("propagation cache: cannot read %s (%s); recomputing", path.name, err)
+        return None
     except Exception as err:  # any damage: drop the entry and recompute
         log.warning("propagation cache: corrupt entry %s (%s); recomputing", path.name, err)
         path.unlink(missing_ok=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -17,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from rural_plan.errors import ScenarioError
+from rural_plan.scenario import schema
 from rural_plan.scenario.schema import Scenario
 
 _PATH_KEYS = (
@@ -39,6 +41,15 @@ def _construct_mapping(loader: _StrictSafeLoader, node: yaml.MappingNode, deep: 
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"a key must be a plain value, got {type(key).__name__}",
+                key_node.start_mark,
+            ) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -67,7 +78,17 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        if "constructor for the tag" in problem:  # !!python/object, !include, ...
+            tag = problem.rsplit(" ", 1)[-1]
+            problem = (
+                f"tag {tag} is not allowed: a scenario holds plain values only (mappings, "
+                "lists, strings, numbers, true / false, null)"
+            )
         raise ScenarioError(f"{path}: not valid YAML{where}: {problem}") from err
+    except RecursionError:
+        raise ScenarioError(
+            f"{path}: not valid YAML: lists or mappings nested too deeply"
+        ) from None
     if not isinstance(data, dict):
         kind = "empty" if data is None else type(data).__name__
         raise ScenarioError(
@@ -103,7 +124,13 @@ def read_scenario_mapping(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str
             f"{path}: extends: must be the path of another scenario YAML (got {base_ref!r})"
         )
     base_path = _resolve_one(base_ref, path.parent)
-    if not base_path.is_file():
+    try:
+        found = base_path.is_file()
+    except OSError as err:  # name too long, ...
+        raise ScenarioError(
+            f"{path}: extends: cannot be used as a file path ({err.strerror})"
+        ) from None
+    if not found:
         raise ScenarioError(f"{path}: extends: file not found: {base_path}")
     return merge_mappings(read_scenario_mapping(base_path, (*_chain, path)), data)
 
@@ -175,12 +202,29 @@ def _unwrap_model(annotation: Any) -> Any:
     return None
 
 
+_BRANCH_MARKER = re.compile(r"^[a-z][a-z0-9_-]*\[.*\]$")
+_MODEL_NAMES = frozenset(
+    name
+    for name, obj in vars(schema).items()
+    if isinstance(obj, type) and issubclass(obj, BaseModel)
+)
+
+
+def _is_branch_marker(part: Any) -> bool:
+    return isinstance(part, str) and (
+        part in _MODEL_NAMES or bool(_BRANCH_MARKER.match(part)) or part.startswith("function-")
+    )
+
+
 def _describe(err: dict[str, Any]) -> str:
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    # Drop pydantic's union-branch markers such as 'list[...]' or 'SiteType'.
-    loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p[:1].isupper())))
-    key = ".".join(str(p) for p in loc)
+    # Drop pydantic's union-branch markers such as 'list[...]' or 'SiteType' (the key the
+    # error is about, last, is always kept: it may be a user's key that looks like one).
     kind = err["type"]
+    *path, last = err["loc"] or ("",)
+    loc = tuple(p for p in path if not _is_branch_marker(p))
+    if kind == "extra_forbidden" or not _is_branch_marker(last):
+        loc = (*loc, last)
+    key = ".".join(str(p) for p in loc if p != "")
     given = err.get("input")
     if kind == "extra_forbidden":
         parent = _model_at(loc[:-1])
@@ -191,11 +235,51 @@ def _describe(err: dict[str, Any]) -> str:
         return f"{key}: unknown key{hint} (valid keys here: {', '.join(valid)})"
     if kind == "missing":
         return f"{key}: required key is missing"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"{key}: expected a mapping of keys to values (got {_short(given)})"
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
-    shown = "" if isinstance(given, dict | list) else f" (got {given!r})"
+    msg = msg.replace(" for <class 'pathlib.Path'>", "")
+    shown = (
+        f" (got {_short(given)})"
+        if kind.endswith("_type") or not isinstance(given, dict | list)
+        else ""
+    )
     return f"{key}: {msg}{shown}" if key else msg
+
+
+def _short(value: Any, limit: int = 100) -> str:
+    """``repr`` of a value given in the YAML, cut to ``limit`` characters (the middle of a
+    long string or path, so the file name at its end stays)."""
+    if isinstance(value, list):  # resolved input paths show as the strings they were
+        value = [str(v) if isinstance(v, Path) else v for v in value]
+    if isinstance(value, Path):
+        value = str(value)
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    if isinstance(value, str):
+        return text[:30] + "..." + text[-(limit - 33) :]
+    return text[: limit - 3] + "..."
+
+
+def _without_other_branches(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop "should be a valid list" (and such) errors of the union branches a value was
+    plainly not meant for, when another branch tells what is wrong with it."""
+
+    def key(e: dict[str, Any]) -> tuple:
+        return tuple(p for p in e["loc"] if not _is_branch_marker(p))
+
+    def branch_type_error(e: dict[str, Any]) -> bool:
+        return e["type"].endswith("_type") and any(_is_branch_marker(p) for p in e["loc"])
+
+    specific = [key(e) for e in errors if not branch_type_error(e)]
+
+    def explained(k: tuple) -> bool:  # another error at this key, or inside its value
+        return any(s[: len(k)] == k for s in specific)
+
+    return [e for e in errors if not (branch_type_error(e) and explained(key(e)))]
 
 
 def scenario_from_mapping(data: dict[str, Any], *, source: str = "<scenario>") -> Scenario:
@@ -206,7 +290,7 @@ def scenario_from_mapping(data: dict[str, Any], *, source: str = "<scenario>") -
         return Scenario.model_validate(data)
     except ValidationError as err:
         seen: list[str] = []
-        for e in err.errors():
+        for e in _without_other_branches(err.errors()):
             line = f"{source}: {_describe(e)}"
             if line not in seen:
                 seen.append(line)

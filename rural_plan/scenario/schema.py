@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, FilePath, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rural_plan.registries import MODEL_VALIDITY, PLACEMENT_METHOD_NAMES, PROPAGATION_MODEL_NAMES
 
@@ -20,7 +20,10 @@ PlacementMethodName = Literal[PLACEMENT_METHOD_NAMES]  # type: ignore[valid-type
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    # allow_inf_nan=False: `.nan` / `.inf` in the YAML are refused as "not a finite number".
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False
+    )
 
 
 Longitude = Annotated[float, Field(ge=-180.0, le=180.0)]
@@ -63,21 +66,36 @@ class SyntheticRegion(_Frozen):
     """Top-left corner (x, y) in the CRS [m]."""
 
 
+def _existing_file(path: Path) -> Path:
+    """An input path must name an existing file (a name the OS refuses is a problem too)."""
+    try:
+        if path.is_file():
+            return path
+        folder = path.is_dir()
+    except OSError as err:  # name too long, too many symlink levels, ...
+        raise ValueError(f"cannot be used as a file path ({err.strerror or err})") from None
+    raise ValueError("is a folder, not a file" if folder else "file not found")
+
+
+InputFile = Annotated[Path, AfterValidator(_existing_file)]
+"""Path of an existing input file (resolved against the scenario's folder by the loader)."""
+
+
 class Inputs(_Frozen):
     """Input files, resolved relative to the scenario YAML. Rasters are GeoTIFF, SRTM
     ``.hgt`` or either inside a ``.zip``; vectors are GeoJSON in EPSG:4326."""
 
-    dem: FilePath | list[FilePath] | None = None
-    population: FilePath | None = None
-    existing_towers: FilePath | None = None
-    fibre_nodes: FilePath | None = None
-    settlements: FilePath | None = None
-    candidate_sites: FilePath | None = None
+    dem: InputFile | list[InputFile] | None = None
+    population: InputFile | None = None
+    existing_towers: InputFile | None = None
+    fibre_nodes: InputFile | None = None
+    settlements: InputFile | None = None
+    candidate_sites: InputFile | None = None
     """Sites the planner proposes (GeoJSON points or CSV with lon, lat): always candidates."""
-    pois: FilePath | None = None
+    pois: InputFile | None = None
     """Points of interest (schools, clinics): the Giga schema (poi_id, lat, lon, poi_type,
     is_connected, ...) as CSV or GeoJSON, or OSM points (amenity / poi_kind)."""
-    exclusions: FilePath | None = None
+    exclusions: InputFile | None = None
     synthetic: SyntheticRegion | None = None
 
     @model_validator(mode="after")
@@ -343,6 +361,17 @@ class Outputs(_Frozen):
     coverage_tif: bool = True
 
 
+class Limits(_Frozen):
+    """Guards that refuse a scenario before it runs into the machine's or the data's limits."""
+
+    max_memory_gb: float | None = Field(None, gt=0.0, le=100_000.0)
+    """Refuse the run when its estimated peak memory exceeds this [GB] (``rural-plan run
+    --max-memory-gb`` overrides it); None: the memory available when the run starts."""
+    max_people_per_km2: float = Field(5_000.0, gt=0.0, le=1e7)
+    """Refuse a population raster whose people per km² over the area exceed this on
+    average (a density raster given instead of counts per cell)."""
+
+
 class Scenario(_Frozen):
     """A complete, validated plan request."""
 
@@ -363,6 +392,7 @@ class Scenario(_Frozen):
     backhaul: Backhaul = Field(default_factory=Backhaul)
     existing_network: ExistingNetwork = Field(default_factory=ExistingNetwork)
     outputs: Outputs = Field(default_factory=Outputs)
+    limits: Limits = Field(default_factory=Limits)
     source_path: Path | None = Field(default=None, exclude=True)
     """The YAML file this scenario came from (set by the loader; not a YAML key)."""
 

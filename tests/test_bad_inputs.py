@@ -1,0 +1,499 @@
+"""The catalogue of bad inputs (docs/errors.md): each answered by one line that names the
+file, the key or the value and what would be valid; exit status 2; no traceback; no
+output folder left behind.
+
+Every case runs through the CLI's ``main()`` in this process. Scenario cases run both
+``validate`` and ``run``; raster, vector, plan and output cases run ``run``. Cases
+already covered elsewhere are listed in docs/errors.md with their own tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+import rasterio.warp
+from affine import Affine
+
+from rural_plan.cli import main
+from tests.conftest import REPO
+
+SYNTH = "name: t\nbudget_usd: 300000\ninputs: {synthetic: {size_m: 5000}}\n"
+RASTERS = (
+    "name: t\nbudget_usd: 300000\ngrid: {cell_size_m: 200}\n"
+    "inputs: {dem: dem.tif, population: pop.tif}\n"
+)
+DOCS = REPO / "docs" / "errors.md"
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def _tif(path: Path, data, *, crs="EPSG:4326", transform=None, nodata=None, dtype="float32"):
+    """A one-band GeoTIFF: 0.001° cells (about 110 m) west of Moroni by default."""
+    data = np.asarray(data)
+    profile = dict(
+        driver="GTiff",
+        width=data.shape[1],
+        height=data.shape[0],
+        count=1,
+        dtype=dtype,
+        nodata=nodata,
+    )
+    if crs is not None:
+        profile["crs"] = crs
+    if transform is not False:
+        profile["transform"] = transform or Affine(0.001, 0, 43.30, 0, -0.001, -11.60)
+    with rasterio.open(path, "w", **profile) as ds:
+        ds.write(data.astype(dtype), 1)
+    return path
+
+
+def _terrain(n: int = 40) -> np.ndarray:
+    return 200.0 + 50.0 * np.random.default_rng(0).random((n, n))
+
+
+def _people(n: int = 40) -> np.ndarray:
+    return 3.0 * np.random.default_rng(1).random((n, n))  # ≈ 120 people per km²
+
+
+@pytest.fixture
+def rasters(tmp_path):
+    """A good DEM and population raster in tmp_path (cases replace one of them)."""
+    _tif(tmp_path / "dem.tif", _terrain())
+    _tif(tmp_path / "pop.tif", _people())
+    return tmp_path
+
+
+def _synthetic_lonlat() -> tuple[float, float]:
+    """Centre of the 5 km synthetic region (EPSG:32737, top-left 500000, 9000000)."""
+    lon, lat = rasterio.warp.transform("EPSG:32737", "EPSG:4326", [502_500.0], [8_997_500.0])
+    return lon[0], lat[0]
+
+
+def _geojson(features: list[dict]) -> str:
+    return json.dumps({"type": "FeatureCollection", "features": features})
+
+
+def _feature(geometry: dict, **props) -> dict:
+    return {"type": "Feature", "geometry": geometry, "properties": props}
+
+
+_HIDDEN_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning)
+"""Categories Python does not print by default (outside ``__main__``)."""
+
+
+def refused(tmp_path: Path, capsys, argv: list[str], *needles: str, lines: int = 1) -> str:
+    """Run ``main(argv)``: exit 2, ``lines`` lines on stderr holding every needle, no
+    traceback, and nothing new in ``tmp_path`` (no output folder, no partial folder)."""
+    before = set(tmp_path.rglob("*"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(argv) == 2
+    shown = [w for w in caught if not issubclass(w.category, _HIDDEN_WARNINGS)]
+    assert not shown, f"warnings would print extra lines: {[str(w.message) for w in shown]}"
+    err = capsys.readouterr().err
+    got = err.strip().splitlines()
+    assert len(got) == lines, err
+    assert all(line.startswith("rural-plan: error: ") for line in got), err
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in err, f"{needle!r} not in {err!r}"
+    assert set(tmp_path.rglob("*")) == before, "something was left behind"
+    return err
+
+
+def _scenario(tmp_path: Path, text: str | bytes, name: str = "s.yaml") -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- the scenario YAML ----------------------------------------------------------------
+
+SCENARIO_CASES = {
+    # id: (scenario text, needles in the one line)
+    "misspelt-nested-key": (
+        SYNTH + "radio: {frequncy_mhz: 900}\n",
+        ["radio.frequncy_mhz: unknown key; did you mean 'frequency_mhz'?", "valid keys here"],
+    ),
+    "unknown-key": (SYNTH + "colour: red\n", ["colour: unknown key (valid keys here: area,"]),
+    "key-looks-like-a-type": (
+        SYNTH + 'radio: {"List[x]": 1}\n',
+        ["radio.List[x]: unknown key"],
+    ),
+    "mapping-expected": (
+        SYNTH + "radio: [1, 2]\n",
+        ["radio: expected a mapping of keys to values (got [1, 2])"],
+    ),
+    "number-expected": (
+        SYNTH.replace("300000", "lots"),
+        ["budget_usd: Input should be a valid number", "'lots'"],
+    ),
+    "list-for-a-number": (
+        SYNTH + "grid: {cell_size_m: [90]}\n",
+        ["grid.cell_size_m: Input should be a valid number", "[90]"],
+    ),
+    "nan-value": (
+        SYNTH + "radio: {frequency_mhz: .nan}\n",
+        ["radio.frequency_mhz: Input should be a finite number"],
+    ),
+    "infinite-value": (
+        SYNTH.replace("size_m: 5000", "origin_xy_m: [.inf, 0]"),
+        ["inputs.synthetic.origin_xy_m.0: Input should be a finite number"],
+    ),
+    "model-validity-range": (
+        SYNTH + "radio: {model: okumura-hata, frequency_mhz: 2500}\n",
+        ["radio.frequency_mhz=2500 (valid 150..1500)", "allow_extrapolation"],
+    ),
+    "unknown-model": (
+        SYNTH + "radio: {model: itm2}\n",
+        ["radio.model: Input should be 'fspl-knife-edge'", "'itm2'"],
+    ),
+    "bbox-order": (
+        SYNTH + "area: {bbox_lonlat: [44, -12, 43, -11]}\n",
+        ["area: bbox_lonlat must be [west, south, east, north] with west < east"],
+    ),
+    "capacity-needs-greedy": (
+        SYNTH + "site_types: {pole: {mast_height_m: 15, eirp_dbm: 56, power_w: 150, "
+        "capacity_people: 500}}\n",
+        ["site_types.pole.capacity_people is set", "'greedy'"],
+    ),
+    "required-key-missing": (
+        "budget_usd: 300000\ninputs: {synthetic: {}}\n",
+        ["name: required key is missing"],
+    ),
+    "no-terrain-source": (
+        "name: t\nbudget_usd: 1\ninputs: {}\n",
+        ["inputs: missing dem and population: give dem and population files, or synthetic"],
+    ),
+    "not-a-mapping": ("- name: t\n- budget_usd: 1\n", ["must be a YAML mapping", "got list"]),
+    "empty-file": ("", ["must be a YAML mapping of keys to values, got empty"]),
+    "python-object-tag": (
+        "name: !!python/object/apply:os.system ['echo pwned']\n",
+        ["python/object/apply:os.system", "is not allowed", "plain values only"],
+    ),
+    "custom-tag": (SYNTH + "extra: !include other.yaml\n", ["tag '!include' is not allowed"]),
+    "unhashable-key": ("? [a, b]\n: c\n", ["a key must be a plain value, got list"]),
+    "nested-too-deep": ("x: " + "[" * 5000 + "]" * 5000 + "\n", ["nested too deeply"]),
+    "duplicate-key": (SYNTH + "name: again\n", ["duplicate key 'name'", "(line 4"]),
+    "not-utf8": (b"name: t\xff\xfe\n", ["cannot be read as UTF-8 text"]),
+    "input-file-missing": (
+        "name: t\nbudget_usd: 1\ninputs: {dem: nope.tif, population: nope.tif}\n",
+        ["inputs.dem: file not found", "nope.tif"],
+    ),
+    "input-path-is-a-folder": (
+        "name: t\nbudget_usd: 1\ninputs: {dem: ., population: .}\n",
+        ["inputs.dem: is a folder, not a file", "inputs.population: is a folder, not a file"],
+    ),
+    "input-path-too-long": (
+        "name: t\nbudget_usd: 1\ninputs: {synthetic: {}, pois: " + "x" * 5000 + "}\n",
+        ["inputs.pois: cannot be used as a file path (File name too long)"],
+    ),
+    "extends-missing": ("extends: base.yaml\nname: t\n", ["extends: file not found", "base.yaml"]),
+}
+_LINES = {"input-file-missing": 2, "input-path-is-a-folder": 2}
+
+
+@pytest.mark.parametrize("case", list(SCENARIO_CASES))
+def test_bad_scenario(tmp_path, capsys, case):
+    text, needles = SCENARIO_CASES[case]
+    path = _scenario(tmp_path, text)
+    lines = _LINES.get(case, 1)
+    refused(tmp_path, capsys, ["validate", str(path)], str(path), *needles, lines=lines)
+    out = tmp_path / "out"
+    refused(tmp_path, capsys, ["run", str(path), "-o", str(out)], *needles, lines=lines)
+
+
+def test_missing_scenario_file(tmp_path, capsys):
+    refused(tmp_path, capsys, ["run", str(tmp_path / "nope.yaml")], "nope.yaml: file not found")
+
+
+def test_scenario_is_a_folder(tmp_path, capsys):
+    (tmp_path / "d.yaml").mkdir()
+    refused(tmp_path, capsys, ["validate", str(tmp_path / "d.yaml")], "cannot be read")
+
+
+# --- rasters ----------------------------------------------------------------------------
+
+
+def _run(tmp_path: Path, capsys, text: str, *needles: str) -> str:
+    path = _scenario(tmp_path, text)
+    return refused(
+        tmp_path, capsys, ["run", "-q", str(path), "-o", str(tmp_path / "out")], *needles
+    )
+
+
+def test_dem_that_is_not_a_raster(rasters, capsys):
+    (rasters / "dem.tif").write_text("elevation,not,a,raster\n1,2,3\n")
+    _run(rasters, capsys, RASTERS, "dem.tif: not a raster GDAL can read")
+
+
+def test_truncated_geotiff(rasters, capsys):
+    whole = (rasters / "dem.tif").read_bytes()
+    (rasters / "dem.tif").write_bytes(whole[: len(whole) // 2])
+    _run(rasters, capsys, RASTERS, "dem.tif: cannot be read", "truncated or damaged")
+
+
+def test_population_without_geotransform(rasters, capsys):
+    _tif(rasters / "pop.tif", _people(), transform=False)
+    _run(rasters, capsys, RASTERS, "pop.tif: raster has no geotransform")
+
+
+def test_rotated_raster(rasters, capsys):
+    rotated = Affine(0.001, 0.0002, 43.30, 0.0002, -0.001, -11.60)
+    _tif(rasters / "dem.tif", _terrain(), transform=rotated)
+    _run(rasters, capsys, RASTERS, "dem.tif: rotated rasters are not supported")
+
+
+def test_dem_and_population_do_not_overlap(rasters, capsys):
+    _tif(rasters / "dem.tif", _terrain(), transform=Affine(0.001, 0, 10.0, 0, -0.001, 5.0))
+    _run(rasters, capsys, RASTERS, "dem.tif and", "pop.tif do not overlap", "(DEM (10.0,")
+
+
+def test_area_of_interest_outside_the_rasters(rasters, capsys):
+    text = RASTERS + "area: {bbox_lonlat: [10, 10, 11, 11]}\n"
+    _run(rasters, capsys, text, "area of interest (10.0, 10.0, 11.0, 11.0) lies outside")
+
+
+def test_invalid_area_polygon(rasters, capsys):
+    bowtie = "[[43.31, -11.61], [43.33, -11.63], [43.33, -11.61], [43.31, -11.63]]"
+    text = RASTERS + f"area: {{polygon_lonlat: {bowtie}}}\n"
+    _run(rasters, capsys, text, "area.polygon_lonlat: invalid polygon (Self-intersection")
+
+
+def test_all_nodata_terrain(rasters, capsys):
+    _tif(rasters / "dem.tif", np.full((40, 40), -32768.0), nodata=-32768)
+    _run(rasters, capsys, RASTERS, "dem.tif: no valid terrain (all nodata)")
+
+
+def test_terrain_all_below_sea_level(rasters, capsys):
+    text = RASTERS.replace("{cell_size_m: 200}", "{cell_size_m: 200, sea_level_m: 400}")
+    _run(rasters, capsys, text, "dem.tif: no land above sea_level_m=400.0 m")
+
+
+def test_dem_voids_refused_when_asked(rasters, capsys):
+    dem = _terrain()
+    dem[15:25, 15:25] = -32768.0
+    _tif(rasters / "dem.tif", dem, nodata=-32768)
+    text = RASTERS.replace("{cell_size_m: 200}", "{cell_size_m: 200, dem_voids: error}")
+    _run(rasters, capsys, text, "DEM void cells inside the terrain", "dem_voids: fill")
+
+
+def test_zip_holding_two_rasters(rasters, capsys):
+    with zipfile.ZipFile(rasters / "dem.zip", "w") as zf:
+        zf.write(rasters / "dem.tif", "a.tif")
+        zf.write(rasters / "dem.tif", "b.tif")
+    _run(rasters, capsys, RASTERS.replace("dem.tif", "dem.zip"), "exactly one raster", "found 2")
+
+
+@pytest.mark.parametrize(
+    ("value", "needles"),
+    [
+        (np.nan, ["1 cell(s) hold NaN", "not the raster's nodata", "gdal_edit.py -a_nodata nan"]),
+        (np.inf, ["finite count >= 0", "max inf", "nodata value or to 0"]),
+        (-5.0, ["finite count >= 0", "min -5"]),
+    ],
+    ids=["nan", "inf", "negative"],
+)
+def test_population_values(rasters, capsys, value, needles):
+    people = _people()
+    people[3, 3] = value
+    _tif(rasters / "pop.tif", people)
+    _run(rasters, capsys, RASTERS, "pop.tif", *needles)
+
+
+def test_population_density_instead_of_counts(rasters, capsys):
+    cell_km2 = (0.001 * 110.6) * (0.001 * 110.6)  # 0.001° cells near 11.6° S
+    _tif(rasters / "pop.tif", _people() / cell_km2)  # people per km², not per cell
+    err = _run(rasters, capsys, RASTERS, "pop.tif:", "people per km2 on average")
+    assert "density raster" in err and "limits.max_people_per_km2" in err
+    # A planner who knows the numbers are right can say so.
+    text = RASTERS + "limits: {max_people_per_km2: 1e6}\n"
+    assert main(["run", "-q", str(_scenario(rasters, text)), "-o", str(rasters / "o")]) == 0
+
+
+def test_population_with_nobody(rasters, capsys):
+    _tif(rasters / "pop.tif", np.zeros((40, 40)))
+    _run(rasters, capsys, RASTERS, "pop.tif: no people in the area of interest")
+
+
+# --- vectors ----------------------------------------------------------------------------
+
+
+def _with_layer(tmp_path: Path, key: str, name: str, content: str) -> str:
+    (tmp_path / name).write_text(content)
+    return SYNTH.replace(
+        "{synthetic: {size_m: 5000}}", f"{{synthetic: {{size_m: 5000}}, {key}: {name}}}"
+    )
+
+
+def test_exclusions_with_points(tmp_path, capsys):
+    lon, lat = _synthetic_lonlat()
+    layer = _geojson([_feature({"type": "Point", "coordinates": [lon, lat]})])
+    text = _with_layer(tmp_path, "exclusions", "ex.geojson", layer)
+    _run(tmp_path, capsys, text, "ex.geojson: feature 0: expected a Polygon, got 'Point'")
+
+
+def test_towers_with_polygons(tmp_path, capsys):
+    lon, lat = _synthetic_lonlat()
+    ring = [[lon, lat], [lon + 0.01, lat], [lon, lat + 0.01], [lon, lat]]
+    layer = _geojson([_feature({"type": "Polygon", "coordinates": [ring]})])
+    text = _with_layer(tmp_path, "existing_towers", "towers.geojson", layer)
+    _run(tmp_path, capsys, text, "towers.geojson: feature 0: expected a Point, got 'Polygon'")
+
+
+def test_self_intersecting_exclusion(tmp_path, capsys):
+    lon, lat = _synthetic_lonlat()
+    d = 0.005
+    bowtie = [[lon, lat], [lon + d, lat + d], [lon + d, lat], [lon, lat + d], [lon, lat]]
+    layer = _geojson([_feature({"type": "Polygon", "coordinates": [bowtie]})])
+    text = _with_layer(tmp_path, "exclusions", "ex.geojson", layer)
+    _run(tmp_path, capsys, text, "ex.geojson: feature 0: invalid polygon (Self-intersection")
+
+
+def test_geojson_that_is_not_a_feature_collection(tmp_path, capsys):
+    layer = json.dumps({"type": "Point", "coordinates": [39.0, -9.0]})
+    text = _with_layer(tmp_path, "settlements", "places.geojson", layer)
+    _run(tmp_path, capsys, text, "places.geojson: expected a GeoJSON FeatureCollection")
+
+
+def test_geojson_that_is_not_json(tmp_path, capsys):
+    text = _with_layer(tmp_path, "fibre_nodes", "fibre.geojson", "{not json")
+    _run(tmp_path, capsys, text, "fibre.geojson: not a readable GeoJSON file")
+
+
+def test_geojson_in_metres_not_degrees(tmp_path, capsys):
+    layer = _geojson([_feature({"type": "Point", "coordinates": [502500.0, 8997500.0]})])
+    text = _with_layer(tmp_path, "settlements", "places.geojson", layer)
+    _run(tmp_path, capsys, text, "are not longitude/latitude in degrees", "EPSG:4326")
+
+
+def test_tower_height_that_is_not_a_number(tmp_path, capsys):
+    lon, lat = _synthetic_lonlat()
+    layer = _geojson([_feature({"type": "Point", "coordinates": [lon, lat]}, height_m="tall")])
+    text = _with_layer(tmp_path, "existing_towers", "towers.geojson", layer)
+    _run(tmp_path, capsys, text, "towers.geojson: property height_m='tall' is not a number")
+
+
+def test_proposed_site_outside_the_area(tmp_path, capsys):
+    lon, lat = _synthetic_lonlat()
+    sites = f"name,lon,lat\ninside,{lon},{lat}\nswapped,{lat},{lon}\n"  # lat/lon mixed up
+    text = _with_layer(tmp_path, "candidate_sites", "sites.csv", sites)
+    err = _run(tmp_path, capsys, text, "sites.csv: point 'swapped'", "outside the planning grid")
+    assert "valid: inside lon/lat [" in err and "longitude first" in err
+
+
+# --- the plan ---------------------------------------------------------------------------
+
+
+def test_synthetic_region_too_small_for_its_villages(tmp_path, capsys):
+    text = (
+        SYNTH.replace("size_m: 5000", "size_m: 3000, villages: 200") + "grid: {cell_size_m: 500}\n"
+    )
+    _run(tmp_path, capsys, text, "inputs.synthetic.villages=200 is more than the 144 cells")
+
+
+def test_unknown_cost_preset(tmp_path, capsys):
+    text = SYNTH + "cost: {preset: nope}\n"
+    _run(tmp_path, capsys, text, "unknown cost preset 'nope'; valid: comoros, default")
+
+
+def test_infeasible_coverage_target(tmp_path, capsys):
+    text = SYNTH.replace("300000", "100000") + "placement: {coverage_target_share: 1.0}\n"
+    _run(tmp_path, capsys, text, "coverage target", "budget_usd")
+
+
+HUGE = (  # petabytes: more than any machine
+    "name: huge\nbudget_usd: 1e9\ngrid: {cell_size_m: 10}\nradio: {radius_m: 100000}\n"
+    "inputs: {synthetic: {size_m: 400000}}\n"
+    "candidates: {grid_spacing_m: 100, max_candidates: 1000000}\n"
+)
+
+
+def test_scenario_larger_than_the_machine(tmp_path, capsys):
+    err = _run(tmp_path, capsys, HUGE, "estimated peak memory", "GB of memory available")
+    assert "grid cells" in err and "limits.max_memory_gb" in err
+
+
+def test_memory_limit_from_scenario_and_flag(tmp_path, capsys):
+    text = SYNTH + "limits: {max_memory_gb: 0.01}\n"
+    _run(tmp_path, capsys, text, "exceeds the limit of 0.01 GB")
+    path = _scenario(tmp_path, SYNTH, "plain.yaml")
+    argv = ["run", str(path), "-o", str(tmp_path / "out"), "--max-memory-gb", "0.02"]
+    refused(tmp_path, capsys, argv, "exceeds the limit of 0.02 GB")
+
+
+# --- outputs ----------------------------------------------------------------------------
+
+
+def test_output_under_a_file(tmp_path, capsys):
+    path = _scenario(tmp_path, SYNTH)
+    (tmp_path / "report.txt").write_text("mine")
+    argv = ["run", str(path), "-o", str(tmp_path / "report.txt" / "out")]
+    refused(tmp_path, capsys, argv, "report.txt: is a file, so the output folder")
+
+
+def test_unwritable_output_folder(tmp_path, capsys):
+    if os.geteuid() == 0:
+        pytest.skip(
+            "running as root: permissions do not stop writes (see test_output_under_a_file)"
+        )
+    path = _scenario(tmp_path, SYNTH)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        argv = ["run", str(path), "-o", str(locked / "out")]
+        refused(tmp_path, capsys, argv, "locked: not writable")
+    finally:
+        locked.chmod(0o755)
+
+
+def test_names_in_input_files_stay_inside_the_output_folder(tmp_path, monkeypatch):
+    """A scenario name like '../../x' names the default folder under out/, nothing above."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    path = _scenario(work, SYNTH.replace("name: t", "name: ../../escaped"))
+    assert main(["run", "-q", str(path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["work"]
+    (folder,) = (work / "out").iterdir()
+    assert folder.name == "escaped" and (folder / "summary.json").is_file()
+
+
+def test_sweep_labels_cannot_leave_the_sweep_folder():
+    from rural_plan.workflows.sweep import _label
+
+    for value in ("../../x", "/etc", "..", "a/../../b", "~root"):
+        label = _label({"name": value})
+        assert "/" not in label and label not in ("", ".", "..")
+
+
+# --- the catalogue ----------------------------------------------------------------------
+
+
+def test_catalogue_is_documented():
+    """docs/errors.md lists every case of this file (and its count is at least 30)."""
+    text = DOCS.read_text(encoding="utf-8")
+    ids = [f"test_bad_scenario[{case}]" for case in SCENARIO_CASES]
+    ids += [
+        name
+        for name, obj in globals().items()
+        if name.startswith("test_") and callable(obj) and name not in _NOT_CASES
+    ]
+    missing = [i for i in ids if i not in text]
+    assert not missing, f"docs/errors.md does not list: {missing}"
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "`" in line]
+    assert len(rows) >= 30
+
+
+_NOT_CASES = {"test_bad_scenario", "test_catalogue_is_documented"}
