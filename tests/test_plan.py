@@ -308,6 +308,11 @@ def test_tables_match_the_written_files(small_plan):
         float(r["people_newly_covered"]) for r in rows
     ]
     assert len(p.links) == len(json.loads((out / "links.geojson").read_text())["features"])
+    with open(out / "sites.csv", newline="") as f:
+        table = list(csv.DictReader(f))
+    assert [float(r["people_newly_covered"]) for r in table] == [
+        f["properties"]["people_newly_covered"] for f in features
+    ]
 
 
 def _giga_pois_csv(path, grid, cells):

@@ -231,6 +231,7 @@ def _write_all(plan: Plan, folder: Path) -> None:
     write_json(folder / "sites.geojson", feature_collection(_site_features(plan)))
     write_json(folder / "links.geojson", feature_collection(_link_features(plan)))
     _write_budget_curve(plan, folder / "budget_curve.csv")
+    _write_sites_csv(plan, folder / "sites.csv")
     if plan.pois is not None:
         _write_pois(plan, folder / "pois.csv")
     _write_costs(plan, folder)
@@ -269,6 +270,14 @@ def _write_costs(plan: Plan, folder: Path) -> None:
         _write_csv(folder / "sensitivity.csv", [r.as_dict() for r in econ.tornado])
     if econ is not None and econ.monte_carlo is not None:
         _write_csv(folder / "sensitivity_montecarlo.csv", econ.monte_carlo.as_rows())
+
+
+def _write_sites_csv(plan: Plan, path: Path) -> None:
+    """The chosen sites as a table (the properties of sites.geojson, with lon / lat)."""
+    from rural_plan.report.tables import sites_frame
+
+    frame = sites_frame(plan)
+    frame.to_csv(path, lineterminator="\n", float_format="%.7g")
 
 
 def _write_pois(plan: Plan, path: Path) -> None:
