@@ -77,7 +77,14 @@ def main(argv: list[str] | None = None) -> int:
         help="sites in the many-sites propagation benchmark (default 1000)",
     )
     parser.add_argument("--skip-many-sites", action="store_true")
+    parser.add_argument(
+        "--only",
+        choices=("placement", "scale"),
+        help="run one section and replace only its part of RESULTS.md",
+    )
     args = parser.parse_args(argv)
+    if args.only:
+        return _only(args.only)
 
     from benchmarks import propagation
 
@@ -109,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     else:
         sections.append(f"Real-data benchmarks skipped: {DATA / 'comoros'} not found.")
+    from benchmarks import placement, scale
+
+    sections += placement.run()
+    sections += scale.run()
     text = "\n".join(
         [
             "# Benchmark results",
@@ -121,6 +132,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     (Path(__file__).parent / "RESULTS.md").write_text(text + "\n")
     print(text)
+    return 0
+
+
+_PREFIX = {"placement": "## Placement:", "scale": "## Scaling:"}
+
+
+def _only(name: str) -> int:
+    """Run one section and splice it into RESULTS.md in place of its old text."""
+    from benchmarks import placement, scale
+
+    lines = {"placement": placement.run, "scale": scale.run}[name]()
+    path = Path(__file__).parent / "RESULTS.md"
+    old = path.read_text().splitlines() if path.exists() else ["# Benchmark results", ""]
+    kept, skipping = [], False
+    for line in old:
+        if line.startswith("## "):
+            skipping = line.startswith(_PREFIX[name])
+        if not skipping:
+            kept.append(line)
+    stamp = f"<!-- {name}: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine()} -->"
+    path.write_text("\n".join([*kept, stamp, *lines]).rstrip() + "\n")
+    print("\n".join(lines))
     return 0
 
 
