@@ -65,7 +65,9 @@ def ref_greedy(rows, weight, cost, location, budget):
     while True:
         best, best_key, best_gain = -1, 0.0, 0.0
         for i in range(len(rows)):
-            if location[i] in used or cost[i] > budget - spent:
+            # the kernels' budget rule: a budget of exactly a sum of costs affords them
+            # all, so the sum may exceed it by rounding (relative 1e-12)
+            if location[i] in used or spent + cost[i] > budget * (1.0 + 1e-12):
                 continue
             g = _gain(rows[i], weight, covered)
             if g <= 0.0:
