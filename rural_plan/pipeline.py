@@ -374,7 +374,8 @@ def covered_demand_cached(
     patterns: np.ndarray | None = None,
 ) -> SparseCoverage:
     """:func:`covered_demand`, through the on-disk propagation cache when ``use_cache``."""
-    if not use_cache:
+
+    def compute() -> SparseCoverage:
         return covered_demand(
             grid,
             rows,
@@ -386,6 +387,9 @@ def covered_demand_cached(
             pattern_index=pattern_index,
             patterns=patterns,
         )
+
+    if not use_cache:
+        return compute()
     key = propagation_cache.key_of(
         grid.elevation_m,
         grid.land,
@@ -403,17 +407,7 @@ def covered_demand_cached(
     hit = propagation_cache.load(key)
     if hit is not None:
         return SparseCoverage(indptr=hit[0], indices=hit[1], seconds=0.0)
-    result = covered_demand(
-        grid,
-        rows,
-        cols,
-        h_tx_m,
-        max_loss_db,
-        demand_id,
-        radio,
-        pattern_index=pattern_index,
-        patterns=patterns,
-    )
+    result = compute()
     propagation_cache.store(key, result.indptr, result.indices)
     return result
 
