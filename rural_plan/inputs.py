@@ -19,7 +19,7 @@ import shapely.geometry
 from rural_plan.errors import VectorError
 from rural_plan.grid import Grid, build_grid, synthetic_region
 from rural_plan.io.hashing import sha256_bytes, sha256_file
-from rural_plan.io.vectors import read_points, read_polygons
+from rural_plan.io.vectors import read_lines, read_points, read_polygons
 from rural_plan.pois import Pois, read_pois
 from rural_plan.scenario.schema import Scenario
 
@@ -60,6 +60,9 @@ class Region:
     """Candidate sites the planner proposes (inputs.candidate_sites)."""
     pois: Pois | None = None
     """Schools, clinics and other points of interest (inputs.pois)."""
+    roads: tuple[np.ndarray, ...] = ()
+    """Road centre lines (inputs.roads), each an ``(n, 2)`` array of (x, y) [m] in the
+    grid CRS: fibre extensions follow them."""
 
 
 def _points_on_grid(
@@ -258,7 +261,23 @@ def load_region(scenario: Scenario) -> Region:
     if inp.pois is not None:
         hashes[_relpath(inp.pois, scenario)] = sha256_file(inp.pois)
         pois = read_pois(inp.pois, grid)
-    return Region(grid, fibre, towers, settlements, excluded, hashes, proposed, pois)
+    roads: tuple[np.ndarray, ...] = ()
+    if inp.roads is not None:
+        hashes[_relpath(inp.roads, scenario)] = sha256_file(inp.roads)
+        roads = _lines_on_grid(grid, read_lines(inp.roads))
+    return Region(grid, fibre, towers, settlements, excluded, hashes, proposed, pois, roads)
+
+
+def _lines_on_grid(grid: Grid, lines: list[list[tuple[float, float]]]) -> tuple[np.ndarray, ...]:
+    """Lines (lon/lat) projected to the grid CRS [m], one transform call for them all."""
+    if not lines:
+        return ()
+    lon = [p[0] for line in lines for p in line]
+    lat = [p[1] for line in lines for p in line]
+    xs, ys = rasterio.warp.transform("EPSG:4326", grid.crs, lon, lat)
+    xy = np.column_stack([np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)])
+    ends = np.cumsum([len(line) for line in lines])[:-1]
+    return tuple(np.split(xy, ends))
 
 
 def _number(props: dict, key: str, default: float, path: Path) -> float:

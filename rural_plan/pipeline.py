@@ -15,6 +15,7 @@ import numpy as np
 
 from rural_plan._version import __version__
 from rural_plan.backhaul import BackhaulPlan, design_backhaul, satellite_costs
+from rural_plan.backhaul.pricing import price_link
 from rural_plan.costing import (
     CostPreset,
     SiteCostBreakdown,
@@ -26,6 +27,7 @@ from rural_plan.costing import (
 from rural_plan.coverage import CoverageMatrix, DemandCells, build_matrix, demand_cells
 from rural_plan.coverage.poi_coverage import poi_rows, poi_summary
 from rural_plan.economics import Economics, plan_economics
+from rural_plan.errors import PlacementError
 from rural_plan.inputs import Region, load_region
 from rural_plan.jit import warm_up
 from rural_plan.placement import (
@@ -672,27 +674,10 @@ def finish(prep: Prepared) -> Plan:
     )
     clock.lap("budget_curve")
 
-    chosen = selection.chosen
+    fit = place_with_backhaul(prep, selection)
+    selection, backhaul, chosen = fit.selection, fit.backhaul, fit.selection.chosen
     loc = options.location[chosen]
     xs, ys = grid.xy_of(prep.candidates.rows[loc], prep.candidates.cols[loc])
-    bh = scenario.backhaul
-    backhaul = design_backhaul(
-        grid,
-        site_x=xs,
-        site_y=ys,
-        site_mast_m=options.mast_height_m[chosen],
-        fibre_x=region.fibre.x,
-        fibre_y=region.fibre.y,
-        fibre_mast_m=bh.fibre_mast_height_m,
-        preset=preset,
-        max_hop_m=bh.microwave_max_hop_m,
-        microwave_f_mhz=bh.microwave_frequency_mhz,
-        fresnel_fraction=bh.fresnel_clearance,
-        k_factor=scenario.radio.k_factor,
-        satellite_mbps=bh.satellite_mbps_per_site,
-        horizon_years=scenario.cost.horizon_years,
-        discount_rate=scenario.cost.discount_rate,
-    )
     clock.lap("backhaul")
 
     pois = None
@@ -707,6 +692,7 @@ def finish(prep: Prepared) -> Plan:
         )
     summary = summarise(scenario, region, options, prep.coverage, selection, backhaul)
     summary["budget_curve_method"] = curve.method
+    summary.update(fit.summary())
     if pois is not None:
         summary["pois"] = poi_summary(pois)
     costs = site_costs(scenario, preset)
@@ -719,7 +705,7 @@ def finish(prep: Prepared) -> Plan:
         capex_usd=summary["capex_usd"],
         opex_usd_per_year=summary["opex_usd_per_year"],
         tco_usd=summary["tco_usd"],
-        backhaul_pricer=backhaul_pricer(backhaul, scenario),
+        backhaul_pricer=backhaul_pricer(backhaul),
     )
     summary.update(econ.summary)
     clock.lap("costing")
@@ -746,6 +732,252 @@ def finish(prep: Prepared) -> Plan:
         pois,
         costs,
         econ,
+    )
+
+
+BACKHAUL_ROUNDS = 8
+"""Most rounds of placement → backhaul design → re-cost (:func:`place_with_backhaul`)."""
+BACKHAUL_SEARCH_ROUNDS = 4
+"""Rounds after which the best plan within budget found so far is taken."""
+
+
+@dataclass(frozen=True)
+class BackhaulFit:
+    """The placement whose designed backhaul fits the budget, and how it was reached."""
+
+    selection: Selection
+    backhaul: BackhaulPlan
+    spent_usd: float
+    """Sites plus designed backhaul on the budget basis [USD]."""
+    rounds: int
+    """Placement → backhaul → re-cost rounds run (1: the first placement stood)."""
+    stable: bool
+    """The last round chose the sites of the round before (the iteration converged)."""
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "budget_used_usd": _r(self.spent_usd),
+            "placement_budget_estimate_usd": _r(self.selection.cost_usd),
+            "backhaul_placement_rounds": self.rounds,
+            "backhaul_placement_stable": self.stable,
+        }
+
+
+def site_basis_cost_usd(scenario: Scenario, capex_usd, opex_usd_per_year):
+    """Cost on the scenario's budget basis [USD]: CAPEX, or net present cost."""
+    if scenario.budget_basis == "capex":
+        return capex_usd
+    c = scenario.cost
+    return net_present_cost(
+        capex_usd, opex_usd_per_year, horizon_years=c.horizon_years, discount_rate=c.discount_rate
+    )
+
+
+def site_backhaul_usd(scenario: Scenario, backhaul: BackhaulPlan, n_sites: int) -> np.ndarray:
+    """Each site's share of the designed backhaul on the budget basis [USD].
+
+    Every link's cost is shared by the sites downstream of it in proportion to their
+    busy-hour demand (a fibre extension into a hub is paid by the hub and the sites that
+    relay through it): the shares add up to the whole backhaul.
+    """
+    into = {link.b: link for link in backhaul.links}
+    demand = np.asarray(backhaul.site_demand_mbps, dtype=np.float64)
+    weight = (demand if demand.size == n_sites else np.zeros(n_sites)) + 1e-9
+    users: dict[int, list[int]] = {}
+    for k in range(n_sites):
+        node, seen = f"site:{k}", set()
+        while node in into and node not in seen:
+            seen.add(node)
+            users.setdefault(id(into[node]), []).append(k)
+            node = into[node].a
+    out = np.zeros(n_sites)
+    for link in backhaul.links:
+        sites = users.get(id(link))
+        if not sites:
+            continue
+        cost = float(site_basis_cost_usd(scenario, link.capex_usd, link.opex_usd_per_year))
+        w = weight[sites]
+        np.add.at(out, sites, cost * w / w.sum())
+    return out
+
+
+def place_with_backhaul(prep: Prepared, first: Selection) -> BackhaulFit:
+    """Placement and backhaul design, iterated until they agree.
+
+    Placement prices every option with an estimated backhaul (a satellite terminal at
+    the scenario's ``satellite_mbps_per_site``). After the tree is built, each chosen
+    location is re-priced with its site's designed share (:func:`site_backhaul_usd`)
+    when that is more than its estimate (a satellite terminal sized to a big site's
+    demand, a long fibre extension) and placement runs again, until it chooses the same
+    sites twice within budget (sites + designed backhaul), or
+    :data:`BACKHAUL_SEARCH_ROUNDS` have run and one was within budget. Estimates only
+    rise, so a location cannot look cheap because of a neighbour placement may drop.
+    Of the rounds within budget, the one covering the most people is kept.
+
+    When no round fits, a last placement prices every option with a satellite terminal
+    sized to all the people it could cover: the designed backhaul never costs more than
+    that (the tree falls back to satellite), so that plan is within budget whenever
+    satellite is allowed.
+    """
+    scenario, options = prep.scenario, prep.options
+    site_part = site_basis_cost_usd(scenario, options.capex_usd, options.opex_usd_per_year)
+    estimate = options.cost_usd - site_part
+    budget = scenario.budget_usd
+    selection, instance = first, prep.instance
+    best: BackhaulFit | None = None
+    previous: frozenset[int] | None = None
+    fit: BackhaulFit | None = None
+    for rounds in range(1, BACKHAUL_ROUNDS + 1):
+        fit = _design_round(prep, selection, rounds, previous)
+        fits = fit.spent_usd <= budget * (1 + 1e-9)
+        if fits and (best is None or selection.people > best.selection.people + 1e-9):
+            best = fit
+        if (fits and fit.stable) or (best is not None and rounds >= BACKHAUL_SEARCH_ROUNDS):
+            break
+        log.info(
+            "backhaul round %d: %d sites spend %.0f USD with their designed backhaul "
+            "(budget %.0f USD); re-pricing the chosen locations and placing again",
+            rounds,
+            selection.chosen.size,
+            fit.spent_usd,
+            budget,
+        )
+        previous = frozenset(int(i) for i in selection.chosen)
+        per_site = site_backhaul_usd(scenario, fit.backhaul, selection.chosen.size)
+        estimate = estimate.copy()
+        for k, i in enumerate(selection.chosen):
+            at = options.location == options.location[i]
+            estimate[at] = np.maximum(estimate[at], per_site[k])
+        instance = dataclasses.replace(instance, cost_usd=site_part + estimate)
+        selection = select_sites(scenario, instance, prep.coverage)
+    if best is None:
+        log.info("backhaul: no round within budget; pricing every option's own satellite")
+        instance = dataclasses.replace(
+            instance, cost_usd=site_part + np.maximum(estimate, _satellite_bound(prep))
+        )
+        try:
+            selection = select_sites(scenario, instance, prep.coverage)
+        except PlacementError:
+            cheapest = float(instance.cost_usd.min())
+            raise PlacementError(
+                f"budget_usd={budget:,.0f} connects no site with its backhaul: the cheapest "
+                f"site with a satellite terminal sized to its demand costs {cheapest:,.0f} "
+                "USD and the terrestrial links found cost more than the budget; raise "
+                "budget_usd, or lower backhaul.busy_hour_mbps_per_user or "
+                "cost.adoption_share"
+            ) from None
+        fit = _design_round(prep, selection, rounds + 1, None)
+        if fit.spent_usd > budget * (1 + 1e-9):
+            log.warning(
+                "budget: the plan spends %.0f USD with its designed backhaul, over the "
+                "%.0f USD budget (backhaul.allowed excludes satellite?)",
+                fit.spent_usd,
+                budget,
+            )
+        return fit
+    return dataclasses.replace(best, rounds=rounds)
+
+
+def _design_round(
+    prep: Prepared, selection: Selection, rounds: int, previous: frozenset[int] | None
+) -> BackhaulFit:
+    options, grid = prep.options, prep.region.grid
+    chosen = selection.chosen
+    loc = options.location[chosen]
+    xs, ys = grid.xy_of(prep.candidates.rows[loc], prep.candidates.cols[loc])
+    backhaul = plan_backhaul(
+        prep.scenario, prep.region, prep.preset, prep.coverage, options, chosen, xs, ys
+    )
+    spent = plan_spend_usd(prep.scenario, options, chosen, backhaul)
+    stable = frozenset(int(i) for i in chosen) == previous
+    return BackhaulFit(selection, backhaul, spent, rounds, stable)
+
+
+def _satellite_bound(prep: Prepared) -> np.ndarray:
+    """Per option, on the budget basis [USD]: a satellite terminal sized to every person
+    the option covers (capped by its capacity): more than its designed backhaul can cost."""
+    scenario, options, cov = prep.scenario, prep.options, prep.coverage
+    row_people = np.add.reduceat(
+        np.r_[cov.weight[cov.indices], 0.0], np.minimum(cov.indptr[:-1], cov.indices.size)
+    )
+    row_people[np.diff(cov.indptr) == 0] = 0.0
+    people = np.minimum(row_people, options.capacity_people)
+    bh = scenario.backhaul
+    mbps = np.maximum(
+        people * scenario.cost.adoption_share * bh.busy_hour_mbps_per_user,
+        bh.satellite_mbps_per_site,
+    )
+    p = prep.preset
+    return site_basis_cost_usd(
+        scenario, p.satellite_capex_usd, p.satellite_opex_usd_per_mbps_per_year * mbps
+    )
+
+
+def plan_spend_usd(
+    scenario: Scenario, options: SiteOptions, chosen: np.ndarray, backhaul: BackhaulPlan
+) -> float:
+    """What a plan spends on the scenario's budget basis [USD]: sites plus their designed
+    backhaul, as net present cost ('tco') or CAPEX ('capex')."""
+    if scenario.budget_basis == "capex":
+        return float(options.capex_usd[chosen].sum()) + backhaul.capex_usd
+    c = scenario.cost
+    site_tco = net_present_cost(
+        float(options.capex_usd[chosen].sum()),
+        float(options.opex_usd_per_year[chosen].sum()),
+        horizon_years=c.horizon_years,
+        discount_rate=c.discount_rate,
+    )
+    return float(site_tco) + backhaul.tco_usd
+
+
+def plan_backhaul(
+    scenario: Scenario,
+    region: Region,
+    preset: CostPreset,
+    coverage: CoverageMatrix,
+    options: SiteOptions,
+    chosen: np.ndarray,
+    site_x: np.ndarray,
+    site_y: np.ndarray,
+) -> BackhaulPlan:
+    """The backhaul of the chosen sites: each site's demand from the people it newly
+    covers (counted once, for the first site in rollout order that covers them, capped
+    by its capacity), existing towers as donors, fibre along the roads layer if given."""
+    bh = scenario.backhaul
+    people = np.minimum(coverage.people_per_option(chosen), options.capacity_people[chosen])
+    towers = region.towers
+    return design_backhaul(
+        region.grid,
+        site_x=site_x,
+        site_y=site_y,
+        site_mast_m=options.mast_height_m[chosen],
+        fibre_x=region.fibre.x,
+        fibre_y=region.fibre.y,
+        fibre_mast_m=bh.fibre_mast_height_m,
+        preset=preset,
+        max_hop_m=bh.microwave_max_hop_m,
+        microwave_f_mhz=bh.microwave_frequency_mhz,
+        fresnel_fraction=bh.fresnel_clearance,
+        k_factor=scenario.radio.k_factor,
+        satellite_mbps=bh.satellite_mbps_per_site,
+        horizon_years=scenario.cost.horizon_years,
+        discount_rate=scenario.cost.discount_rate,
+        site_people=people,
+        adoption=scenario.cost.adoption_share,
+        busy_hour_mbps_per_user=bh.busy_hour_mbps_per_user,
+        donor_x=towers.x,
+        donor_y=towers.y,
+        donor_mast_m=towers.height_m,
+        donor_capacity_mbps=bh.donor_capacity_mbps,
+        road_lines=region.roads,
+        allowed=bh.allowed,
+        max_mast_raise_m=bh.max_mast_raise_m,
+        mast_raise_step_m=bh.mast_raise_step_m,
+        relay_max_hop_m=bh.relay_max_hop_m,
+        relay_max_depth=bh.relay_max_depth,
+        microwave_capacity_mbps=bh.microwave_capacity_mbps,
+        relay_capacity_mbps=bh.relay_capacity_mbps,
+        fibre_capacity_mbps=bh.fibre_capacity_mbps,
     )
 
 
@@ -873,10 +1105,7 @@ def summarise(
             name: int((options.type_index[chosen] == i).sum())
             for i, name in enumerate(options.type_name)
         },
-        "backhaul_links_by_type": {
-            kind: sum(link.kind == kind for link in backhaul.links)
-            for kind in ("microwave", "satellite")
-        },
+        **backhaul.summary(),
         "propagation_model": scenario.radio.model,
         "placement_method": selection.method,
         "placement_status": selection.status,
@@ -898,21 +1127,15 @@ def summarise(
     }
 
 
-def backhaul_pricer(backhaul: BackhaulPlan, scenario: Scenario):
+def backhaul_pricer(backhaul: BackhaulPlan):
     """(CAPEX, OPEX per year) of the plan's backhaul links under any preset: the same
-    links priced again, so the sensitivity moves with the backhaul figures too."""
-    mbps = scenario.backhaul.satellite_mbps_per_site
+    links priced again (same capacities and mast raises), so the sensitivity moves with
+    the backhaul figures too."""
 
     def price(preset: CostPreset) -> tuple[float, float]:
         capex = opex = 0.0
         for link in backhaul.links:
-            if link.kind == "satellite":
-                c, o = satellite_costs(preset, mbps)
-            elif link.kind == "microwave":
-                c = preset.microwave_capex_usd(link.length_m)
-                o = c * preset.microwave_opex_fraction_per_year
-            else:
-                c, o = link.capex_usd, link.opex_usd_per_year
+            c, o = price_link(link, preset)
             capex += c
             opex += o
         return capex, opex

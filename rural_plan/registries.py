@@ -8,6 +8,8 @@ the schema validate a name without importing numba kernels.
 
 from __future__ import annotations
 
+from rural_plan.backhaul.kinds import BACKHAUL_TYPE_NAMES  # noqa: F401  (defined there)
+
 PROPAGATION_MODEL_NAMES: tuple[str, ...] = (
     "fspl-knife-edge",
     "fspl-los",
@@ -65,8 +67,6 @@ PLACEMENT_METHOD_NAMES: tuple[str, ...] = ("greedy", "local-search", "milp")
 the greedy start improved by local search (swap, drop-add, change site type); the exact
 MILP (scipy / HiGHS) with a time limit, reporting its bound and gap."""
 
-BACKHAUL_TYPE_NAMES: tuple[str, ...] = ("fibre", "microwave", "satellite")
-"""Backhaul link types a plan can use; each is priced by the cost preset."""
 
 DEM_VOID_POLICIES: tuple[str, ...] = ("fill", "error")
 BUDGET_BASES: tuple[str, ...] = ("tco", "capex")

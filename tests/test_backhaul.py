@@ -1,4 +1,5 @@
-"""Backhaul: Fresnel clearance over hand-built terrain, and the least-cost tree."""
+"""Backhaul: Fresnel clearance over hand-built terrain, mast raises, capacity, resilience,
+fibre along roads, and the least-cost tree."""
 
 from __future__ import annotations
 
@@ -7,10 +8,19 @@ import math
 import numpy as np
 import pytest
 from affine import Affine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from rural_plan.backhaul import design_backhaul
+from rural_plan.backhaul import (
+    BACKHAUL_TYPE_NAMES,
+    BACKHAUL_TYPES,
+    RoadNetwork,
+    design_backhaul,
+    price_link,
+)
 from rural_plan.backhaul._kernels import fresnel_clearance
-from rural_plan.costing import load_preset
+from rural_plan.costing import load_preset, net_present_cost
+from rural_plan.errors import BackhaulError, ScenarioError
 from rural_plan.grid.align import finish_grid
 
 CELL = 50.0
@@ -18,6 +28,18 @@ K = 4.0 / 3.0
 A_EFF = K * 6_371_000.0
 F_MHZ = 15_000.0
 LAM = 299_792_458.0 / (F_MHZ * 1e6)
+PRESET = load_preset("default")
+TERRESTRIAL = ("fibre", "microwave", "relay")
+
+
+def _f1(d1, d2):
+    """First Fresnel zone radius [m] (ITU-R P.530 §2.2): sqrt(λ d1 d2 / (d1 + d2))."""
+    return math.sqrt(LAM * d1 * d2 / (d1 + d2))
+
+
+def _bulge(d1, d2):
+    """Earth bulge [m] at k = 4/3: d1 d2 / (2 k a)."""
+    return d1 * d2 / (2 * A_EFF)
 
 
 def _terrain(n=20, m=400, height=100.0):
@@ -34,30 +56,27 @@ def test_flat_ground_matches_fresnel_formula():
     d = 15_000.0
     got = _clearance(elev, 1_000.0, 1_000.0 + d, 20.0)
     # The worst point of flat ground is mid-path: (h − bulge) / F1.
-    bulge = (d / 2) ** 2 / (2 * A_EFF)
-    f1 = math.sqrt(LAM * (d / 2) ** 2 / d)
-    assert got == pytest.approx((20.0 - bulge) / f1, rel=2e-3)
+    assert got == pytest.approx((20.0 - _bulge(d / 2, d / 2)) / _f1(d / 2, d / 2), rel=2e-3)
 
 
 def test_ridge_refuses_hop_and_taller_masts_clear_it():
     elev = _terrain()
-    d = 10_000.0
     xa, xb = 2_000.0, 12_000.0
-    ridge_x = xa + 4_000.0
-    col = int(ridge_x // CELL)
+    col = int((xa + 4_000.0) // CELL)
     elev[:, col - 1 : col + 2] = 100.0 + 25.0  # a 25 m ridge, 150 m wide, 4 km from A
     d1, d2 = 4_000.0, 6_000.0
-    f1 = math.sqrt(LAM * d1 * d2 / d)
-    bulge = d1 * d2 / (2 * A_EFF)
     for h, expect_clear in [(20.0, False), (40.0, True)]:
-        expected = (h - 25.0 - bulge) / f1  # the ray is level at h; the ridge top pokes up
+        expected = (h - 25.0 - _bulge(d1, d2)) / _f1(d1, d2)  # level ray; the ridge pokes up
         got = _clearance(elev, xa, xb, h)
         assert got == pytest.approx(expected, abs=0.05)
         assert (got >= 0.6) == expect_clear
 
 
-def _flat_grid(n=40, m=400):
-    elev = _terrain(n, m)
+# ---------------------------------------------------------------------- design helpers
+
+
+def _grid(elev):
+    n = elev.shape[0]
     return finish_grid(
         elevation_m=elev,
         population=np.zeros_like(elev),
@@ -75,13 +94,17 @@ def _flat_grid(n=40, m=400):
     )
 
 
+_FLAT = _grid(_terrain(40, 400))
+Y = 1_000.0  # every point of the flat tests lies on this row
+
+
 def _design(grid, site_x, fibre_x, **kw):
     args = dict(
-        site_y=np.full(len(site_x), 1_000.0),
+        site_y=np.full(len(site_x), Y),
         site_mast_m=np.full(len(site_x), 20.0),
-        fibre_y=np.full(len(fibre_x), 1_000.0),
+        fibre_y=np.full(len(fibre_x), Y),
         fibre_mast_m=30.0,
-        preset=load_preset("default"),
+        preset=PRESET,
         max_hop_m=40_000.0,
         microwave_f_mhz=F_MHZ,
         fresnel_fraction=0.6,
@@ -96,19 +119,438 @@ def _design(grid, site_x, fibre_x, **kw):
     )
 
 
-def test_every_site_connected_and_microwave_used_when_cheaper():
-    grid = _flat_grid()
-    plan = _design(grid, [6_000.0, 11_000.0, 16_000.0], [1_000.0])
+def _npv(capex, opex):
+    return net_present_cost(capex, opex, horizon_years=10, discount_rate=0.08)
+
+
+def _uplinks(plan):
+    return {link.b: link for link in plan.links}
+
+
+def _path_to_core(plan, node):
+    up = _uplinks(plan)
+    path = [node]
+    while node in up:
+        node = up[node].a
+        path.append(node)
+        assert len(path) < 1_000, "cycle"
+    return path
+
+
+# ---------------------------------------------------------------------- least-cost tree
+
+
+def test_every_site_connected_and_terrestrial_used_when_cheaper():
+    plan = _design(_FLAT, [6_000.0, 11_000.0, 16_000.0], [1_000.0])
     assert len(plan.site_kind) == 3
-    # 100 Mbps of satellite costs ~31 k USD a year: microwave hops are far cheaper.
-    assert plan.site_kind == ("microwave", "microwave", "microwave")
+    # 100 Mbps of satellite costs ~31 k USD a year: terrestrial links are far cheaper.
+    assert set(plan.site_kind) <= set(TERRESTRIAL)
     assert plan.tco_usd < plan.all_satellite_tco_usd
-    ends = {link.b for link in plan.links} | {link.a for link in plan.links}
-    assert {"site:0", "site:1", "site:2"} <= ends
+    for i in range(3):
+        assert _path_to_core(plan, f"site:{i}")[-1] in ("core", "fibre:0")
+
+
+def test_microwave_only_chain_matches_old_behaviour():
+    plan = _design(
+        _FLAT, [6_000.0, 11_000.0, 16_000.0], [1_000.0], allowed=["microwave", "satellite"]
+    )
+    assert plan.site_kind == ("microwave", "microwave", "microwave")
+    # Each hop is priced from the preset's length class: 5, 10 and 15 km are all < 20 km.
+    mw = PRESET.microwave_capex_by_length[0][1]
+    assert plan.capex_usd == pytest.approx(3 * mw)
+    assert plan.tco_usd == pytest.approx(3 * _npv(mw, mw * PRESET.microwave_opex_fraction_per_year))
 
 
 def test_no_fibre_in_reach_falls_back_to_satellite():
-    grid = _flat_grid()
-    plan = _design(grid, [6_000.0], [], satellite_mbps=100.0)
+    plan = _design(_FLAT, [6_000.0], [], satellite_mbps=100.0)
     assert plan.site_kind == ("satellite",)
     assert plan.tco_usd == pytest.approx(plan.all_satellite_tco_usd)
+    sat = plan.links[0]
+    assert sat.capacity_mbps == 100.0 and sat.capex_usd == PRESET.satellite_capex_usd
+
+
+def test_satellite_sized_to_demand():
+    people = np.array([10_000.0])
+    plan = _design(_FLAT, [6_000.0], [], satellite_mbps=10.0, site_people=people, adoption=0.5)
+    demand = 10_000 * 0.5 * 0.04
+    (link,) = plan.links
+    assert link.load_mbps == pytest.approx(demand)
+    assert link.capacity_mbps == pytest.approx(demand)  # above the 10 Mbps minimum
+    assert link.opex_usd_per_year == pytest.approx(
+        demand * PRESET.satellite_opex_usd_per_mbps_per_year
+    )
+
+
+def test_unknown_type_raises_with_valid_names():
+    with pytest.raises(BackhaulError, match=r"laser.*fibre, microwave, relay, satellite"):
+        _design(_FLAT, [6_000.0], [1_000.0], allowed=["microwave", "laser"])
+    assert tuple(BACKHAUL_TYPES) == BACKHAUL_TYPE_NAMES
+
+
+def test_scenario_refuses_unknown_type(tmp_path):
+    from rural_plan.scenario.loader import load_scenario
+
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: t\ninputs: {synthetic: {}}\nbudget_usd: 1000000\n"
+        "backhaul: {allowed: [microwave, pigeon]}\n"
+    )
+    with pytest.raises(ScenarioError, match=r"pigeon.*fibre, microwave, relay, satellite"):
+        load_scenario(path)
+
+
+def test_without_satellite_a_stranded_site_is_an_error():
+    with pytest.raises(BackhaulError, match=r"site:0.*satellite"):
+        _design(_FLAT, [6_000.0], [], allowed=["microwave"])
+
+
+def test_price_link_reprices_the_plan():
+    plan = _design(
+        _FLAT,
+        [3_000.0, 8_000.0, 14_000.0],
+        [1_000.0],
+        site_people=np.array([3_000.0, 8_000.0, 500.0]),
+        relay_x=np.array([11_000.0]),
+        relay_y=np.array([Y]),
+    )
+    capex = sum(price_link(k, PRESET)[0] for k in plan.links)
+    opex = sum(price_link(k, PRESET)[1] for k in plan.links)
+    assert capex == pytest.approx(plan.capex_usd)
+    assert opex == pytest.approx(plan.opex_usd_per_year)
+    assert sum(_npv(*price_link(k, PRESET)) for k in plan.links) == pytest.approx(plan.tco_usd)
+
+
+# ---------------------------------------------------------------------- mast raises
+
+
+def _ridge_grid(ridge_m):
+    """Flat 100 m ground with a ridge ``ridge_m`` high across the middle of a 10 km hop
+    from x = 2 km to x = 12 km (100 m wide at its full height)."""
+    elev = _terrain(40, 400)
+    col = int(7_000.0 // CELL)
+    elev[:, col - 1 : col + 2] = 100.0 + ridge_m
+    return _grid(elev)
+
+
+def _ridge_design(grid, max_raise, **kw):
+    args = dict(
+        fibre_mast_m=20.0,
+        allowed=["microwave", "satellite"],
+        max_mast_raise_m=max_raise,
+        mast_raise_step_m=5.0,
+    )
+    args.update(kw)
+    return _design(grid, [12_000.0], [2_000.0], **args)
+
+
+def test_hop_with_clearance_is_accepted_without_raise():
+    plan = _ridge_design(_ridge_grid(10.0), 20.0)
+    (link,) = plan.links
+    # Midpoint: (20 − 10 − bulge) / F1 = 1.21 ≥ 0.6.
+    expect = (20.0 - 10.0 - _bulge(5_000, 5_000)) / _f1(5_000, 5_000)
+    assert link.kind == "microwave" and link.mast_raise_m == 0.0
+    assert link.clearance_f1 == pytest.approx(expect, abs=0.05)
+
+
+def test_ridge_hop_refused_without_raise():
+    plan = _ridge_design(_ridge_grid(30.0), 0.0)
+    # (20 − 30 − bulge) / F1 < 0: blocked; the site falls back to satellite.
+    assert plan.site_kind == ("satellite",)
+    assert not plan.mast_raise_m
+
+
+def test_raising_masts_buys_clearance_at_its_cost():
+    grid = _ridge_grid(30.0)
+    d = 5_000.0
+    f1, bulge = _f1(d, d), _bulge(d, d)
+    # At mid-path the ray rises by (ra + rb) / 2: it clears 0.6 F1 once
+    # (ra + rb) / 2 ≥ 30 + bulge + 0.6 F1 − 20 = 15.71 m, so ra + rb = 35 m in 5 m steps
+    # (30 m gives (20 + 15 − 30 − bulge) / F1 = 0.50 < 0.6).
+    need = 30.0 + bulge + 0.6 * f1 - 20.0
+    total = 5.0 * math.ceil(2 * need / 5.0)
+    assert total == 35.0
+    plan = _ridge_design(grid, 20.0)
+    (link,) = plan.links
+    assert link.kind == "microwave"
+    assert link.mast_raise_m == pytest.approx(total)
+    assert sum(plan.mast_raise_m.values()) == pytest.approx(total)
+    assert max(plan.mast_raise_m.values()) <= 20.0
+    per_m = PRESET.figures["backhaul.microwave.mast_raise_capex_usd_per_m"]
+    assert link.capex_usd == pytest.approx(PRESET.microwave_capex_by_length[0][1] + total * per_m)
+    assert link.clearance_f1 == pytest.approx((20.0 + total / 2 - 30.0 - bulge) / f1, abs=0.05)
+    # Not allowed far enough (15 m each end: 30 m in all) → refused again.
+    assert _ridge_design(grid, 15.0).site_kind == ("satellite",)
+
+
+def test_donor_masts_are_not_raised():
+    grid = _ridge_grid(30.0)
+    plan = _design(
+        grid,
+        [12_000.0],
+        [],
+        donor_x=np.array([2_000.0]),
+        donor_y=np.array([Y]),
+        donor_mast_m=20.0,
+        donor_capacity_mbps=1_000.0,
+        allowed=["microwave", "satellite"],
+        max_mast_raise_m=40.0,
+    )
+    (link,) = plan.links
+    assert link.a == "donor:0"
+    assert "donor:0" not in plan.mast_raise_m
+    # Only the site end rises: (ra + rb) / 2 ≥ 15.71 with ra = 0 → rb = 35 m.
+    assert plan.mast_raise_m == {"site:0": 35.0}
+
+
+# ---------------------------------------------------------------------- capacity
+
+
+layouts = st.fixed_dictionaries(
+    {
+        "sites": st.lists(
+            st.tuples(st.floats(500, 19_500), st.floats(200, 1_800), st.floats(0, 20_000)),
+            min_size=1,
+            max_size=10,
+        ),
+        "fibre": st.lists(st.floats(500, 19_500), max_size=1),
+        "donors": st.lists(st.floats(500, 19_500), max_size=2),
+        "relays": st.lists(st.floats(500, 19_500), max_size=2),
+        "mw": st.floats(20, 400),
+        "relay": st.floats(5, 100),
+        "fibre_cap": st.floats(50, 2_000),
+        "donor": st.floats(0, 200),
+        "depth": st.integers(1, 3),
+    }
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(layouts)
+def test_capacity_never_exceeded_and_never_dearer_than_all_satellite(lay):
+    sx = np.array([s[0] for s in lay["sites"]])
+    sy = np.array([s[1] for s in lay["sites"]])
+    people = np.array([s[2] for s in lay["sites"]])
+    n_donor, n_relay = len(lay["donors"]), len(lay["relays"])
+    plan = design_backhaul(
+        _FLAT,
+        site_x=sx,
+        site_y=sy,
+        site_mast_m=np.full(sx.size, 15.0),
+        fibre_x=np.array(lay["fibre"]),
+        fibre_y=np.full(len(lay["fibre"]), 1_000.0),
+        fibre_mast_m=30.0,
+        preset=PRESET,
+        max_hop_m=15_000.0,
+        microwave_f_mhz=F_MHZ,
+        fresnel_fraction=0.6,
+        k_factor=K,
+        satellite_mbps=10.0,
+        horizon_years=10,
+        discount_rate=0.08,
+        site_people=people,
+        adoption=0.43,
+        donor_x=np.array(lay["donors"]),
+        donor_y=np.full(n_donor, 500.0),
+        donor_mast_m=30.0,
+        donor_capacity_mbps=lay["donor"],
+        relay_x=np.array(lay["relays"]),
+        relay_y=np.full(n_relay, 1_500.0),
+        relay_max_depth=lay["depth"],
+        microwave_capacity_mbps=lay["mw"],
+        relay_capacity_mbps=lay["relay"],
+        fibre_capacity_mbps=lay["fibre_cap"],
+    )
+    demand = people * 0.43 * 0.04
+    assert plan.site_demand_mbps == pytest.approx(tuple(demand))
+    # Loads: each link carries exactly the demand of the sites below it, within capacity.
+    below: dict[str, float] = {}
+    roots = {"core"} | {f"fibre:{j}" for j in range(len(lay["fibre"]))}
+    roots |= {f"donor:{j}" for j in range(n_donor)}
+    for i in range(sx.size):
+        path = _path_to_core(plan, f"site:{i}")
+        assert path[-1] in roots, path  # never stranded
+        for node in path[:-1] if path[-1] == "core" else path:
+            below[node] = below.get(node, 0.0) + demand[i]
+    for link in plan.links:
+        assert link.load_mbps == pytest.approx(below[link.b], abs=1e-6)
+        assert link.load_mbps <= link.capacity_mbps * (1 + 1e-9) + 1e-9, link
+    for donor, load in plan.donor_load_mbps.items():
+        assert load == pytest.approx(below[donor], abs=1e-6)
+        assert load <= lay["donor"] + 1e-9
+    assert plan.max_link_utilisation <= 1 + 1e-9
+    # Relay cascades stay within the depth limit.
+    up = _uplinks(plan)
+    for i in range(sx.size):
+        node, run, worst = f"site:{i}", 0, 0
+        while node in up:
+            run = run + 1 if up[node].kind == "relay" else 0
+            worst = max(worst, run)
+            node = up[node].a
+        assert worst <= lay["depth"]
+    assert plan.tco_usd <= plan.all_satellite_tco_usd * (1 + 1e-9) + 1e-6
+    used = {k.b for k in plan.links} | {k.a for k in plan.links}
+    assert set(plan.relays_used) <= used
+
+
+def test_overloaded_link_is_repaired():
+    # One PoP; three big villages in a row 4 km apart; a microwave hop carries 100 Mbps and
+    # a relay 20, so the chain cannot take them all: some go direct or to satellite.
+    people = np.array([4_000.0, 4_000.0, 4_000.0])  # 4,000 × 0.43 × 0.04 = 68.8 Mbps each
+    plan = _design(
+        _FLAT,
+        [5_000.0, 9_000.0, 13_000.0],
+        [1_000.0],
+        site_people=people,
+        adoption=0.43,
+        microwave_capacity_mbps=100.0,
+        relay_capacity_mbps=20.0,
+        max_hop_m=4_500.0,
+        satellite_mbps=10.0,
+        allowed=["microwave", "relay", "satellite"],
+    )
+    assert plan.capacity_moves >= 1
+    for link in plan.links:
+        assert link.load_mbps <= link.capacity_mbps + 1e-9
+    assert plan.site_kind[0] == "microwave"
+    assert "satellite" in plan.site_kind  # the hop out of the PoP fits only one village
+
+
+# ---------------------------------------------------------------------- relays
+
+
+def test_relay_only_node_bridges_to_a_donor_at_its_cost():
+    # A donor at 0.5 km, a site at 19.5 km: 19 km is beyond one relay hop (12.2 km), a
+    # relay node at 10 km bridges it.
+    plan = _design(
+        _FLAT,
+        [19_500.0],
+        [],
+        donor_x=np.array([500.0]),
+        donor_y=np.array([Y]),
+        donor_mast_m=30.0,
+        relay_x=np.array([10_000.0]),
+        relay_y=np.array([Y]),
+        allowed=["relay", "satellite"],
+        site_people=np.array([1_000.0]),  # 40 Mbps: within a relay's 50
+    )
+    assert plan.relays_used == ("relay:0",)
+    up = _uplinks(plan)
+    assert [up["site:0"].a, up["relay:0"].a] == ["relay:0", "donor:0"]
+    link = up["relay:0"]
+    assert link.relay_site and link.kind == "relay"
+    f = PRESET.figures
+    assert link.capex_usd == pytest.approx(
+        f["backhaul.relay.capex_usd_per_link"] + f["backhaul.relay.site_capex_usd"]
+    )
+    assert plan.donor_load_mbps == {"donor:0": pytest.approx(1_000 * 0.04)}
+
+
+def test_unused_relay_node_costs_nothing():
+    plan = _design(
+        _FLAT,
+        [5_000.0],
+        [1_000.0],
+        relay_x=np.array([15_000.0]),
+        relay_y=np.array([Y]),
+    )
+    assert plan.relays_used == ()
+    assert not any(k.relay_site for k in plan.links)
+
+
+def test_relay_depth_limit():
+    xs = [4_000.0, 8_000.0, 12_000.0, 16_000.0]
+    plan = _design(
+        _FLAT,
+        xs,
+        [],
+        donor_x=np.array([0.0 + 100.0]),
+        donor_y=np.array([Y]),
+        donor_mast_m=30.0,
+        donor_capacity_mbps=1_000.0,
+        relay_max_hop_m=4_500.0,
+        relay_max_depth=2,
+        allowed=["relay", "satellite"],
+    )
+    # Donor → site 0 → site 1 by relay; site 2 would be a third relay in a row, so sites 2
+    # and 3 share one satellite terminal (one relays to the other).
+    assert plan.site_kind[:2] == ("relay", "relay")
+    assert plan.site_parent[:2] == ("donor:0", "site:0")
+    assert plan.site_parent[2] != "site:1"
+    assert sorted(plan.site_kind[2:]) == ["relay", "satellite"]
+
+
+# ---------------------------------------------------------------------- resilience
+
+
+def _two_pops(max_hop_m):
+    return _design(
+        _FLAT,
+        [3_000.0, 5_000.0, 17_000.0],
+        [1_000.0, 19_000.0],
+        site_people=np.array([1_000.0, 2_000.0, 4_000.0]),
+        allowed=["microwave", "satellite"],
+        max_hop_m=max_hop_m,
+    )
+
+
+def test_fibre_node_failure_reports_people_lost():
+    plan = _two_pops(5_000.0)
+    assert plan.site_parent == ("fibre:0", "fibre:0", "fibre:1")
+    by_element = {f.element: f for f in plan.failures}
+    pop0 = by_element["fibre:0"]
+    assert pop0.sites_lost == (0, 1) and pop0.people_lost == pytest.approx(3_000.0)
+    # With 5 km hops nothing else reaches sites 0 and 1: no alternative but satellite.
+    assert pop0.people_without_alternative == pytest.approx(3_000.0)
+    assert by_element["fibre:1"].people_lost == pytest.approx(4_000.0)
+    assert by_element["fibre:0->site:1"].people_lost == pytest.approx(2_000.0)
+    assert by_element["fibre:0->site:1"].people_without_alternative == 0.0  # via site 0
+    assert plan.worst_single_failure.people_lost == pytest.approx(4_000.0)
+    # Paths core–fibre:0–site:0 and core–fibre:0–site:1–site:0 share the PoP.
+    assert plan.sites_with_two_paths == ()
+
+
+def test_two_pops_in_reach_give_two_paths_and_alternatives():
+    plan = _two_pops(40_000.0)
+    assert plan.sites_with_two_paths == (0, 1, 2)
+    pop0 = next(f for f in plan.failures if f.element == "fibre:0")
+    assert pop0.people_lost == pytest.approx(3_000.0)
+    assert pop0.people_without_alternative == 0.0
+    assert plan.summary()["backhaul_worst_single_failure"]["people_lost"] == 4_000.0
+
+
+# ---------------------------------------------------------------------- fibre along roads
+
+ROAD_L = np.array([[0.0, 0.0], [1_000.0, 0.0], [1_000.0, 1_000.0]])
+
+
+def test_fibre_route_along_roads_hand_computed():
+    net = RoadNetwork([ROAD_L[:2], ROAD_L[1:]])  # two lines sharing the corner
+    far, same = net.routes_from(200.0, -100.0, [1_100.0, 600.0], [700.0, 50.0])
+    # Leg 100 to (200, 0), 800 along to the corner, 700 up to (1000, 700), leg 100.
+    assert far.length_m == pytest.approx(100 + 800 + 700 + 100)
+    assert far.xy[0] == (200.0, -100.0) and far.xy[-1] == (1_100.0, 700.0)
+    assert (1_000.0, 0.0) in far.xy
+    # Both join the first segment: 100 + 400 along it + 50.
+    assert same.length_m == pytest.approx(550.0)
+
+
+def test_disconnected_roads_give_no_route():
+    net = RoadNetwork([ROAD_L[:2], np.array([[5_000.0, 0.0], [6_000.0, 0.0]])])
+    (route,) = net.routes_from(0.0, -10.0, [5_500.0], [10.0])
+    assert route is None
+
+
+def test_design_lays_fibre_along_roads_else_straight_with_detour():
+    # Roads 200 m south of the row of points: PoP (1000) and site (4000) each 200 m off.
+    road = [np.array([[0.0, Y - 200.0], [2_500.0, Y - 200.0], [6_000.0, Y - 200.0]])]
+    kw = dict(allowed=["fibre", "satellite"], site_people=np.array([20_000.0]))
+    plan = _design(_FLAT, [4_000.0], [1_000.0], road_lines=road, **kw)
+    (link,) = plan.links
+    assert link.kind == "fibre" and link.route == "road"
+    assert link.length_m == pytest.approx(200 + 3_000 + 200)
+    assert link.capex_usd == pytest.approx(3.4 * PRESET.fibre_capex_usd_per_km)
+    assert len(link.geometry_xy) >= 4
+    straight = _design(_FLAT, [4_000.0], [1_000.0], **kw)
+    (link,) = straight.links
+    assert link.route == "straight"
+    assert link.length_m == pytest.approx(3_000 * PRESET.figures["backhaul.fibre.detour_factor"])

@@ -316,8 +316,9 @@ def test_population_density_instead_of_counts(rasters, capsys):
     _tif(rasters / "pop.tif", _people() / cell_km2)  # people per km², not per cell
     err = _run(rasters, capsys, RASTERS, "pop.tif:", "people per km2 on average")
     assert "density raster" in err and "limits.max_people_per_km2" in err
-    # A planner who knows the numbers are right can say so.
-    text = RASTERS + "limits: {max_people_per_km2: 1e6}\n"
+    # A planner who knows the numbers are right can say so (with a budget for the
+    # backhaul of 10,000 people per km2).
+    text = RASTERS.replace("300000", "3e7") + "limits: {max_people_per_km2: 1e6}\n"
     assert main(["run", "-q", str(_scenario(rasters, text)), "-o", str(rasters / "o")]) == 0
 
 
@@ -349,6 +350,20 @@ def test_towers_with_polygons(tmp_path, capsys):
     layer = _geojson([_feature({"type": "Polygon", "coordinates": [ring]})])
     text = _with_layer(tmp_path, "existing_towers", "towers.geojson", layer)
     _run(tmp_path, capsys, text, "towers.geojson: feature 0: expected a Point, got 'Polygon'")
+
+
+def test_roads_given_as_points(tmp_path, capsys):
+    lon, lat = _synthetic_lonlat()
+    layer = _geojson([_feature({"type": "Point", "coordinates": [lon, lat]})])
+    text = _with_layer(tmp_path, "roads", "roads.geojson", layer)
+    _run(tmp_path, capsys, text, "roads.geojson: feature 0: expected a LineString, got 'Point'")
+
+
+def test_road_with_one_vertex(tmp_path, capsys):
+    lon, lat = _synthetic_lonlat()
+    layer = _geojson([_feature({"type": "LineString", "coordinates": [[lon, lat]]})])
+    text = _with_layer(tmp_path, "roads", "roads.geojson", layer)
+    _run(tmp_path, capsys, text, "roads.geojson: feature 0: a line needs at least two vertices")
 
 
 def test_self_intersecting_exclusion(tmp_path, capsys):

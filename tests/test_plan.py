@@ -446,3 +446,112 @@ def test_dropping_a_site_type_reuses_its_coverage(tmp_path):
     assert {k: v for k, v in quick.summary.items() if k not in strip} == {
         k: v for k, v in fresh.summary.items() if k not in strip
     }
+
+
+def _feature_collection(path, geometries, properties=None):
+    feats = [
+        {"type": "Feature", "geometry": g, "properties": (properties or [{}] * len(geometries))[i]}
+        for i, g in enumerate(geometries)
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+
+
+def test_designed_backhaul_keeps_the_plan_within_budget(small_plan):
+    p, out = small_plan
+    s = json.loads((out / "summary.json").read_text())
+    # what the plan really spends (sites + designed backhaul) is what the budget allows
+    assert s["budget_used_usd"] == pytest.approx(s["tco_usd"], abs=0.01)
+    assert s["tco_usd"] <= s["budget_usd"] * (1 + 1e-6)
+    # each site's demand: the people it newly covers (counted once), x adoption x Mbps
+    people = p.coverage.people_per_option(p.selection.chosen)
+    assert people.sum() == pytest.approx(s["people_in_new_footprint"], abs=0.01)
+    per_user = p.scenario.cost.adoption_share * p.scenario.backhaul.busy_hour_mbps_per_user
+    np.testing.assert_allclose(p.backhaul.site_demand_mbps, people * per_user, rtol=1e-12)
+    assert s["backhaul_demand_mbps"] == pytest.approx(people.sum() * per_user, abs=1e-3)
+    assert s["backhaul_max_link_utilisation"] <= 1.0 + 1e-9
+    # links.geojson: a link per site, capacities and loads, geometry from its nodes
+    links = json.loads((out / "links.geojson").read_text())["features"]
+    assert sum(f["properties"]["to"].startswith("site:") for f in links) == len(p.selection.chosen)
+    for f in links:
+        props = f["properties"]
+        assert props["load_mbps"] <= props["capacity_mbps"] * (1 + 1e-9)
+        kind = f["geometry"]["type"]
+        assert kind == ("Point" if props["type"] == "satellite" else "LineString")
+
+
+def test_fibre_follows_the_roads_layer(tmp_path):
+    base = plan(small_scenario(tmp_path, backhaul__allowed=["fibre", "satellite"]))
+    straight = [k for k in base.backhaul.links if k.kind == "fibre"]
+    assert straight, "a fibre extension should beat a satellite terminal near the PoP"
+    detour = base.preset.figures["backhaul.fibre.detour_factor"]
+    for k in straight:
+        (xa, ya), (xb, yb) = k.geometry_xy[0], k.geometry_xy[-1]
+        assert k.route == "straight"
+        assert k.length_m == pytest.approx(detour * np.hypot(xb - xa, yb - ya), rel=1e-9)
+    # a road: an L from the PoP, east then north, through the region
+    grid = base.region.grid
+    x0, y0 = float(base.region.fibre.x[0]), float(base.region.fibre.y[0])
+    corner = (x0 + 3_000.0, y0)
+    end = (x0 + 3_000.0, y0 + 4_000.0)
+    pts = [_lonlat(grid.crs, x, y) for x, y in [(x0, y0), corner, end]]
+    _feature_collection(
+        tmp_path / "roads.geojson", [{"type": "LineString", "coordinates": [list(q) for q in pts]}]
+    )
+    p = plan(
+        small_scenario(
+            tmp_path, backhaul__allowed=["fibre", "satellite"], inputs__roads="roads.geojson"
+        )
+    )
+    assert "roads.geojson" in p.summary["inputs_sha256"]
+    assert len(p.region.roads) == 1
+    np.testing.assert_allclose(p.region.roads[0][0], (x0, y0), atol=0.01)
+    on_road = [k for k in p.backhaul.links if k.kind == "fibre" and k.route == "road"]
+    assert on_road
+    for k in on_road:
+        xy = np.asarray(k.geometry_xy)
+        along = float(np.hypot(*np.diff(xy, axis=0).T).sum())
+        assert k.length_m == pytest.approx(along, rel=1e-6)
+        assert k.length_m >= np.hypot(*(xy[-1] - xy[0])) - 1e-6
+
+
+def test_an_existing_tower_feeds_sites_as_a_donor(tmp_path, small_plan):
+    p0, _ = small_plan
+    grid = p0.region.grid
+    # a quiet tower (it covers no one) one cell from the first chosen site
+    loc = p0.options.location[p0.selection.chosen[0]]
+    r, c = p0.candidates.rows[loc], p0.candidates.cols[loc] + 1
+    x, y = grid.xy_of(np.array([r]), np.array([c]))
+    lon, lat = _lonlat(grid.crs, float(x[0]), float(y[0]))
+    _feature_collection(
+        tmp_path / "towers.geojson",
+        [{"type": "Point", "coordinates": [lon, lat]}],
+        [{"name": "incumbent", "height_m": 40, "eirp_dbm": -60}],
+    )
+    s = small_scenario(
+        tmp_path,
+        inputs__existing_towers="towers.geojson",
+        backhaul__allowed=["relay", "satellite"],
+        backhaul__donor_capacity_mbps=1_000,
+    )
+    p = plan(s)
+    assert p.coverage.people_covered_before == 0
+    fed = [k for k in p.backhaul.links if k.a == "donor:0"]
+    assert fed and all(k.kind == "relay" for k in fed)
+    assert p.backhaul.donor_load_mbps["donor:0"] <= 1_000 + 1e-9
+    np.testing.assert_allclose(fed[0].geometry_xy[0], (x[0], y[0]), atol=0.01)
+    # a donor's own backhaul is the tower's: its relays cost only their terminals
+    relay_capex = p.preset.figures["backhaul.relay.capex_usd_per_link"]
+    plain = [k for k in fed if not k.relay_site and k.mast_raise_m == 0]
+    assert all(k.capex_usd == pytest.approx(relay_capex) for k in plain)
+
+
+@pytest.mark.parametrize("budget", [60_000, 150_000, 250_000, 1_000_000])
+def test_every_budget_is_kept_with_the_designed_backhaul(small_plan, budget):
+    p0, _ = small_plan
+    p = p0.replace(budget_usd=budget)
+    assert p.summary["tco_usd"] <= budget * (1 + 1e-9)
+    assert p.summary["budget_used_usd"] == pytest.approx(p.summary["tco_usd"], abs=0.01)
+    assert 1 <= p.summary["backhaul_placement_rounds"] <= 9
+    # every chosen site is connected by exactly one uplink
+    ups = [k.b for k in p.backhaul.links if k.b.startswith("site:")]
+    assert sorted(ups) == sorted(f"site:{k}" for k in range(p.selection.chosen.size))

@@ -1,44 +1,87 @@
-"""Backhaul design on a networkx graph.
+"""Backhaul design: connect every chosen site to the core at the least net present cost
+that respects every link's capacity, and say how resilient the result is.
 
-Nodes: a ``core`` super-source, fibre points of presence (on the core at no cost),
-and the chosen sites. Edges: a satellite terminal from the core to every site
-(always available), and a microwave hop between any two nodes within the longest
-allowed hop whose terrain profile clears the required fraction of the first
-Fresnel zone. Every edge is weighted by its net present cost; the shortest-path
-tree from the core connects every site at the least cost the tree allows.
+A straight recipe of named steps (each in its own module):
+``graph.build_edges`` (what could be built) → ``tree.shortest_path_tree`` →
+``TreeState.repair`` (capacity) → ``TreeState.improve`` (local search) → compare with
+all-satellite → ``resilience`` (second paths, single failures) → :class:`BackhaulPlan`.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-import networkx as nx
 import numpy as np
 
-from rural_plan.backhaul._kernels import fresnel_clearances
+from rural_plan.backhaul.graph import (
+    CORE,
+    DONOR,
+    EXISTING,
+    FIBRE,
+    RELAY,
+    SITE,
+    Radio,
+    build_edges,
+    make_nodes,
+)
+from rural_plan.backhaul.kinds import BACKHAUL_TYPE_NAMES, check_kinds
+from rural_plan.backhaul.pricing import (
+    MAST_RAISE_USD_PER_M,
+    figure,
+    link_costs,
+    relay_site_costs,
+)
+from rural_plan.backhaul.resilience import (
+    Failure,
+    single_failures,
+    sites_with_two_paths,
+    terrestrial_graph,
+    worst,
+)
+from rural_plan.backhaul.roads import RoadNetwork
+from rural_plan.backhaul.tree import CostModel, TreeState, shortest_path_tree
 from rural_plan.costing import CostPreset, net_present_cost
+from rural_plan.errors import BackhaulError
 from rural_plan.grid.grid import Grid
 
 log = logging.getLogger(__name__)
 
-CORE = "core"
+__all__ = ["CORE", "BackhaulPlan", "Failure", "Link", "design_backhaul", "satellite_costs"]
 
 
 @dataclass(frozen=True)
 class Link:
-    """One backhaul link; ``a`` is the end nearer the core. Node names: 'fibre:N', 'site:N'."""
+    """One backhaul link; ``a`` is the end nearer the core. Node names: 'core', 'fibre:N',
+    'donor:N', 'site:N', 'relay:N' (N: index in the caller's arrays)."""
 
     a: str
     b: str
     kind: str
+    """'fibre', 'microwave', 'relay' or 'satellite' (``kinds.BACKHAUL_TYPE_NAMES``)."""
     length_m: float
+    """Hop length; fibre: the cable route (along roads, or straight line × detour)."""
     capex_usd: float
     opex_usd_per_year: float
     clearance_f1: float
-    """Smallest terrain clearance in first-Fresnel-zone radii (microwave; NaN otherwise)."""
+    """Smallest terrain clearance in first-Fresnel-zone radii (microwave, relay; NaN
+    otherwise), at the raised mast heights when a raise was bought."""
+    capacity_mbps: float = math.nan
+    """What the link can carry; satellite: the Mbps bought (its load, at least the
+    scenario's satellite_mbps_per_site)."""
+    load_mbps: float = 0.0
+    """Busy-hour demand of the sites downstream of it."""
+    mast_raise_m: float = 0.0
+    """Metres of mast raise (at either end) charged to this link, included in capex."""
+    relay_site: bool = False
+    """``b`` is a relay-only node whose site cost is included in this link's costs."""
+    route: str = ""
+    """Fibre: 'road' or 'straight'."""
+    geometry_xy: tuple[tuple[float, float], ...] = ()
+    """Polyline [m, grid CRS] from ``a`` to ``b``; a satellite link: the site's point."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +90,26 @@ class BackhaulPlan:
     site_kind: tuple[str, ...]
     """For each chosen site (selection order): the kind of its own uplink."""
     all_satellite_tco_usd: float
+    """Net present cost of a satellite terminal at every site, sized to its demand."""
     tco_usd: float
+    site_demand_mbps: tuple[float, ...] = ()
+    """Busy-hour demand of each site (people × adoption × Mbps per user)."""
+    site_parent: tuple[str, ...] = ()
+    """For each site: the node its uplink comes from ('core' for satellite)."""
+    node_xy: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Position [m, grid CRS] of every node but the core."""
+    donor_load_mbps: dict[str, float] = field(default_factory=dict)
+    """Load carried by each donor tower used (at most donor_capacity_mbps)."""
+    relays_used: tuple[str, ...] = ()
+    mast_raise_m: dict[str, float] = field(default_factory=dict)
+    """Mast raise bought at each node that needed one [m]."""
+    sites_with_two_paths: tuple[int, ...] = ()
+    """Sites with two node-disjoint terrestrial paths to the core (satellite not counted)."""
+    failures: tuple[Failure, ...] = ()
+    """Each fibre PoP, donor and tree link, and the people its failure cuts off."""
+    worst_single_failure: Failure | None = None
+    capacity_moves: int = 0
+    """Sub-tree moves the capacity repair needed."""
 
     @property
     def capex_usd(self) -> float:
@@ -57,10 +119,64 @@ class BackhaulPlan:
     def opex_usd_per_year(self) -> float:
         return float(sum(link.opex_usd_per_year for link in self.links))
 
+    @property
+    def links_by_kind(self) -> dict[str, int]:
+        counts = Counter(link.kind for link in self.links)
+        return {kind: counts.get(kind, 0) for kind in BACKHAUL_TYPE_NAMES}
+
+    @property
+    def max_link_utilisation(self) -> float:
+        """Largest load / capacity over the terrestrial links (≤ 1 by construction; a
+        satellite terminal is bought to its load)."""
+        return max(
+            (
+                k.load_mbps / k.capacity_mbps
+                for k in self.links
+                if k.kind != "satellite" and k.capacity_mbps > 0
+            ),
+            default=0.0,
+        )
+
+    def summary(self) -> dict[str, object]:
+        """The backhaul keys of ``summary.json``."""
+        w = self.worst_single_failure
+        return {
+            "backhaul_links_by_type": self.links_by_kind,
+            "backhaul_demand_mbps": round(float(sum(self.site_demand_mbps)), 3),
+            "backhaul_max_link_utilisation": round(self.max_link_utilisation, 4),
+            "backhaul_relay_nodes_used": len(self.relays_used),
+            "backhaul_mast_raise_m": round(float(sum(self.mast_raise_m.values())), 1),
+            "backhaul_capacity_moves": self.capacity_moves,
+            "backhaul_sites_with_two_paths": len(self.sites_with_two_paths),
+            "backhaul_worst_single_failure": None
+            if w is None
+            else {
+                "element": w.element,
+                "kind": w.kind,
+                "sites_lost": len(w.sites_lost),
+                "people_lost": round(w.people_lost, 1),
+                "people_without_alternative": round(w.people_without_alternative, 1),
+            },
+        }
+
 
 def satellite_costs(preset: CostPreset, mbps: float) -> tuple[float, float]:
     """(CAPEX, OPEX per year) [USD] of one satellite terminal carrying ``mbps``."""
     return preset.satellite_capex_usd, preset.satellite_opex_usd_per_mbps_per_year * mbps
+
+
+def _array(values, n: int | None, name: str, default: float | None = None) -> np.ndarray:
+    if values is None:
+        values = [] if default is None else np.full(n or 0, default)
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim == 0 and n is not None:
+        arr = np.full(n, float(arr))
+    arr = arr.reshape(-1)
+    if n is not None and arr.size != n:
+        raise BackhaulError(f"{name}: {arr.size} values for {n} points")
+    if not np.isfinite(arr).all():
+        raise BackhaulError(f"{name}: every value must be finite")
+    return arr
 
 
 def design_backhaul(
@@ -80,126 +196,267 @@ def design_backhaul(
     satellite_mbps: float,
     horizon_years: int,
     discount_rate: float,
+    site_people: np.ndarray | None = None,
+    adoption: float = 1.0,
+    busy_hour_mbps_per_user: float = 0.04,
+    donor_x: np.ndarray | None = None,
+    donor_y: np.ndarray | None = None,
+    donor_mast_m: np.ndarray | float | None = None,
+    donor_capacity_mbps: float = 100.0,
+    relay_x: np.ndarray | None = None,
+    relay_y: np.ndarray | None = None,
+    relay_mast_m: np.ndarray | float = 15.0,
+    road_lines: Sequence[np.ndarray] = (),
+    allowed: Sequence[str] = BACKHAUL_TYPE_NAMES,
+    max_mast_raise_m: float = 15.0,
+    mast_raise_step_m: float = 5.0,
+    relay_max_hop_m: float = 12_200.0,
+    relay_max_depth: int = 2,
+    microwave_capacity_mbps: float = 400.0,
+    relay_capacity_mbps: float = 50.0,
+    fibre_capacity_mbps: float = 2_000.0,
 ) -> BackhaulPlan:
-    """Connect every site to the core at the least net present cost the tree finds."""
-    n_sites, n_fibre = len(site_x), len(fibre_x)
-    names = [f"fibre:{i}" for i in range(n_fibre)] + [f"site:{i}" for i in range(n_sites)]
-    xs = np.concatenate([fibre_x, site_x]).astype(np.float64)
-    ys = np.concatenate([fibre_y, site_y]).astype(np.float64)
-    mast = np.concatenate([np.full(n_fibre, fibre_mast_m), site_mast_m]).astype(np.float64)
+    """Connect every site to the core at the least net present cost the search finds,
+    with no link over its capacity.
 
-    g = nx.Graph()
-    g.add_node(CORE)
-    for i in range(n_fibre):
-        g.add_edge(
-            CORE,
-            names[i],
-            kind="fibre",
-            length_m=0.0,
-            capex=0.0,
-            opex=0.0,
-            clearance=math.nan,
-            weight=0.0,
+    Parameters
+    ----------
+    grid
+        Terrain for the microwave and relay clearance (metric CRS).
+    site_x, site_y, site_mast_m
+        Chosen sites [m] and their mast heights [m].
+    fibre_x, fibre_y, fibre_mast_m
+        Fibre points of presence [m] (on the core at no cost) and their mast height [m].
+    site_people
+        People covered by each site (no double counting); None: no demand (every
+        satellite terminal is bought at ``satellite_mbps``).
+    adoption, busy_hour_mbps_per_user
+        Busy-hour demand of a site [Mbps] = people × adoption × Mbps per user.
+    donor_x, donor_y, donor_mast_m, donor_capacity_mbps
+        Existing towers that can feed sites (relay or microwave) through their own
+        backhaul, at no cost but at most ``donor_capacity_mbps`` in all.
+    relay_x, relay_y, relay_mast_m
+        Relay-only candidate nodes [m]; one that is used costs a relay site (preset).
+    road_lines
+        Road centre lines, each an ``(n, 2)`` array [m] in the grid CRS: fibre follows
+        them; without roads a fibre route is the straight line × the preset's detour.
+    allowed
+        Link types to use (``kinds.BACKHAUL_TYPE_NAMES``); unknown names raise.
+    max_mast_raise_m, mast_raise_step_m
+        A hop that fails clearance may raise its masts (not a donor's) in these steps.
+    relay_max_hop_m, relay_max_depth
+        Longest relay hop, and most relay hops in a row from a non-relay uplink.
+    microwave_capacity_mbps, relay_capacity_mbps, fibre_capacity_mbps
+        What one link of each type carries.
+
+    Returns
+    -------
+    BackhaulPlan
+        The links (kind, length, capacity, load, costs), each site's uplink, and the
+        resilience report (second paths, single failures).
+    """
+    allowed = check_kinds(allowed)
+    site_x = _array(site_x, None, "site_x")
+    n_sites = site_x.size
+    site_y = _array(site_y, n_sites, "site_y")
+    site_mast_m = _array(site_mast_m, n_sites, "site_mast_m")
+    fibre_x = _array(fibre_x, None, "fibre_x")
+    fibre_y = _array(fibre_y, fibre_x.size, "fibre_y")
+    donor_x = _array(donor_x, None, "donor_x")
+    donor_y = _array(donor_y, donor_x.size, "donor_y")
+    donor_mast = _array(donor_mast_m, donor_x.size, "donor_mast_m", default=30.0)
+    relay_x = _array(relay_x, None, "relay_x")
+    relay_y = _array(relay_y, relay_x.size, "relay_y")
+    relay_mast = _array(relay_mast_m, relay_x.size, "relay_mast_m")
+    people = _array(site_people, n_sites, "site_people", default=0.0)
+    if (people < 0).any() or adoption < 0 or busy_hour_mbps_per_user < 0:
+        raise BackhaulError("site_people, adoption and busy_hour_mbps_per_user must be >= 0")
+    if relay_max_depth < 0 or mast_raise_step_m <= 0 or max_mast_raise_m < 0:
+        raise BackhaulError(
+            "relay_max_depth and max_mast_raise_m must be >= 0, mast_raise_step_m > 0"
         )
-    sat_capex, sat_opex = satellite_costs(preset, satellite_mbps)
-    sat_tco = net_present_cost(
-        sat_capex, sat_opex, horizon_years=horizon_years, discount_rate=discount_rate
+    demand = people * adoption * busy_hour_mbps_per_user
+
+    nodes = make_nodes(
+        {
+            FIBRE: (fibre_x, fibre_y, np.full(fibre_x.size, float(fibre_mast_m))),
+            DONOR: (donor_x, donor_y, donor_mast),
+            SITE: (site_x, site_y, site_mast_m),
+            RELAY: (relay_x, relay_y, relay_mast),
+        },
+        demand,
+        people,
     )
-    for i in range(n_sites):
-        g.add_edge(
-            CORE,
-            names[n_fibre + i],
-            kind="satellite",
-            length_m=0.0,
-            capex=sat_capex,
-            opex=sat_opex,
-            clearance=math.nan,
-            weight=sat_tco,
-        )
-
-    ia, ib = np.triu_indices(len(xs), k=1)
-    keep = (ib >= n_fibre) & (np.hypot(xs[ia] - xs[ib], ys[ia] - ys[ib]) <= max_hop_m)
-    ia, ib = ia[keep], ib[keep]
-    clear = np.empty(ia.size)
-    if ia.size:
-        fresnel_clearances(
-            np.ascontiguousarray(grid.elevation_m, dtype=np.float64),
-            grid.transform.c,
-            grid.transform.f,
-            grid.cell_size_m,
-            xs[ia],
-            ys[ia],
-            mast[ia],
-            xs[ib],
-            ys[ib],
-            mast[ib],
-            microwave_f_mhz,
-            k_factor,
-            clear,
-        )
-    n_mw = 0
-    for a, b, c in zip(ia, ib, clear, strict=True):
-        if c < fresnel_fraction:
-            continue
-        length = float(math.hypot(xs[a] - xs[b], ys[a] - ys[b]))
-        capex = preset.microwave_capex_usd(length)
-        opex = capex * preset.microwave_opex_fraction_per_year
-        tco = net_present_cost(
-            capex, opex, horizon_years=horizon_years, discount_rate=discount_rate
-        )
-        g.add_edge(
-            names[a],
-            names[b],
-            kind="microwave",
-            length_m=length,
-            capex=capex,
-            opex=opex,
-            clearance=float(c),
-            weight=tco,
-        )
-        n_mw += 1
-
-    _, paths = nx.single_source_dijkstra(g, CORE, weight="weight")
-    links: dict[tuple[str, str], Link] = {}
-    site_kind = []
-    for i in range(n_sites):
-        path = paths[names[n_fibre + i]]
-        for u, v in itertools.pairwise(path):
-            if u == CORE and v.startswith("fibre:"):
-                continue
-            e = g.edges[u, v]
-            links.setdefault(
-                (u, v), Link(u, v, e["kind"], e["length_m"], e["capex"], e["opex"], e["clearance"])
-            )
-        last = g.edges[path[-2], path[-1]]
-        site_kind.append(last["kind"])
-    ordered = tuple(sorted(links.values(), key=lambda k: (k.b, k.a)))
-    tco = float(
-        sum(
-            net_present_cost(
-                k.capex_usd,
-                k.opex_usd_per_year,
-                horizon_years=horizon_years,
-                discount_rate=discount_rate,
-            )
-            for k in ordered
-        )
+    radio = Radio(
+        max_hop_m=max_hop_m,
+        f_mhz=microwave_f_mhz,
+        fresnel_fraction=fresnel_fraction,
+        k_factor=k_factor,
+        max_mast_raise_m=max_mast_raise_m,
+        mast_raise_step_m=mast_raise_step_m,
+        relay_max_hop_m=relay_max_hop_m,
+        microwave_capacity_mbps=microwave_capacity_mbps,
+        relay_capacity_mbps=relay_capacity_mbps,
+        fibre_capacity_mbps=fibre_capacity_mbps,
+        donor_capacity_mbps=donor_capacity_mbps,
     )
+    roads = RoadNetwork(road_lines) if len(road_lines) else None
+    edges = build_edges(grid, nodes, preset=preset, allowed=allowed, radio=radio, roads=roads)
+    raises = any(e.raise_u_m > 0 or e.raise_v_m > 0 for e in edges)
+    relay_ends = any(nodes.role[e.v] == RELAY or nodes.role[e.u] == RELAY for e in edges)
+    cost = CostModel.from_preset(
+        preset,
+        horizon_years=horizon_years,
+        discount_rate=discount_rate,
+        sat_min_mbps=satellite_mbps,
+        raise_usd_per_m=figure(preset, MAST_RAISE_USD_PER_M) if raises else 0.0,
+        relay_site_capex_opex=relay_site_costs(preset) if relay_ends else (0.0, 0.0),
+    )
+
+    state = TreeState(nodes, edges, cost, relay_max_depth)
+    state.set_tree(shortest_path_tree(state))
+    _check_connected(state, allowed)
+    state.prune()
+    moves = state.repair()
+    state.improve()
+    all_sat = float(sum(cost.sat_npv(d) for d in demand))
+    if "satellite" in allowed and state.total_npv() > all_sat + 1e-6:
+        log.info("backhaul: the tree costs more than all-satellite; using all-satellite")
+        state.set_tree(_all_satellite(state))
+    if state.overloaded():  # every step keeps capacity; a failure here is a bug
+        raise BackhaulError("backhaul: internal error, a link is over capacity after repair")
+
+    links = _links(state, preset)
+    graph = terrestrial_graph(state)
+    failures = single_failures(state, graph)
+    sites = [v for v in range(state.n) if nodes.role[v] == SITE]
+    parent_names = [nodes.names[state.parent(v)] for v in sites]
+    donors = [v for v in range(state.n) if nodes.role[v] == DONOR and state.children[v]]
     plan = BackhaulPlan(
-        links=ordered,
-        site_kind=tuple(site_kind),
-        all_satellite_tco_usd=float(sat_tco * n_sites),
-        tco_usd=tco,
+        links=links,
+        site_kind=tuple(edges[state.parent_edge[v]].kind for v in sites),
+        all_satellite_tco_usd=all_sat,
+        tco_usd=float(
+            sum(
+                net_present_cost(
+                    k.capex_usd,
+                    k.opex_usd_per_year,
+                    horizon_years=horizon_years,
+                    discount_rate=discount_rate,
+                )
+                for k in links
+            )
+        ),
+        site_demand_mbps=tuple(float(d) for d in demand),
+        site_parent=tuple(parent_names),
+        node_xy={nodes.names[v]: (float(nodes.x[v]), float(nodes.y[v])) for v in range(1, state.n)},
+        donor_load_mbps={nodes.names[v]: float(state.load[v]) for v in donors},
+        relays_used=tuple(nodes.names[v] for v in state.order[1:] if nodes.role[v] == RELAY),
+        mast_raise_m={
+            nodes.names[v]: float(state.raise_m[v]) for v in state.order[1:] if state.raise_m[v] > 0
+        },
+        sites_with_two_paths=sites_with_two_paths(state, graph),
+        failures=failures,
+        worst_single_failure=worst(failures),
+        capacity_moves=moves,
     )
-    log.info(
-        "backhaul: %d sites, %d feasible microwave hops, %d links (%d microwave, %d satellite); "
-        "net present cost %.0f USD vs all-satellite %.0f USD",
-        n_sites,
-        n_mw,
-        len(ordered),
-        sum(k.kind == "microwave" for k in ordered),
-        sum(k.kind == "satellite" for k in ordered),
-        tco,
-        plan.all_satellite_tco_usd,
-    )
+    _log(plan, n_sites, edges)
     return plan
+
+
+def _check_connected(state: TreeState, allowed: tuple[str, ...]) -> None:
+    stranded = [
+        state.nodes.names[v]
+        for v in range(state.n)
+        if state.nodes.role[v] == SITE and state.parent_edge[v] < 0
+    ]
+    if stranded:
+        more = f" (and {len(stranded) - 5} more)" if len(stranded) > 5 else ""
+        raise BackhaulError(
+            f"backhaul: no feasible link reaches {', '.join(stranded[:5])}{more} with "
+            f"backhaul.allowed = [{', '.join(allowed)}]; allow 'satellite' (always "
+            f"feasible) or others of: {', '.join(BACKHAUL_TYPE_NAMES)}"
+        )
+
+
+def _all_satellite(state: TreeState) -> list[int]:
+    pe = [-1] * state.n
+    for i, e in enumerate(state.edges):
+        if e.kind == "satellite":
+            pe[e.v] = i
+    return pe
+
+
+def _links(state: TreeState, preset: CostPreset) -> tuple[Link, ...]:
+    nodes, edges, pe = state.nodes, state.edges, state.parent_edge
+    # Each node's mast raise (the most any of its links needs) is charged to the link
+    # that needs it most, so a raise is paid once however many hops use it.
+    charged: dict[int, float] = {}
+    for x in range(1, state.n):
+        if state.raise_m[x] <= 0:
+            continue
+        incident = ([pe[x]] if pe[x] >= 0 else []) + [pe[c] for c in state.children[x]]
+        best = max(incident, key=lambda i: (edges[i].raise_at(x), -i))
+        charged[best] = charged.get(best, 0.0) + state.raise_m[x]
+    out = []
+    for v in state.order[1:]:
+        i = pe[v]
+        e = edges[i]
+        if e.kind == EXISTING:
+            continue
+        p = e.other(v)
+        load = state.load[v]
+        cap = state.cost.sat_mbps(load) if e.kind == "satellite" else e.capacity_mbps
+        relay_site = bool(nodes.role[v] == RELAY)
+        capex, opex = link_costs(
+            preset,
+            kind=e.kind,
+            length_m=e.length_m,
+            mbps=cap,
+            mast_raise_m=charged.get(i, 0.0),
+            relay_site=relay_site,
+        )
+        xy_v = (float(nodes.x[v]), float(nodes.y[v]))
+        if e.kind == "satellite":
+            geometry = (xy_v,)
+        elif e.xy:
+            geometry = e.xy if e.u == p else tuple(reversed(e.xy))
+        else:
+            geometry = ((float(nodes.x[p]), float(nodes.y[p])), xy_v)
+        out.append(
+            Link(
+                a=nodes.names[p],
+                b=nodes.names[v],
+                kind=e.kind,
+                length_m=e.length_m,
+                capex_usd=capex,
+                opex_usd_per_year=opex,
+                clearance_f1=e.clearance_f1,
+                capacity_mbps=float(cap),
+                load_mbps=float(load),
+                mast_raise_m=charged.get(i, 0.0),
+                relay_site=relay_site,
+                route=e.route,
+                geometry_xy=geometry,
+            )
+        )
+    return tuple(sorted(out, key=lambda k: (k.b, k.a)))
+
+
+def _log(plan: BackhaulPlan, n_sites: int, edges) -> None:
+    feasible = Counter(e.kind for e in edges)
+    w = plan.worst_single_failure
+    log.info(
+        "backhaul: %d sites, feasible %s; links %s; net present cost %.0f USD vs "
+        "all-satellite %.0f USD; %d capacity moves; %d sites with two paths; worst "
+        "single failure %s (%.0f people)",
+        n_sites,
+        {k: feasible.get(k, 0) for k in BACKHAUL_TYPE_NAMES},
+        plan.links_by_kind,
+        plan.tco_usd,
+        plan.all_satellite_tco_usd,
+        plan.capacity_moves,
+        len(plan.sites_with_two_paths),
+        "none" if w is None else w.element,
+        0.0 if w is None else w.people_lost,
+    )

@@ -35,6 +35,20 @@ class CoverageMatrix:
             mask[self.indices[self.indptr[i] : self.indptr[i + 1]]] = True
         return mask
 
+    def people_per_option(self, options: np.ndarray) -> np.ndarray:
+        """People newly covered that each of ``options`` brings, in the given order: a
+        demand cell counts for the first option that covers it (no double counting;
+        cells the existing network serves weigh 0). Sums to the footprint's people."""
+        options = np.asarray(options, dtype=np.int64)
+        claimed = np.zeros(self.weight.size, dtype=bool)
+        out = np.zeros(options.size)
+        for k, i in enumerate(options):
+            cells = self.indices[self.indptr[i] : self.indptr[i + 1]]
+            new = cells[~claimed[cells]]
+            out[k] = float(self.weight[new].sum())
+            claimed[new] = True
+        return out
+
     def people_grid(self, demand_mask: np.ndarray, population: np.ndarray) -> np.ndarray:
         """People of every grid cell whose demand cell is in ``demand_mask``; 0 elsewhere."""
         ids = self.demand.cell_demand_id

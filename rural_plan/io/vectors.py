@@ -133,6 +133,27 @@ def read_polygons(path: Path) -> list[shapely.Geometry]:
     return polys
 
 
+def read_lines(path: Path) -> list[list[tuple[float, float]]]:
+    """Read LineString / MultiLineString features (lon/lat degrees) as vertex lists; a
+    MultiLineString gives one list per part. Other geometry types are an error."""
+    lines: list[list[tuple[float, float]]] = []
+    for i, feat in enumerate(_load_features(path)):
+        geom = (feat or {}).get("geometry") or {}
+        kind = geom.get("type")
+        coords = geom.get("coordinates")
+        if kind == "LineString":
+            parts = [coords]
+        elif kind == "MultiLineString":
+            parts = coords or []
+        else:
+            raise VectorError(f"{path}: feature {i}: expected a LineString, got {kind!r}")
+        for part in parts:
+            if not isinstance(part, list) or len(part) < 2:
+                raise VectorError(f"{path}: feature {i}: a line needs at least two vertices")
+            lines.append([_lonlat(path, i, c) for c in part])
+    return lines
+
+
 def feature_collection(features: list[dict[str, Any]]) -> dict[str, Any]:
     """A GeoJSON FeatureCollection in EPSG:4326."""
     return {"type": "FeatureCollection", "features": features}

@@ -114,16 +114,16 @@ def plan_map(plan, ax=None, *, title: str | None = None):
     loc = opt.location[sel.chosen]
     x, y = grid.xy_of(plan.candidates.rows[loc], plan.candidates.cols[loc])
     xk, yk = to_km(grid, x, y)
-    centre = {f"site:{k}": (xk[k], yk[k]) for k in range(len(xk))}
     fx, fy = to_km(grid, plan.region.fibre.x, plan.region.fibre.y)
-    centre.update({f"fibre:{k}": (fx[k], fy[k]) for k in range(len(fx))})
     drawn = set()
     for link in plan.backhaul.links:
-        if link.a in centre and link.b in centre:
-            (xa, ya), (xb, yb) = centre[link.a], centre[link.b]
-            label = None if link.kind in drawn else f"{link.kind} link"
-            drawn.add(link.kind)
-            ax.plot([xa, xb], [ya, yb], color=LINK_COLOURS.get(link.kind, "k"), lw=1.2, label=label)
+        if link.kind == "satellite" or len(link.geometry_xy) < 2:
+            continue  # a satellite link is the site's own terminal: drawn as the site
+        xy = np.asarray(link.geometry_xy, dtype=np.float64)
+        lx, ly = to_km(grid, xy[:, 0], xy[:, 1])
+        label = None if link.kind in drawn else f"{link.kind} link"
+        drawn.add(link.kind)
+        ax.plot(lx, ly, color=LINK_COLOURS.get(link.kind, "k"), lw=1.2, label=label)
     types = opt.type_index[sel.chosen]
     for t, name in enumerate(opt.type_name):
         m = types == t

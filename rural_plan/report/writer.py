@@ -348,16 +348,6 @@ def _site_features(plan: Plan) -> list[dict[str, Any]]:
     return feats
 
 
-def _node_xy(plan: Plan, name: str) -> tuple[float, float]:
-    kind, idx = name.split(":")
-    i = int(idx)
-    if kind == "fibre":
-        return float(plan.region.fibre.x[i]), float(plan.region.fibre.y[i])
-    opt = plan.options.location[plan.selection.chosen[i]]
-    x, y = plan.region.grid.xy_of(plan.candidates.rows[opt], plan.candidates.cols[opt])
-    return float(x), float(y)
-
-
 def _link_features(plan: Plan) -> list[dict[str, Any]]:
     feats = []
     crs = plan.region.grid.crs
@@ -369,21 +359,24 @@ def _link_features(plan: Plan) -> list[dict[str, Any]]:
             "length_m": round(link.length_m, 1),
             "capex_usd": round(link.capex_usd, 2),
             "opex_usd_per_year": round(link.opex_usd_per_year, 2),
-            "capacity_mbps": plan.scenario.backhaul.satellite_mbps_per_site
-            if link.kind == "satellite"
-            else None,
+            "capacity_mbps": None if np.isnan(link.capacity_mbps) else round(link.capacity_mbps, 3),
+            "load_mbps": round(link.load_mbps, 3),
             "fresnel_clearance_f1": None
             if np.isnan(link.clearance_f1)
             else round(link.clearance_f1, 3),
+            "mast_raise_m": round(link.mast_raise_m, 1),
+            "relay_site": link.relay_site,
+            "route": link.route or None,
         }
+        xy = np.asarray(link.geometry_xy, dtype=np.float64).reshape(-1, 2)
+        lon, lat = _lonlat(crs, xy[:, 0], xy[:, 1])
         if link.kind == "satellite":
-            x, y = _node_xy(plan, link.b)
-            lon, lat = _lonlat(crs, np.array([x]), np.array([y]))
             geom = {"type": "Point", "coordinates": [lon[0], lat[0]]}
         else:
-            (xa, ya), (xb, yb) = _node_xy(plan, link.a), _node_xy(plan, link.b)
-            lon, lat = _lonlat(crs, np.array([xa, xb]), np.array([ya, yb]))
-            geom = {"type": "LineString", "coordinates": [[lon[0], lat[0]], [lon[1], lat[1]]]}
+            geom = {
+                "type": "LineString",
+                "coordinates": [list(p) for p in zip(lon, lat, strict=True)],
+            }
         feats.append({"type": "Feature", "geometry": geom, "properties": props})
     return feats
 

@@ -30,6 +30,7 @@ _PATH_KEYS = (
     "exclusions",
     "candidate_sites",
     "pois",
+    "roads",
 )
 
 

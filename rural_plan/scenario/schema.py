@@ -96,6 +96,9 @@ class Inputs(_Frozen):
     """Points of interest (schools, clinics): the Giga schema (poi_id, lat, lon, poi_type,
     is_connected, ...) as CSV or GeoJSON, or OSM points (amenity / poi_kind)."""
     exclusions: InputFile | None = None
+    roads: InputFile | None = None
+    """Road centre lines (GeoJSON LineStrings, e.g. OSM highways): fibre extensions follow
+    them; without it a fibre route is the straight line × the preset's detour factor."""
     synthetic: SyntheticRegion | None = None
 
     @model_validator(mode="after")
@@ -344,6 +347,46 @@ class Backhaul(_Frozen):
     """Capacity bought per satellite terminal (priced per Mbps per year)."""
     fibre_mast_height_m: float = Field(30.0, ge=2.0, le=150.0)
     """Height of the microwave antenna at a fibre point of presence."""
+    allowed: tuple[str, ...] = Field(("fibre", "microwave", "relay", "satellite"), min_length=1)
+    """Link types the design may use (``rural_plan.backhaul.BACKHAUL_TYPE_NAMES``); without
+    satellite a site no other link reaches is an error."""
+    busy_hour_mbps_per_user: float = Field(0.04, ge=0.0, le=100.0)
+    """Busy-hour demand per subscriber [Mbps]; a site's demand is the people it covers ×
+    cost.adoption_share × this. Default: pytal's rural target of 2 Mbps per user
+    (scripts/options.py, scenario S1_25_10_2) over its overbooking factor 50
+    (scripts/run.py @01a654da) = 0.04."""
+    microwave_capacity_mbps: float = Field(400.0, gt=0.0, le=100_000.0)
+    """What one microwave hop carries: about a 56 MHz channel at 256-QAM (derived:
+    56 MHz × ~7 bit/s/Hz ≈ 400 Mbps)."""
+    max_mast_raise_m: float = Field(15.0, ge=0.0, le=100.0)
+    """A hop that fails clearance may raise its masts (not a donor tower's) by up to this
+    much at each end, priced per metre by the cost preset; 0: never."""
+    mast_raise_step_m: float = Field(5.0, gt=0.0, le=50.0)
+    relay_max_hop_m: float = Field(12_200.0, ge=100.0, le=50_000.0)
+    """Longest LTE / radio relay hop (Giga cost model: cellular maximum_range 12,200 m);
+    a relay needs line of sight over the k-factor earth."""
+    relay_max_depth: int = Field(2, ge=1, le=10)
+    """Most relay hops in a row below a site or tower with another uplink."""
+    relay_capacity_mbps: float = Field(50.0, gt=0.0, le=10_000.0)
+    """What one relay carries (half the 100 Mbps Giga allows a cellular link: the relay
+    shares its donor cell)."""
+    fibre_capacity_mbps: float = Field(2_000.0, gt=0.0, le=1_000_000.0)
+    """What one fibre extension carries (Giga cost model: fiber maximum_bandwithd 2000)."""
+    donor_capacity_mbps: float = Field(100.0, ge=0.0, le=100_000.0)
+    """Spare backhaul capacity of each existing tower (inputs.existing_towers) that may
+    feed new sites by relay or microwave, at no cost (a user value)."""
+
+    @field_validator("allowed")
+    @classmethod
+    def _known_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from rural_plan.backhaul.kinds import BACKHAUL_TYPE_NAMES
+
+        for name in value:
+            if name not in BACKHAUL_TYPE_NAMES:
+                raise ValueError(
+                    f"unknown backhaul type {name!r}; valid: {', '.join(BACKHAUL_TYPE_NAMES)}"
+                )
+        return value
 
 
 class ExistingNetwork(_Frozen):

@@ -1,0 +1,128 @@
+"""Fibre routes along a road network: a networkx graph of road LineStrings.
+
+A point joins the network by a straight leg to the nearest point of the nearest road
+segment; the route is that leg, the shortest path along the roads, and the leg to the
+other point. Lines connect where they share a vertex (within ``snap_m``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from rural_plan.errors import BackhaulError
+
+_SOURCE = ("__source__",)
+
+
+@dataclass(frozen=True)
+class Route:
+    """A fibre route: its length [m] and polyline (x, y) [m] in the grid CRS."""
+
+    length_m: float
+    xy: tuple[tuple[float, float], ...]
+
+
+class RoadNetwork:
+    """Road centre lines as a weighted graph, for shortest fibre routes between points.
+
+    Parameters
+    ----------
+    lines
+        Each an ``(n, 2)`` array of (x, y) vertices [m] in the grid's metric CRS.
+    snap_m
+        Vertices closer than this are one junction.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = RoadNetwork([np.array([[0, 0], [1000, 0], [1000, 1000]])])
+    >>> round(net.routes_from(200, -100, [1100], [700])[0].length_m)
+    1700
+    """
+
+    def __init__(self, lines: Sequence[np.ndarray], *, snap_m: float = 0.5):
+        ids: dict[tuple[int, int], int] = {}
+        xy: list[tuple[float, float]] = []
+        seg_u: list[int] = []
+        seg_v: list[int] = []
+        self.graph = nx.Graph()
+        for k, line in enumerate(lines):
+            pts = np.asarray(line, dtype=np.float64)
+            if pts.ndim != 2 or pts.shape[1] < 2 or len(pts) < 2:
+                raise BackhaulError(f"roads: line {k} needs at least two (x, y) vertices")
+            if not np.isfinite(pts[:, :2]).all():
+                raise BackhaulError(f"roads: line {k} has a non-finite coordinate")
+            prev = None
+            for x, y in pts[:, :2]:
+                key = (round(x / snap_m), round(y / snap_m))
+                node = ids.get(key)
+                if node is None:
+                    node = ids[key] = len(xy)
+                    xy.append((float(x), float(y)))
+                if prev is not None and prev != node:
+                    (xa, ya), (xb, yb) = xy[prev], xy[node]
+                    self.graph.add_edge(prev, node, weight=math.hypot(xb - xa, yb - ya))
+                    seg_u.append(prev)
+                    seg_v.append(node)
+                prev = node
+        if not seg_u:
+            raise BackhaulError("roads: no road segment of positive length")
+        self.xy = np.asarray(xy, dtype=np.float64)
+        self._u = np.asarray(seg_u)
+        self._v = np.asarray(seg_v)
+        self._a = self.xy[self._u]
+        self._b = self.xy[self._v]
+
+    @property
+    def n_segments(self) -> int:
+        return int(self._u.size)
+
+    def attach(self, x: float, y: float) -> tuple[int, tuple[float, float], float]:
+        """The nearest segment to (x, y): its index, the nearest point on it, the distance."""
+        d = self._b - self._a
+        len2 = (d**2).sum(axis=1)
+        t = np.clip(((x - self._a[:, 0]) * d[:, 0] + (y - self._a[:, 1]) * d[:, 1]) / len2, 0, 1)
+        qx = self._a[:, 0] + t * d[:, 0]
+        qy = self._a[:, 1] + t * d[:, 1]
+        dist = np.hypot(qx - x, qy - y)
+        s = int(np.argmin(dist))
+        return s, (float(qx[s]), float(qy[s])), float(dist[s])
+
+    def routes_from(
+        self, x: float, y: float, targets_x: Sequence[float], targets_y: Sequence[float]
+    ) -> list[Route | None]:
+        """Shortest road routes from (x, y) to each target; None where the roads the two
+        points join are not connected."""
+        s, q1, leg1 = self.attach(x, y)
+        u, v = int(self._u[s]), int(self._v[s])
+        g = self.graph
+        g.add_edge(_SOURCE, u, weight=leg1 + math.dist(q1, self.xy[u]))
+        if v != u:
+            g.add_edge(_SOURCE, v, weight=leg1 + math.dist(q1, self.xy[v]))
+        try:
+            dist, paths = nx.single_source_dijkstra(g, _SOURCE, weight="weight")
+        finally:
+            g.remove_node(_SOURCE)
+        out: list[Route | None] = []
+        for tx, ty in zip(targets_x, targets_y, strict=True):
+            r, q2, leg2 = self.attach(float(tx), float(ty))
+            best: tuple[float, list[tuple[float, float]]] | None = None
+            if r == s:  # both join the same segment: along it directly
+                best = (leg1 + math.dist(q1, q2) + leg2, [])
+            for end in (int(self._u[r]), int(self._v[r])):
+                if end not in dist:
+                    continue
+                length = dist[end] + math.dist(self.xy[end], q2) + leg2
+                if best is None or length < best[0]:
+                    best = (length, [tuple(self.xy[n]) for n in paths[end][1:]])
+            if best is None:
+                out.append(None)
+                continue
+            pts = [(float(x), float(y)), q1, *best[1], q2, (float(tx), float(ty))]
+            out.append(Route(best[0], tuple((float(a), float(b)) for a, b in pts)))
+        return out
