@@ -1,5 +1,7 @@
-"""Results folder: summary.json, provenance.json, sites/links GeoJSON, coverage.tif."""
+"""Results folder: summary.json, provenance.json, sites/links GeoJSON, coverage.tif,
+tables (CSV) and report.html."""
 
+from rural_plan.report.html import report_html, write_report_html
 from rural_plan.report.writer import check_output_dir, write_results
 
-__all__ = ["check_output_dir", "write_results"]
+__all__ = ["check_output_dir", "report_html", "write_report_html", "write_results"]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+COVERED_COLOUR = "#1b9e77"
+"""Tint of the covered area on maps."""
+
 
 def hillshade(
     elevation_m: np.ndarray,
@@ -36,9 +39,19 @@ def block_sum(a: np.ndarray, step: int) -> np.ndarray:
     return padded.reshape(r // step, step, c // step, step).sum(axis=(1, 3))
 
 
-def draw_base(ax, grid, *, people: np.ndarray | None = None, people_label: str = "people"):
+def draw_base(
+    ax,
+    grid,
+    *,
+    people: np.ndarray | None = None,
+    people_label: str = "people",
+    covered_area: np.ndarray | None = None,
+    other_people: np.ndarray | None = None,
+):
     """Hillshaded terrain, sea in blue, and (optionally) people per cell on a log scale.
 
+    ``covered_area`` (bool per grid cell) is tinted over the terrain; ``other_people``
+    (people per cell, e.g. those the plan leaves out) is drawn in grey under ``people``.
     Axes are in km of the grid's projected CRS. Returns the image of people (for a
     colour bar) or None.
     """
@@ -52,6 +65,31 @@ def draw_base(ax, grid, *, people: np.ndarray | None = None, people_label: str =
         land[..., None], (0.55 + 0.45 * shade)[..., None] * [0.93, 0.91, 0.86], [0.75, 0.85, 0.95]
     )
     ax.imshow(rgb, extent=extent, interpolation="nearest")
+    if covered_area is not None:
+        tint = np.ma.masked_equal(covered_area[::step, ::step].astype(np.float64), 0.0)
+        if tint.count():
+            ax.imshow(
+                tint,
+                extent=extent,
+                cmap=mcolors.ListedColormap([COVERED_COLOUR]),
+                vmin=0.0,
+                vmax=1.0,
+                alpha=0.3,
+                interpolation="nearest",
+            )
+    if other_people is not None:
+        o = np.ma.masked_less_equal(
+            block_sum(other_people, step)[: land.shape[0], : land.shape[1]], 0.0
+        )
+        if o.count():
+            ax.imshow(
+                o,
+                extent=extent,
+                cmap="Greys",
+                norm=mcolors.LogNorm(vmin=max(o.min(), 0.1), vmax=max(o.max(), 1.0)),
+                alpha=0.7,
+                interpolation="nearest",
+            )
     image = None
     if people is not None:
         p = block_sum(people, step)[: land.shape[0], : land.shape[1]]
@@ -93,9 +131,25 @@ LINK_COLOURS = {
 }
 
 
-def plan_map(plan, ax=None, *, title: str | None = None):
+def plain_text(text: str) -> str:
+    """``text`` as matplotlib draws it literally (no ``$...$`` mathtext)."""
+    return str(text).replace("$", r"\$")
+
+
+def plan_map(
+    plan,
+    ax=None,
+    *,
+    title: str | None = None,
+    covered_area: np.ndarray | None = None,
+    show_population: bool = False,
+):
     """The plan on its terrain: people newly covered, sites by type (numbered in rollout
-    order), backhaul links by type, fibre points of presence. Returns the figure."""
+    order), backhaul links by type, fibre points of presence. Returns the figure.
+
+    ``covered_area`` (bool per grid cell, e.g. from :func:`covered_area`) is tinted;
+    ``show_population`` also draws, in grey, the people the plan does not newly cover.
+    """
     import matplotlib
 
     if ax is None:
@@ -108,7 +162,14 @@ def plan_map(plan, ax=None, *, title: str | None = None):
     grid, opt, sel = plan.region.grid, plan.options, plan.selection
     cov = plan.coverage
     newly = cov.covered_by(sel.chosen) & (cov.weight > 0)
-    image = draw_base(ax, grid, people=cov.people_grid(newly, grid.population))
+    people = cov.people_grid(newly, grid.population)
+    image = draw_base(
+        ax,
+        grid,
+        people=people,
+        covered_area=covered_area,
+        other_people=grid.population - people if show_population else None,
+    )
     if image is not None:
         fig.colorbar(image, ax=ax, shrink=0.6, label="people newly covered (per cell)")
     loc = opt.location[sel.chosen]
@@ -135,9 +196,22 @@ def plan_map(plan, ax=None, *, title: str | None = None):
                 s=36,
                 edgecolors="k",
                 linewidths=0.6,
-                label=name,
+                label=plain_text(name),
                 zorder=3,
             )
+    satellite = [k for k, kind in enumerate(plan.backhaul.site_kind) if kind == "satellite"]
+    if satellite:
+        ax.scatter(
+            xk[satellite],
+            yk[satellite],
+            marker="o",
+            s=110,
+            facecolors="none",
+            edgecolors=LINK_COLOURS["satellite"],
+            linewidths=1.0,
+            label="satellite backhaul",
+            zorder=2,
+        )
     for k in range(min(len(xk), 30)):
         ax.annotate(
             str(k + 1), (xk[k], yk[k]), fontsize=6, xytext=(3, 3), textcoords="offset points"
@@ -146,12 +220,41 @@ def plan_map(plan, ax=None, *, title: str | None = None):
         ax.scatter(
             fx, fy, marker="s", s=50, c="#2166ac", edgecolors="k", label="fibre PoP", zorder=3
         )
+    handles, labels = ax.get_legend_handles_labels()
+    if covered_area is not None and covered_area.any():
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(facecolor=COVERED_COLOUR, alpha=0.3, label="covered area"))
+        labels.append("covered area")
     s = plan.summary
     ax.set_title(
-        title
-        or f"{s['scenario']}: {s['sites_selected']} sites, {s['people_newly_covered']:,.0f} "
-        f"people newly covered, {s['people_per_1000_usd']:.1f} per 1,000 USD",
+        plain_text(
+            title
+            or f"{s['scenario']}: {s['sites_selected']} sites, {s['people_newly_covered']:,.0f} "
+            f"people newly covered, {s['people_per_1000_usd']:.1f} per 1,000 USD"
+        ),
         fontsize=10,
     )
-    ax.legend(loc="lower right", fontsize=7)
+    if handles:
+        ax.legend(handles, labels, loc="lower right", fontsize=7)
     return fig
+
+
+def covered_area(plan) -> np.ndarray:
+    """Land cells (bool per grid cell) where the best server's signal clears that site's
+    link budget (received power ≥ EIRP − maximum path loss of the serving site), whether
+    people live there or not."""
+    from rural_plan.report.writer import best_server_field
+
+    rx, server = best_server_field(plan)
+    return covered_from_field(plan, rx, server)
+
+
+def covered_from_field(plan, rx: np.ndarray, server: np.ndarray) -> np.ndarray:
+    """:func:`covered_area` from a best-server field already computed."""
+    opt, chosen = plan.options, plan.selection.chosen
+    threshold = (opt.eirp_dbm[chosen] - opt.max_loss_db[chosen]).astype(np.float64)
+    out = np.zeros(rx.shape, dtype=bool)
+    served = (server >= 0) & plan.region.grid.land
+    out[served] = rx[served] >= threshold[server[served]] - 1e-9
+    return out

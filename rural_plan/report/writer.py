@@ -28,6 +28,8 @@ from rural_plan.io.vectors import feature_collection, write_json
 from rural_plan.pipeline import Plan, radio_settings, site_patterns
 from rural_plan.placement import KIND_NAMES
 from rural_plan.propagation import best_server
+from rural_plan.report.html import write_report_html
+from rural_plan.report.maps import covered_from_field
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,7 @@ def check_output_dir(out_dir: Path, *, overwrite: bool) -> Path:
 
 def write_results(plan: Plan, out_dir: Path, *, overwrite: bool = False) -> Path:
     """Write summary.json, provenance.json, sites.geojson, links.geojson, budget_curve.csv,
-    coverage.tif."""
+    sites.csv, costs.csv, coverage.tif and report.html."""
     return write_folder(out_dir, lambda folder: _write_all(plan, folder), overwrite=overwrite)
 
 
@@ -235,8 +237,10 @@ def _write_all(plan: Plan, folder: Path) -> None:
     if plan.pois is not None:
         _write_pois(plan, folder / "pois.csv")
     _write_costs(plan, folder)
+    field = best_server_field(plan)
     if plan.scenario.outputs.coverage_tif:
-        _write_coverage(plan, folder / "coverage.tif")
+        _write_coverage(plan, folder / "coverage.tif", field)
+    write_report_html(plan, folder / "report.html", covered_area=covered_from_field(plan, *field))
     write_json(folder / MARKER, plan.summary)  # last: a folder holding it is complete
 
 
@@ -381,11 +385,13 @@ def _link_features(plan: Plan) -> list[dict[str, Any]]:
     return feats
 
 
-def _write_coverage(plan: Plan, path: Path) -> None:
+def best_server_field(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    """Best-server received power [dBm] (NaN: no site in range) and the index of the
+    serving site in rollout order (-1) on the plan's grid."""
     grid, opt, sel = plan.region.grid, plan.options, plan.selection
     loc = opt.location[sel.chosen]
     radio = radio_settings(plan.scenario)
-    rx, server = best_server(
+    return best_server(
         grid,
         plan.candidates.rows[loc],
         plan.candidates.cols[loc],
@@ -395,6 +401,11 @@ def _write_coverage(plan: Plan, path: Path) -> None:
         pattern_index=opt.type_index[sel.chosen],
         patterns=site_patterns(plan.scenario, radio, grid.cell_size_m),
     )
+
+
+def _write_coverage(plan: Plan, path: Path, field: tuple[np.ndarray, np.ndarray]) -> None:
+    grid, sel = plan.region.grid, plan.selection
+    rx, server = field
     site_id = np.where(server >= 0, server + 1, np.nan).astype(np.float32)
     cov = plan.coverage
     newly = cov.covered_by(sel.chosen) & (cov.weight > 0)
