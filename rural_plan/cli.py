@@ -159,24 +159,26 @@ def _parser() -> argparse.ArgumentParser:
         default=0,
         help="ITM variability mode (0 single message .. 3 broadcast; +10, +20)",
     )
-    path.add_argument("--time", type=float, default=50.0, help="ITM time percentage (default 50)")
     path.add_argument(
-        "--location", type=float, default=50.0, help="ITM location percentage (default 50)"
+        "--time", type=float, default=50.0, help="ITM time percentage [%%] (default 50)"
     )
     path.add_argument(
-        "--situation", type=float, default=50.0, help="ITM situation percentage (default 50)"
+        "--location", type=float, default=50.0, help="ITM location percentage [%%] (default 50)"
+    )
+    path.add_argument(
+        "--situation", type=float, default=50.0, help="ITM situation percentage [%%] (default 50)"
     )
     path.add_argument(
         "--reliability",
         type=float,
         default=None,
-        help="ITM reliability percentage (with --confidence: the CR variant)",
+        help="ITM reliability percentage [%%] (with --confidence: the CR variant)",
     )
     path.add_argument(
         "--confidence",
         type=float,
         default=None,
-        help="ITM confidence percentage (with --reliability)",
+        help="ITM confidence percentage [%%] (with --reliability)",
     )
     path.add_argument(
         "--environment",

@@ -753,11 +753,14 @@ class BackhaulFit:
     """Placement → backhaul → re-cost rounds run (1: the first placement stood)."""
     stable: bool
     """The last round chose the sites of the round before (the iteration converged)."""
+    placement_budget_usd: float
+    """The budget placement was given in the kept round [USD]."""
 
     def summary(self) -> dict[str, Any]:
         return {
             "budget_used_usd": _r(self.spent_usd),
             "placement_budget_estimate_usd": _r(self.selection.cost_usd),
+            "placement_budget_usd": _r(self.placement_budget_usd),
             "backhaul_placement_rounds": self.rounds,
             "backhaul_placement_stable": self.stable,
         }
@@ -802,17 +805,21 @@ def site_backhaul_usd(scenario: Scenario, backhaul: BackhaulPlan, n_sites: int) 
 
 
 def place_with_backhaul(prep: Prepared, first: Selection) -> BackhaulFit:
-    """Placement and backhaul design, iterated until they agree.
+    """Placement and backhaul design, iterated until the plan's real spend (sites +
+    designed backhaul) fits the budget.
 
-    Placement prices every option with an estimated backhaul (a satellite terminal at
-    the scenario's ``satellite_mbps_per_site``). After the tree is built, each chosen
-    location is re-priced with its site's designed share (:func:`site_backhaul_usd`)
-    when that is more than its estimate (a satellite terminal sized to a big site's
-    demand, a long fibre extension) and placement runs again, until it chooses the same
-    sites twice within budget (sites + designed backhaul), or
-    :data:`BACKHAUL_SEARCH_ROUNDS` have run and one was within budget. Estimates only
-    rise, so a location cannot look cheap because of a neighbour placement may drop.
-    Of the rounds within budget, the one covering the most people is kept.
+    Placement prices every option with an estimated backhaul: a satellite terminal at
+    the scenario's ``satellite_mbps_per_site``. After each design, two corrections:
+
+    * a chosen site the tree leaves on satellite is re-priced at that terminal, sized to
+      its demand (known without its neighbours, so the estimate only rises and cannot
+      chase a neighbour placement may drop);
+    * placement's budget is scaled by budget / spend (at most ×1.5, at least ×0.5),
+      so the backhaul's difference from the estimates moves the number of sites.
+
+    It stops when the plan fits and either chose the same sites twice or spends at least
+    98 % of the budget, or after :data:`BACKHAUL_SEARCH_ROUNDS` rounds with a plan within
+    budget; of the rounds within budget the one covering the most people is kept.
 
     When no round fits, a last placement prices every option with a satellite terminal
     sized to all the people it could cover: the designed backhaul never costs more than
@@ -823,63 +830,79 @@ def place_with_backhaul(prep: Prepared, first: Selection) -> BackhaulFit:
     site_part = site_basis_cost_usd(scenario, options.capex_usd, options.opex_usd_per_year)
     estimate = options.cost_usd - site_part
     budget = scenario.budget_usd
+    placement_budget = budget
     selection, instance = first, prep.instance
     best: BackhaulFit | None = None
     previous: frozenset[int] | None = None
     fit: BackhaulFit | None = None
     for rounds in range(1, BACKHAUL_ROUNDS + 1):
-        fit = _design_round(prep, selection, rounds, previous)
+        fit = _design_round(prep, selection, rounds, previous, placement_budget)
         fits = fit.spent_usd <= budget * (1 + 1e-9)
         if fits and (best is None or selection.people > best.selection.people + 1e-9):
             best = fit
-        if (fits and fit.stable) or (best is not None and rounds >= BACKHAUL_SEARCH_ROUNDS):
+        if fits and (fit.stable or fit.spent_usd >= 0.98 * budget):
             break
+        if best is not None and rounds >= BACKHAUL_SEARCH_ROUNDS:
+            break
+        previous = frozenset(int(i) for i in selection.chosen)
+        estimate = estimate.copy()
+        for link in fit.backhaul.links:
+            role, _, k = link.b.partition(":")
+            if link.kind == "satellite" and role == "site":
+                at = options.location == options.location[selection.chosen[int(k)]]
+                own = site_basis_cost_usd(scenario, link.capex_usd, link.opex_usd_per_year)
+                estimate[at] = np.maximum(estimate[at], own)
+        scale = min(1.5, max(0.5, budget / max(fit.spent_usd, 1e-9)))
+        placement_budget *= scale
         log.info(
             "backhaul round %d: %d sites spend %.0f USD with their designed backhaul "
-            "(budget %.0f USD); re-pricing the chosen locations and placing again",
+            "(budget %.0f USD); placing again under %.0f USD",
             rounds,
             selection.chosen.size,
             fit.spent_usd,
             budget,
+            placement_budget,
         )
-        previous = frozenset(int(i) for i in selection.chosen)
-        per_site = site_backhaul_usd(scenario, fit.backhaul, selection.chosen.size)
-        estimate = estimate.copy()
-        for k, i in enumerate(selection.chosen):
-            at = options.location == options.location[i]
-            estimate[at] = np.maximum(estimate[at], per_site[k])
         instance = dataclasses.replace(instance, cost_usd=site_part + estimate)
-        selection = select_sites(scenario, instance, prep.coverage)
-    if best is None:
-        log.info("backhaul: no round within budget; pricing every option's own satellite")
-        instance = dataclasses.replace(
-            instance, cost_usd=site_part + np.maximum(estimate, _satellite_bound(prep))
+        if placement_budget < float(instance.cost_usd.min()):
+            break
+        selection = select_sites(
+            scenario.model_copy(update={"budget_usd": placement_budget}), instance, prep.coverage
         )
-        try:
-            selection = select_sites(scenario, instance, prep.coverage)
-        except PlacementError:
-            cheapest = float(instance.cost_usd.min())
-            raise PlacementError(
-                f"budget_usd={budget:,.0f} connects no site with its backhaul: the cheapest "
-                f"site with a satellite terminal sized to its demand costs {cheapest:,.0f} "
-                "USD and the terrestrial links found cost more than the budget; raise "
-                "budget_usd, or lower backhaul.busy_hour_mbps_per_user or "
-                "cost.adoption_share"
-            ) from None
-        fit = _design_round(prep, selection, rounds + 1, None)
-        if fit.spent_usd > budget * (1 + 1e-9):
-            log.warning(
-                "budget: the plan spends %.0f USD with its designed backhaul, over the "
-                "%.0f USD budget (backhaul.allowed excludes satellite?)",
-                fit.spent_usd,
-                budget,
-            )
-        return fit
-    return dataclasses.replace(best, rounds=rounds)
+    if best is not None:
+        return dataclasses.replace(best, rounds=rounds)
+    log.info("backhaul: no round within budget; pricing every option's own satellite")
+    instance = dataclasses.replace(
+        instance, cost_usd=site_part + np.maximum(estimate, _satellite_bound(prep))
+    )
+    try:
+        selection = select_sites(scenario, instance, prep.coverage)
+    except PlacementError:
+        cheapest = float(instance.cost_usd.min())
+        raise PlacementError(
+            f"budget_usd={budget:,.0f} connects no site with its backhaul: the cheapest "
+            f"site with a satellite terminal sized to its demand costs {cheapest:,.0f} "
+            "USD and the terrestrial links found cost more than the budget; raise "
+            "budget_usd, or lower backhaul.busy_hour_mbps_per_user or "
+            "cost.adoption_share"
+        ) from None
+    fit = _design_round(prep, selection, rounds + 1, None, budget)
+    if fit.spent_usd > budget * (1 + 1e-9):
+        log.warning(
+            "budget: the plan spends %.0f USD with its designed backhaul, over the "
+            "%.0f USD budget (backhaul.allowed excludes satellite?)",
+            fit.spent_usd,
+            budget,
+        )
+    return fit
 
 
 def _design_round(
-    prep: Prepared, selection: Selection, rounds: int, previous: frozenset[int] | None
+    prep: Prepared,
+    selection: Selection,
+    rounds: int,
+    previous: frozenset[int] | None,
+    placement_budget: float,
 ) -> BackhaulFit:
     options, grid = prep.options, prep.region.grid
     chosen = selection.chosen
@@ -890,7 +913,7 @@ def _design_round(
     )
     spent = plan_spend_usd(prep.scenario, options, chosen, backhaul)
     stable = frozenset(int(i) for i in chosen) == previous
-    return BackhaulFit(selection, backhaul, spent, rounds, stable)
+    return BackhaulFit(selection, backhaul, spent, rounds, stable, placement_budget)
 
 
 def _satellite_bound(prep: Prepared) -> np.ndarray:
