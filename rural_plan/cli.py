@@ -7,6 +7,7 @@ exits with status 2; ``-v`` adds the traceback. Nothing is left half-written.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 import time
@@ -16,8 +17,8 @@ from pathlib import Path
 
 from rural_plan import progress
 from rural_plan._version import __version__
-from rural_plan.errors import OutputError, RuralPlanError, ScenarioError
-from rural_plan.registries import PLACEMENT_METHOD_NAMES
+from rural_plan.errors import ExecutorError, OutputError, RuralPlanError, ScenarioError
+from rural_plan.registries import EXECUTOR_NAMES, PLACEMENT_METHOD_NAMES
 
 log = logging.getLogger("rural_plan")
 
@@ -64,11 +65,35 @@ def _parser() -> argparse.ArgumentParser:
         help="refuse a scenario whose estimated peak memory exceeds this (default: "
         "limits.max_memory_gb of the scenario, else the memory available)",
     )
+    executing = argparse.ArgumentParser(add_help=False)
+    executing.add_argument(
+        "--executor",
+        choices=list(EXECUTOR_NAMES),
+        default=None,
+        help="where propagation runs: local (this process, numba threads) or dask (a "
+        "dask.distributed cluster); results are the same. Default: the scenario's "
+        "executor.name, else local",
+    )
+    where = executing.add_mutually_exclusive_group()
+    where.add_argument(
+        "--dask-address",
+        metavar="HOST:PORT",
+        default=None,
+        help="scheduler of a running Dask cluster (tcp://HOST:PORT or HOST:PORT; "
+        "implies --executor dask)",
+    )
+    where.add_argument(
+        "--dask-workers",
+        metavar="N",
+        default=None,
+        help="start a Dask LocalCluster of N worker processes on this machine "
+        "(implies --executor dask; default 2)",
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser(
         "run",
-        parents=[common, planning],
+        parents=[common, planning, executing],
         help="plan a scenario YAML",
         description="Plan a scenario and write its results folder.",
     )
@@ -222,7 +247,7 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser(
         "demo",
-        parents=[common, planning],
+        parents=[common, planning, executing],
         help="plan the built-in synthetic region (no files needed)",
         description="Generate a seeded synthetic region (40 km x 40 km, "
         "90 m cells) and plan it end to end.",
@@ -236,7 +261,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sweep = sub.add_parser(
         "sweep",
-        parents=[common, planning],
+        parents=[common, planning, executing],
         help="plan a grid of variants of a scenario, and compare them",
         description="Plan every combination of --set values (one results folder each) and "
         "write a comparison table. Propagation is computed once and reused from the cache.",
@@ -372,10 +397,49 @@ def _run_plan(
     return 0
 
 
+def _with_executor(scenario, args: argparse.Namespace):
+    """``scenario`` with the executor options of the command line applied over its own."""
+    from pydantic import ValidationError
+
+    from rural_plan.scenario.schema import ExecutorSettings, dask_address
+
+    changes: dict = {}
+    if args.dask_address is not None:
+        try:
+            changes["dask_address"] = dask_address(args.dask_address)
+        except ValueError as err:
+            raise ExecutorError(f"--dask-address: {err}") from None
+    if args.dask_workers is not None:
+        try:
+            workers = int(args.dask_workers)
+        except ValueError:
+            workers = 0
+        if not 1 <= workers <= 1_024:
+            raise ExecutorError(
+                f"--dask-workers: expected a whole number of worker processes 1..1024, "
+                f"got {args.dask_workers!r}"
+            )
+        changes.update(dask_workers=workers, dask_address=None)
+    if changes:
+        if args.executor == "local":
+            flag = "--dask-address" if args.dask_address is not None else "--dask-workers"
+            raise ExecutorError(f"{flag} applies to --executor dask, not --executor local")
+        changes["name"] = "dask"
+    if args.executor is not None:
+        changes["name"] = args.executor
+    if not changes:
+        return scenario
+    try:
+        settings = ExecutorSettings(**{**scenario.executor.model_dump(), **changes})
+    except ValidationError as err:  # not expected: each value was checked above
+        raise ExecutorError(f"executor options: {err.errors()[0]['msg']}") from None
+    return scenario.model_copy(update={"executor": settings})
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from rural_plan.scenario import load_scenario
 
-    scenario = load_scenario(args.scenario)
+    scenario = _with_executor(load_scenario(args.scenario), args)
     out_dir = args.output or Path("out") / _safe_name(scenario.name)
     return _run_plan(scenario, out_dir, args.overwrite, not args.no_cache, args.max_memory_gb)
 
@@ -507,7 +571,8 @@ def demo_scenario():
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    return _run_plan(demo_scenario(), args.output, True, not args.no_cache, args.max_memory_gb)
+    scenario = _with_executor(demo_scenario(), args)
+    return _run_plan(scenario, args.output, True, not args.no_cache, args.max_memory_gb)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -516,7 +581,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from rural_plan.workflows.compare import read_result, write_comparison
     from rural_plan.workflows.sweep import build_variants, run_sweep
 
-    variants = build_variants(args.scenario, args.sets)
+    variants = [
+        dataclasses.replace(v, scenario=_with_executor(v.scenario, args))
+        for v in build_variants(args.scenario, args.sets)
+    ]
     for v in variants:
         check_memory(v.scenario, max_memory_gb=args.max_memory_gb)
     name = _safe_name(variants[0].scenario.name)

@@ -56,6 +56,12 @@ class CostingError(RuralPlanError, ValueError):
     """A cost preset is missing, incomplete or names an unknown type."""
 
 
+class ExecutorError(RuralPlanError, RuntimeError):
+    """The chosen executor cannot run the plan: dask.distributed not installed, a
+    scheduler that cannot be reached or has no workers, workers with other rural_plan
+    code, chunks that keep failing."""
+
+
 class OutputError(RuralPlanError, OSError):
     """The output folder cannot be written (exists, is a file, not writable)."""
 

@@ -28,6 +28,7 @@ from rural_plan.coverage import CoverageMatrix, DemandCells, build_matrix, deman
 from rural_plan.coverage.poi_coverage import poi_rows, poi_summary
 from rural_plan.economics import Economics, plan_economics
 from rural_plan.errors import PlacementError
+from rural_plan.executors import Executor, LocalExecutor, open_executor
 from rural_plan.inputs import Region, load_region
 from rural_plan.jit import warm_up
 from rural_plan.placement import (
@@ -41,11 +42,11 @@ from rural_plan.placement import (
 )
 from rural_plan.placement.capacity import served_people
 from rural_plan.placement.target import select_to_target
-from rural_plan.propagation import RadioSettings, covered_demand, max_path_loss_db
+from rural_plan.propagation import RadioSettings, max_path_loss_db
 from rural_plan.propagation import cache as propagation_cache
 from rural_plan.propagation.antenna import pattern_window
 from rural_plan.propagation.point_to_area import SparseCoverage
-from rural_plan.scenario.schema import Scenario
+from rural_plan.scenario.schema import ExecutorSettings, Scenario
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,8 @@ class Plan:
     """Itemised cost of one site of each type (``costs.csv``)."""
     economics: Economics | None = None
     """Revenue, subsidy, affordability, sensitivity (``sensitivity*.csv``)."""
+    executor: dict[str, Any] = field(default_factory=dict, compare=False)
+    """Where propagation ran (name, cluster, tasks; ``provenance.json``)."""
 
     def replace(self, **changes: Any) -> Plan:
         """The plan of this scenario with ``changes`` applied (keyword per top-level key;
@@ -341,6 +344,8 @@ class Prepared:
     instance: CoverageInstance
     preset: CostPreset
     timings_s: dict[str, float]
+    executor: dict[str, Any] = field(default_factory=dict, compare=False)
+    """Where propagation ran (name, cluster, tasks; ``provenance.json``)."""
 
 
 def loss_budget_db(
@@ -374,11 +379,14 @@ def covered_demand_cached(
     *,
     pattern_index: np.ndarray | None = None,
     patterns: np.ndarray | None = None,
+    executor: Executor | None = None,
 ) -> SparseCoverage:
-    """:func:`covered_demand`, through the on-disk propagation cache when ``use_cache``."""
+    """:func:`~rural_plan.propagation.covered_demand`, through the on-disk propagation
+    cache when ``use_cache``; what the cache does not hold is computed by ``executor``
+    (default: this process)."""
 
     def compute() -> SparseCoverage:
-        return covered_demand(
+        return (executor or LocalExecutor(ExecutorSettings())).covered_demand(
             grid,
             rows,
             cols,
@@ -408,6 +416,8 @@ def covered_demand_cached(
     )
     hit = propagation_cache.load(key)
     if hit is not None:
+        if executor is not None:
+            executor.info["cache_hits"] = executor.info.get("cache_hits", 0) + 1
         return SparseCoverage(indptr=hit[0], indices=hit[1], seconds=0.0)
     result = compute()
     propagation_cache.store(key, result.indptr, result.indices)
@@ -452,6 +462,7 @@ def served_by_existing(
     radio: RadioSettings,
     *,
     use_cache: bool = True,
+    executor: Executor | None = None,
 ) -> np.ndarray | None:
     """Demand cells the existing towers serve (same propagation and link budget as new
     sites, the towers' own heights and EIRPs); None when there are no towers."""
@@ -479,6 +490,7 @@ def served_by_existing(
         budgets,
         demand.sample_id,
         radio,
+        executor=executor,
     )
     served = np.zeros(demand.size, dtype=bool)
     served[existing.indices] = True
@@ -489,8 +501,15 @@ def prepare(scenario: Scenario, *, use_cache: bool = True) -> Prepared:
     """Grid, candidates, propagation and the coverage instance of a scenario.
 
     ``use_cache``: reuse propagation from the on-disk cache (see
-    :mod:`rural_plan.propagation.cache`) and store new results there.
+    :mod:`rural_plan.propagation.cache`) and store new results there. Propagation the
+    cache does not hold runs on ``scenario.executor`` (opened first, so a scheduler that
+    cannot be reached fails the run before any work).
     """
+    with open_executor(scenario.executor) as executor:
+        return _prepare(scenario, executor, use_cache)
+
+
+def _prepare(scenario: Scenario, executor: Executor, use_cache: bool) -> Prepared:
     clock = _Clock()
     jit_s = warm_up()
     clock = _Clock()
@@ -536,8 +555,11 @@ def prepare(scenario: Scenario, *, use_cache: bool = True) -> Prepared:
         radio,
         pattern_index=options.type_index,
         patterns=site_patterns(scenario, radio, grid.cell_size_m),
+        executor=executor,
     )
-    served_before = served_by_existing(scenario, region, demand, radio, use_cache=use_cache)
+    served_before = served_by_existing(
+        scenario, region, demand, radio, use_cache=use_cache, executor=executor
+    )
     clock.lap("propagation")
 
     coverage = build_matrix(
@@ -549,7 +571,15 @@ def prepare(scenario: Scenario, *, use_cache: bool = True) -> Prepared:
     instance = coverage_instance(coverage, options, poi_bonus(scenario, region, coverage))
     clock.lap("coverage")
     return Prepared(
-        scenario, region, candidates, options, coverage, instance, preset, clock.timings
+        scenario,
+        region,
+        candidates,
+        options,
+        coverage,
+        instance,
+        preset,
+        clock.timings,
+        executor=dict(executor.info),
     )
 
 
@@ -577,6 +607,7 @@ COST_ONLY_KEYS = frozenset(
         "cost",
         "backhaul",
         "outputs",
+        "executor",
     }
 )
 """Scenario keys that change no propagation: a plan can be redone from its coverage."""
@@ -620,6 +651,7 @@ def reprice(prep: Prepared, scenario: Scenario, preset: CostPreset | None = None
         coverage_instance(coverage, options, poi_bonus(scenario, prep.region, coverage)),
         preset,
         dict(prep.timings_s),
+        executor=dict(prep.executor),
     )
 
 
@@ -732,6 +764,7 @@ def finish(prep: Prepared) -> Plan:
         pois,
         costs,
         econ,
+        executor=dict(prep.executor),
     )
 
 

@@ -70,3 +70,8 @@ MILP (scipy / HiGHS) with a time limit, reporting its bound and gap."""
 
 DEM_VOID_POLICIES: tuple[str, ...] = ("fill", "error")
 BUDGET_BASES: tuple[str, ...] = ("tco", "capex")
+
+EXECUTOR_NAMES: tuple[str, ...] = ("local", "dask")
+"""Where propagation runs (``executor.name``, ``--executor``): this process over numba
+threads, or a dask.distributed cluster (a scheduler address, or a LocalCluster of worker
+processes). Results are byte for byte the same on either."""

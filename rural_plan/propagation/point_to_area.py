@@ -39,7 +39,7 @@ class RadioSettings:
     params: tuple[float, ...] = ()
     """Model parameters, in the order the model's kernel reads them."""
 
-    def radius_cells(self, grid: Grid) -> int:
+    def radius_cells(self, grid: Grid | Terrain) -> int:
         # The tolerance keeps float noise (730.0000000001 / 10) from adding a ring of cells.
         return max(1, math.ceil(self.radius_m / grid.cell_size_m - 1e-9))
 
@@ -58,20 +58,25 @@ def _location_runs(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return np.concatenate([[0], change, [rows.size]]).astype(np.int64)
 
 
-def _windows(grid: Grid, rows, cols, h_tx_m, radio: RadioSettings, starts, out) -> None:
+def _checked_model(radio: RadioSettings):
     model = get_model(radio.model)
     if len(radio.params) != model.n_params:
         raise PropagationError(
             f"model {model.name!r} reads {model.n_params} parameters, got {len(radio.params)}"
         )
+    return model
+
+
+def _windows(terrain: Grid | Terrain, rows, cols, h_tx_m, radio: RadioSettings, starts, out):
+    model = _checked_model(radio)
     locations_windows(
-        np.ascontiguousarray(grid.elevation_m, dtype=np.float64),
+        np.ascontiguousarray(terrain.elevation_m, dtype=np.float64),
         np.ascontiguousarray(rows[starts[:-1]], dtype=np.int64),
         np.ascontiguousarray(cols[starts[:-1]], dtype=np.int64),
         starts - starts[0],
-        radio.radius_cells(grid),
+        radio.radius_cells(terrain),
         radio.radius_m,
-        grid.cell_size_m,
+        terrain.cell_size_m,
         np.ascontiguousarray(h_tx_m, dtype=np.float64),
         radio.h_rx_m,
         radio.f_mhz,
@@ -121,6 +126,147 @@ def _chunks(starts: np.ndarray, options_per_chunk: int):
         lo = hi
 
 
+@dataclass(frozen=True)
+class Terrain:
+    """What every chunk of point-to-area propagation reads besides its own options: the
+    terrain, the demand cell of each grid cell and the antenna patterns. An executor sends
+    it once to each worker (see :mod:`rural_plan.executors`)."""
+
+    elevation_m: np.ndarray
+    """Terrain heights [m], float64, C order."""
+    cell_size_m: float
+    demand_id: np.ndarray
+    """Demand cell of each grid cell (-1: none), int64, C order."""
+    patterns: np.ndarray
+    """Pattern attenuation windows [dB], (n_patterns, 2R+1, 2R+1)."""
+
+    @classmethod
+    def of(cls, grid: Grid, demand_id: np.ndarray, patterns: np.ndarray) -> Terrain:
+        return cls(
+            np.ascontiguousarray(grid.elevation_m, dtype=np.float64),
+            float(grid.cell_size_m),
+            np.ascontiguousarray(demand_id, dtype=np.int64),
+            patterns,
+        )
+
+
+@dataclass(frozen=True)
+class Options:
+    """The options of a point-to-area run as the kernels read them (options at one
+    location adjacent, so they share terrain profiles)."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    h_tx_m: np.ndarray
+    max_loss_db: np.ndarray
+    pattern_index: np.ndarray
+
+    @classmethod
+    def of(cls, rows, cols, h_tx_m, max_loss_db, pattern_index) -> Options:
+        return cls(
+            np.ascontiguousarray(rows, dtype=np.int64),
+            np.ascontiguousarray(cols, dtype=np.int64),
+            np.ascontiguousarray(h_tx_m, dtype=np.float64),
+            np.ascontiguousarray(max_loss_db, dtype=np.float64),
+            np.ascontiguousarray(pattern_index, dtype=np.int64),
+        )
+
+    def __len__(self) -> int:
+        return self.rows.size
+
+    def slice(self, lo: int, hi: int) -> Options:
+        return Options(
+            self.rows[lo:hi],
+            self.cols[lo:hi],
+            self.h_tx_m[lo:hi],
+            self.max_loss_db[lo:hi],
+            self.pattern_index[lo:hi],
+        )
+
+
+def point_to_area_inputs(
+    grid: Grid,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    h_tx_m: np.ndarray,
+    max_loss_db: np.ndarray,
+    demand_id: np.ndarray,
+    radio: RadioSettings,
+    pattern_index: np.ndarray | None = None,
+    patterns: np.ndarray | None = None,
+) -> tuple[Terrain, Options]:
+    """The arguments of :func:`covered_demand` in the kernels' dtypes (omni patterns when
+    none are given), after checking the model's parameters."""
+    _checked_model(radio)
+    if patterns is None:
+        patterns = omni_patterns(radio.radius_cells(grid))
+        pattern_index = np.zeros(len(rows), dtype=np.int64)
+    options = Options.of(rows, cols, h_tx_m, max_loss_db, pattern_index)
+    return Terrain.of(grid, demand_id, patterns), options
+
+
+def max_chunk_options(radio: RadioSettings, terrain: Terrain) -> int:
+    """Most options whose loss windows fit the per-chunk memory budget."""
+    w = 2 * radio.radius_cells(terrain) + 1
+    return max(1, _WINDOW_BYTES_PER_CHUNK // (w * w * 4))
+
+
+def option_chunks(options: Options, options_per_chunk: int) -> list[tuple[int, int]]:
+    """(first, end) option ranges of whole locations, each of at most ``options_per_chunk``
+    options (or one location, if it alone has more)."""
+    starts = _location_runs(options.rows, options.cols)
+    return [(int(starts[lo]), int(starts[hi])) for lo, hi in _chunks(starts, options_per_chunk)]
+
+
+def chunk_rows(
+    terrain: Terrain, options: Options, radio: RadioSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Covered demand cells of a chunk of options: (count per option, the cells of every
+    option one after another, each option's in ascending order).
+
+    Pure: the result depends on the arguments only, and nothing else is changed, so an
+    executor may run a chunk anywhere and again (a lost worker's chunks are rerun).
+    """
+    w = 2 * radio.radius_cells(terrain) + 1
+    n = len(options)
+    starts = _location_runs(options.rows, options.cols)
+    win = np.empty((n, w, w), dtype=np.float32)
+    _windows(terrain, options.rows, options.cols, options.h_tx_m, radio, starts, win)
+    counts = np.zeros(n, dtype=np.int64)
+    args = (
+        win,
+        options.rows,
+        options.cols,
+        options.max_loss_db,
+        options.pattern_index,
+        terrain.patterns,
+        terrain.demand_id,
+    )
+    covered_cells(*args, True, counts, np.empty(0, dtype=np.int64))
+    idx = np.empty(int(counts.sum()), dtype=np.int64)
+    covered_cells(*args, False, counts, idx)
+    # rows in cell order: the canonical form the placement stage expects
+    sort_row_segments(np.concatenate(([0], np.cumsum(counts))), idx)
+    return counts, idx
+
+
+def join_rows(counts: np.ndarray, parts: list[np.ndarray | None]) -> tuple[np.ndarray, np.ndarray]:
+    """(indptr, indices) from the count per option and the chunks' cells in option order.
+
+    Copies the chunks into one array, releasing each as it goes: the peak is the result
+    plus one chunk, not twice the result (national runs hold ~10^8 indices).
+    """
+    indptr = np.zeros(counts.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    indices = np.empty(sum(p.size for p in parts), dtype=np.int64)
+    pos = 0
+    for k in range(len(parts)):
+        indices[pos : pos + parts[k].size] = parts[k]
+        pos += parts[k].size
+        parts[k] = None
+    return indptr, indices
+
+
 def covered_demand(
     grid: Grid,
     rows: np.ndarray,
@@ -137,65 +283,34 @@ def covered_demand(
 
     Options at the same location should be adjacent: their terrain profiles are shared.
     ``patterns`` (n_patterns, 2R+1, 2R+1) holds pattern attenuation [dB]; option i uses
-    ``patterns[pattern_index[i]]`` (default: omni).
+    ``patterns[pattern_index[i]]`` (default: omni). Runs in this process, locations in
+    parallel over numba threads; :mod:`rural_plan.executors` runs the same chunks on a
+    Dask cluster.
     """
-    n = len(rows)
-    radius = radio.radius_cells(grid)
-    w = 2 * radius + 1
-    rows = np.ascontiguousarray(rows, dtype=np.int64)
-    cols = np.ascontiguousarray(cols, dtype=np.int64)
-    h_tx_m = np.ascontiguousarray(h_tx_m, dtype=np.float64)
-    max_loss_db = np.ascontiguousarray(max_loss_db, dtype=np.float64)
-    if patterns is None:
-        patterns = omni_patterns(radius)
-        pattern_index = np.zeros(n, dtype=np.int64)
-    pattern_index = np.ascontiguousarray(pattern_index, dtype=np.int64)
-    demand_id = np.ascontiguousarray(demand_id, dtype=np.int64)
-    starts = _location_runs(rows, cols)
+    terrain, options = point_to_area_inputs(
+        grid, rows, cols, h_tx_m, max_loss_db, demand_id, radio, pattern_index, patterns
+    )
+    n = len(options)
+    w = 2 * radio.radius_cells(grid) + 1
     # Memory caps a chunk; about 40 chunks per run keep progress visible (and a chunk of
     # 64 options or more keeps every thread busy).
-    per_chunk = max(1, min(_WINDOW_BYTES_PER_CHUNK // (w * w * 4), max(64, n // 40)))
+    per_chunk = min(max_chunk_options(radio, terrain), max(64, n // 40))
+    spans = option_chunks(options, per_chunk)
+    n_locations = _location_runs(options.rows, options.cols).size - 1
     counts = np.zeros(n, dtype=np.int64)
-    parts: list[np.ndarray] = []
+    parts: list[np.ndarray | None] = []
     t0 = time.perf_counter()
-    with progress(starts.size - 1, f"propagation ({radio.model})", unit="site") as bar:
-        for lo, hi in _chunks(starts, per_chunk):
-            o_lo, o_hi = starts[lo], starts[hi]
-            win = np.empty((o_hi - o_lo, w, w), dtype=np.float32)
-            _windows(grid, rows, cols, h_tx_m[o_lo:o_hi], radio, starts[lo : hi + 1], win)
-            sl = slice(o_lo, o_hi)
-            c = counts[sl]
-            args = (
-                win,
-                rows[sl],
-                cols[sl],
-                max_loss_db[sl],
-                pattern_index[sl],
-                patterns,
-                demand_id,
-            )
-            covered_cells(*args, True, c, np.empty(0, dtype=np.int64))
-            idx = np.empty(int(c.sum()), dtype=np.int64)
-            covered_cells(*args, False, c, idx)
-            # rows in cell order: the canonical form the placement stage expects
-            sort_row_segments(np.concatenate(([0], np.cumsum(c))), idx)
+    with progress(n, f"propagation ({radio.model})", unit="option") as bar:
+        for lo, hi in spans:
+            counts[lo:hi], idx = chunk_rows(terrain, options.slice(lo, hi), radio)
             parts.append(idx)
             bar.update(hi - lo)
     seconds = time.perf_counter() - t0
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    # Copy the chunks into one array, releasing each as it goes: the peak is the result
-    # plus one chunk, not twice the result (national runs hold ~10^8 indices).
-    indices = np.empty(sum(p.size for p in parts), dtype=np.int64)
-    pos = 0
-    for k in range(len(parts)):
-        indices[pos : pos + parts[k].size] = parts[k]
-        pos += parts[k].size
-        parts[k] = None
+    indptr, indices = join_rows(counts, parts)
     log.info(
         "propagation: %d options at %d locations, %d x %d cells each (%s) in %.2f s",
         n,
-        starts.size - 1,
+        n_locations,
         w,
         w,
         radio.model,

@@ -311,6 +311,7 @@ def _provenance(plan: Plan) -> dict[str, Any]:
         "seed": s.seed,
         "rural_plan_version": plan.summary["rural_plan_version"],
         "timings_s": plan.timings_s,
+        "executor": plan.executor,
         "cost_sources": plan.preset.sources,
     }
 

@@ -13,9 +13,15 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rural_plan.registries import MODEL_VALIDITY, PLACEMENT_METHOD_NAMES, PROPAGATION_MODEL_NAMES
+from rural_plan.registries import (
+    EXECUTOR_NAMES,
+    MODEL_VALIDITY,
+    PLACEMENT_METHOD_NAMES,
+    PROPAGATION_MODEL_NAMES,
+)
 
 PropagationModelName = Literal[PROPAGATION_MODEL_NAMES]  # type: ignore[valid-type]
+ExecutorName = Literal[EXECUTOR_NAMES]  # type: ignore[valid-type]
 PlacementMethodName = Literal[PLACEMENT_METHOD_NAMES]  # type: ignore[valid-type]
 
 
@@ -415,6 +421,46 @@ class Limits(_Frozen):
     average (a density raster given instead of counts per cell)."""
 
 
+_DASK_ADDRESS = re.compile(r"(?:(tcp|tls)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})")
+
+
+def dask_address(text: str) -> str:
+    """A Dask scheduler address as ``tcp://HOST:PORT`` (``HOST:PORT`` gets ``tcp://``).
+
+    >>> dask_address("10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    """
+    m = _DASK_ADDRESS.fullmatch(text.strip())
+    if not m or not 1 <= int(m.group(3)) <= 65_535:
+        raise ValueError(
+            f"expected HOST:PORT or tcp://HOST:PORT (port 1..65535), e.g. "
+            f"tcp://10.0.0.5:8786, got {text!r}"
+        )
+    return f"{m.group(1) or 'tcp'}://{m.group(2)}:{int(m.group(3))}"
+
+
+class ExecutorSettings(_Frozen):
+    """Where propagation runs. Every executor gives the same results, byte for byte; only
+    the time differs (recorded in provenance.json)."""
+
+    name: ExecutorName = "local"
+    """local: this process, numba threads | dask: a dask.distributed cluster."""
+    dask_address: str | None = None
+    """Scheduler of a running cluster, 'tcp://HOST:PORT' (or 'HOST:PORT'); None: start a
+    LocalCluster of dask_workers processes on this machine."""
+    dask_workers: int = Field(2, ge=1, le=1_024)
+    """Worker processes of the LocalCluster (one thread each; no effect with an address)."""
+    chunk_options: int | None = Field(None, ge=1, le=1_000_000)
+    """Options (candidate location x site type) per Dask task, whole locations (a task is
+    also capped by memory: 256 MB of loss windows); None: about 8 tasks per worker, at
+    most 64 options each."""
+
+    @field_validator("dask_address")
+    @classmethod
+    def _address(cls, v: str | None) -> str | None:
+        return None if v is None else dask_address(v)
+
+
 class Scenario(_Frozen):
     """A complete, validated plan request."""
 
@@ -436,6 +482,8 @@ class Scenario(_Frozen):
     existing_network: ExistingNetwork = Field(default_factory=ExistingNetwork)
     outputs: Outputs = Field(default_factory=Outputs)
     limits: Limits = Field(default_factory=Limits)
+    executor: ExecutorSettings = Field(default_factory=ExecutorSettings)
+    """Where propagation runs (``rural-plan run --executor`` overrides it)."""
     source_path: Path | None = Field(default=None, exclude=True)
     """The YAML file this scenario came from (set by the loader; not a YAML key)."""
 
