@@ -140,8 +140,15 @@ def test_export_matches_the_pipeline(tmp_path, capsys):
     # Solving the exported instance gives the plan's own placement.
     assert main(["place", str(out), "--budget-usd", "200000", "-q"]) == 0
     solved = json.loads(capsys.readouterr().out)
+    # (the plan's first placement: backhaul rounds may then re-price and re-place)
+    from rural_plan.pipeline import prepare, select_sites
+    from rural_plan.scenario.loader import load_scenario
+
+    prep = prepare(load_scenario(scenario))
+    first = select_sites(prep.scenario, prep.instance, prep.coverage)
+    assert sorted(solved["chosen"]) == sorted(int(i) for i in first.chosen)
     assert main(["run", "-q", str(scenario), "-o", str(tmp_path / "plan")]) == 0
     capsys.readouterr()
     summary = json.loads((tmp_path / "plan" / "summary.json").read_text())
-    assert summary["sites_selected"] == len(solved["chosen"])
+    assert summary["placement_budget_estimate_usd"] > 0
     assert REPO.exists()
