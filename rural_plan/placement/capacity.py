@@ -36,7 +36,9 @@ def served_people(instance: CoverageInstance, options) -> float:
         ]
     ).tocsr()
     b_ub = np.concatenate([np.minimum(instance.capacity[options], 1e15), instance.weight[used]])
-    res = linprog(-ones, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+    # Interior point (with crossover to a vertex): this flow LP is so degenerate that
+    # dual simplex took 21 s on 12 sites x 42,580 pairs where IPM takes 0.8 s.
+    res = linprog(-ones, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs-ipm")
     if res.status != 0:
         raise PlacementError(f"capacity evaluation failed: {res.message}")
     return float(-res.fun)
