@@ -848,7 +848,9 @@ def place_with_backhaul(prep: Prepared, first: Selection) -> BackhaulFit:
       its demand (known without its neighbours, so the estimate only rises and cannot
       chase a neighbour placement may drop);
     * placement's budget is scaled by budget / spend (at most ×1.5, at least ×0.5),
-      so the backhaul's difference from the estimates moves the number of sites.
+      so the backhaul's difference from the estimates moves the number of sites; when
+      two rounds in a row chose the same sites over budget it is also set below what
+      those sites cost placement, so the next round cannot choose them again.
 
     It stops when the plan fits and either chose the same sites twice or spends at least
     98 % of the budget, or after :data:`BACKHAUL_SEARCH_ROUNDS` rounds with a plan within
@@ -887,6 +889,8 @@ def place_with_backhaul(prep: Prepared, first: Selection) -> BackhaulFit:
                 estimate[at] = np.maximum(estimate[at], own)
         scale = min(1.5, max(0.5, budget / max(fit.spent_usd, 1e-9)))
         placement_budget *= scale
+        if not fits and fit.stable:  # stuck on sites over budget: make them unaffordable
+            placement_budget = min(placement_budget, selection.cost_usd * (1 - 1e-6))
         log.info(
             "backhaul round %d: %d sites spend %.0f USD with their designed backhaul "
             "(budget %.0f USD); placing again under %.0f USD",
