@@ -58,6 +58,14 @@ def test_demo_writes_a_complete_plan(demo_out, capsys):
     assert {f["properties"]["to"] for f in links} >= {f"site:{i}" for i in range(len(sites))}
     with rasterio.open(demo_out / "coverage.tif") as ds:
         assert ds.count == 3 and ds.crs.to_string() == summary["crs"]
+        # a Cloud-Optimised GeoTIFF: GDAL's COG layout, tiles, internal overviews
+        assert ds.tags(ns="IMAGE_STRUCTURE")["LAYOUT"] == "COG"
+        assert ds.block_shapes[0] == (256, 256) and ds.overviews(1)
+        assert ds.descriptions == (
+            "best_server_rx_dbm",
+            "serving_site_id",
+            "people_newly_covered",
+        )
         rx, site_id, people = ds.read(1), ds.read(2), ds.read(3)
     assert np.nanmax(rx) > -60 and np.nanmax(site_id) == len(sites)
     assert float(people.sum()) == pytest.approx(summary["people_newly_covered"], rel=1e-3)

@@ -199,10 +199,11 @@ def write_geotiff(
     descriptions: list[str],
     nodata: float | None = None,
 ) -> None:
-    """Write float32 bands as a tiled, deflate-compressed GeoTIFF."""
+    """Write float32 bands as a Cloud-Optimised GeoTIFF (GDAL's COG driver: 256-pixel
+    tiles, deflate, internal overviews by nearest neighbour, so a site id stays an id)."""
     stack = np.stack([np.asarray(b, dtype=np.float32) for b in bands])
     profile = {
-        "driver": "GTiff",
+        "driver": "COG",
         "height": stack.shape[1],
         "width": stack.shape[2],
         "count": stack.shape[0],
@@ -212,9 +213,9 @@ def write_geotiff(
         "nodata": nodata,
         "compress": "deflate",
         "predictor": 3,
-        "tiled": True,
-        "blockxsize": 256,
-        "blockysize": 256,
+        "blocksize": 256,
+        "overviews": "auto",
+        "resampling": "nearest",
     }
     try:
         with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(path, "w", **profile) as ds:
