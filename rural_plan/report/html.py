@@ -331,8 +331,9 @@ def _curve_section(plan: Plan) -> str:
     )
     ax.plot(c.cost_usd / 1e3, c.people, "o", ms=3, color="#1b6e5a")
     ax.axvline(s["budget_usd"] / 1e3, color="#999", ls="--", lw=1, label="budget")
+    spent = float(s.get("budget_used_usd", sel.cost_usd))
     ax.plot(
-        [sel.cost_usd / 1e3],
+        [spent / 1e3],
         [sel.people],
         "*",
         ms=14,
@@ -364,6 +365,10 @@ def _curve_section(plan: Plan) -> str:
             if weighted
             else ""
         )
+        + "The curve prices each site's backhaul as placement estimates it (one "
+        + "satellite terminal per site at backhaul.satellite_mbps_per_site); the star is "
+        + f"this plan at its real cost with its designed backhaul, {esc(fmt_usd(spent))} "
+        + f"(placement's estimate for its sites: {esc(fmt_usd(sel.cost_usd))}). "
         + "The same rows are in budget_curve.csv.</p>\n"
     )
     table = _table(
