@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import DATA, REPO, machine, table
+from benchmarks.common import DATA, REPO, machine
 
 _COMPILE_PROBE = "from rural_plan.jit import warm_up; print(warm_up())"
 
@@ -42,28 +42,6 @@ def compile_seconds() -> tuple[float, float]:
         shutil.rmtree(cache, ignore_errors=True)
 
 
-def time_scenario(path: Path) -> dict:
-    import rural_plan
-
-    scenario = rural_plan.load_scenario(path)
-    rural_plan.plan(scenario)  # warm: compile / load kernels
-    t0 = time.perf_counter()
-    result = rural_plan.plan(scenario)
-    total = time.perf_counter() - t0
-    s = result.summary
-    return {
-        "scenario": scenario.name,
-        "grid": "x".join(map(str, s["grid_shape"])),
-        "options": s["site_options"],
-        "total_s": round(total, 2),
-        **{f"{k}_s": v for k, v in result.timings_s.items()},
-        "propagation_ms_per_option": round(
-            1000 * result.timings_s["propagation"] / max(1, s["site_options"]), 2
-        ),
-        "people_per_1000_usd": s["people_per_1000_usd"],
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -79,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-many-sites", action="store_true")
     parser.add_argument(
         "--only",
-        choices=("placement", "scale"),
+        choices=("pipeline", "placement", "scale"),
         help="run one section and replace only its part of RESULTS.md",
     )
     args = parser.parse_args(argv)
@@ -97,11 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         f"| {first:.2f} s | {cached:.2f} s |",
         "",
     ]
-    rows = [time_scenario(REPO / "scenarios" / "demo.yaml")]
+    from benchmarks import pipeline
+
+    sections += pipeline.run()
     have_data = (DATA / "comoros" / "com_dem_srtm1_1arcsec.tif").exists()
-    if have_data:
-        rows.append(time_scenario(REPO / "scenarios" / "comoros_ngazidja.yaml"))
-    sections += ["## Pipeline stages (warm kernels; seconds)", "", *table(rows), ""]
     if have_data:
         los_lines, _ = propagation.line_of_sight_vs_gdal()
         sections += [*los_lines, ""]
@@ -135,14 +112,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-_PREFIX = {"placement": "## Placement:", "scale": "## Scaling:"}
+_PREFIX = {"pipeline": "## Pipeline stages", "placement": "## Placement:", "scale": "## Scaling:"}
 
 
 def _only(name: str) -> int:
     """Run one section and splice it into RESULTS.md in place of its old text."""
-    from benchmarks import placement, scale
+    from benchmarks import pipeline, placement, scale
 
-    lines = {"placement": placement.run, "scale": scale.run}[name]()
+    lines = {"pipeline": pipeline.run, "placement": placement.run, "scale": scale.run}[name]()
     path = Path(__file__).parent / "RESULTS.md"
     old = path.read_text().splitlines() if path.exists() else ["# Benchmark results", ""]
     kept, skipping = [], False

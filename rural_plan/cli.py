@@ -320,6 +320,40 @@ def _parser() -> argparse.ArgumentParser:
         help="smallest cluster reported [people] (default 50)",
     )
 
+    bench = sub.add_parser(
+        "bench",
+        parents=[common],
+        help="run the benchmark suite (from a clone of the repository)",
+        description="Run the benchmarks of a rural_plan clone (the same as `python -m "
+        "benchmarks` in it): pipeline stages, line of sight vs GDAL, ITM vs itmlogic, "
+        "placement vs HiGHS, scaling. Writes benchmarks/RESULTS.md there. Real-data "
+        "sections need ../shared/data beside the clone and are skipped without it.",
+    )
+    bench.add_argument(
+        "--repo",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the clone holding benchmarks/ (default: the current folder, else the "
+        "clone rural_plan is installed from)",
+    )
+    bench.add_argument(
+        "--only",
+        choices=("pipeline", "placement", "scale"),
+        default=None,
+        help="run one section and replace only its part of RESULTS.md",
+    )
+    bench.add_argument(
+        "--sites",
+        type=int,
+        default=None,
+        metavar="N",
+        help="sites [count] in the many-sites propagation benchmark (default 1000)",
+    )
+    bench.add_argument(
+        "--skip-many-sites", action="store_true", help="skip the many-sites benchmark"
+    )
+
     compare = sub.add_parser(
         "compare",
         parents=[common],
@@ -645,6 +679,39 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     return 0
 
 
+def _benchmarks_repo(given: Path | None) -> Path:
+    """The clone whose benchmarks/ ``bench`` runs."""
+    if given is not None:
+        places = [given]
+    else:
+        import rural_plan
+
+        places = [Path.cwd(), Path(rural_plan.__file__).resolve().parents[1]]
+    for place in places:
+        if (place / "benchmarks" / "__main__.py").is_file():
+            return place.resolve()
+    where = " or ".join(str(p) for p in places)
+    raise RuralPlanError(
+        f"no benchmarks/ folder in {where}: the benchmarks ship with the source, not the "
+        "wheel; run `rural-plan bench` in a clone of rural_plan or pass --repo DIR"
+    )
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    import subprocess
+
+    repo = _benchmarks_repo(args.repo)
+    argv = [sys.executable, "-m", "benchmarks"]
+    if args.only:
+        argv += ["--only", args.only]
+    if args.sites is not None:
+        argv += ["--sites", str(args.sites)]
+    if args.skip_many_sites:
+        argv.append("--skip-many-sites")
+    log.info("running %s in %s", " ".join(argv[1:]), repo)
+    return subprocess.run(argv, cwd=repo, check=False).returncode
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from rural_plan.workflows.compare import as_text, read_result, write_comparison
 
@@ -667,6 +734,7 @@ COMMANDS = {
     "sweep": cmd_sweep,
     "compare": cmd_compare,
     "diagnose": cmd_diagnose,
+    "bench": cmd_bench,
 }
 
 

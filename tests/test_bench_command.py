@@ -1,0 +1,55 @@
+"""``rural-plan bench``: finds the clone's benchmarks/ and runs it with the options given."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from rural_plan.cli import main
+from tests.conftest import REPO
+
+# A stand-in benchmarks package: records how it was started, in a real subprocess.
+_RECORDER = """
+import json, os, sys
+from pathlib import Path
+Path("argv.json").write_text(json.dumps({"argv": sys.argv[1:], "cwd": os.getcwd(),
+                                          "python": sys.executable}))
+sys.exit(3)
+"""
+
+
+def test_bench_runs_the_clone_benchmarks_with_the_options(tmp_path):
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "__init__.py").write_text("")
+    (tmp_path / "benchmarks" / "__main__.py").write_text(_RECORDER)
+    rc = main(["bench", "-q", "--repo", str(tmp_path), "--only", "scale", "--sites", "50"])
+    assert rc == 3  # the benchmark's own exit status comes back
+    seen = json.loads((tmp_path / "argv.json").read_text())
+    assert seen["argv"] == ["--only", "scale", "--sites", "50"]
+    assert seen["cwd"] == str(tmp_path.resolve())
+    assert seen["python"] == sys.executable
+
+
+def test_bench_without_benchmarks_is_one_clear_line(tmp_path, capsys):
+    rc = main(["bench", "--repo", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "no benchmarks/ folder in" in err and str(tmp_path) in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_bench_finds_this_clone(monkeypatch, capsys):
+    monkeypatch.chdir(REPO / "tests")  # not the clone's root: found from the install
+    from rural_plan.cli import _benchmarks_repo
+
+    assert _benchmarks_repo(None) == REPO.resolve()
+
+
+def test_bench_help_lists_its_options(capsys):
+    try:
+        main(["bench", "--help"])
+    except SystemExit:
+        pass
+    out = capsys.readouterr().out
+    for option in ("--only", "--sites", "--skip-many-sites", "--repo", "pipeline", "[count]"):
+        assert option in out
