@@ -84,6 +84,41 @@ def p2p_cr_db(
     ``qlrpfl`` (profile analysis and reference attenuation), ``avar`` (quantile) and
     free-space loss.
     """
+    return p2p_cr(
+        z_m,
+        step_m,
+        h_tx_m=h_tx_m,
+        h_rx_m=h_rx_m,
+        f_mhz=f_mhz,
+        n_s=n_s,
+        pol=pol,
+        epsilon=epsilon,
+        sigma=sigma,
+        climate=climate,
+        reliability_pct=reliability_pct,
+        confidence_pct=confidence_pct,
+        receiver_ground_fix=receiver_ground_fix,
+    )[0]
+
+
+def p2p_cr(
+    z_m: np.ndarray,
+    step_m: float,
+    *,
+    h_tx_m: float,
+    h_rx_m: float,
+    f_mhz: float,
+    n_s: float,
+    pol: int,
+    epsilon: float,
+    sigma: float,
+    climate: int,
+    reliability_pct: float,
+    confidence_pct: float,
+    receiver_ground_fix: bool = False,
+) -> tuple[float, dict]:
+    """As :func:`p2p_cr_db`, also returning itmlogic's ``prop`` dictionary (``he``, ``dl``,
+    ``the``, ``dh``, ``aref``: its intermediate values)."""
     from itmlogic.misc.qerfi import qerfi
     from itmlogic.preparatory_subroutines.qlrpfl import qlrpfl
     from itmlogic.statistics.avar import avar
@@ -121,4 +156,4 @@ def p2p_cr_db(
         prop = qlrpfl(prop)
     fs = 8.685890 * np.log(2 * prop["wn"] * prop["dist"])
     avar1, prop = avar(zr, 0, zc, prop)
-    return float(fs + avar1)
+    return float(fs + avar1), prop
