@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-many-sites", action="store_true")
     parser.add_argument(
         "--only",
-        choices=("pipeline", "placement", "scale"),
+        choices=("pipeline", "itm", "placement", "scale"),
         help="run one section and replace only its part of RESULTS.md",
     )
     args = parser.parse_args(argv)
@@ -112,24 +112,61 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-_PREFIX = {"pipeline": "## Pipeline stages", "placement": "## Placement:", "scale": "## Scaling:"}
+_PREFIX = {
+    "pipeline": "## Pipeline stages",
+    "itm": "## ITM point-to-point",
+    "placement": "## Placement:",
+    "scale": "## Scaling:",
+}
+
+
+def _itm_section() -> list[str]:
+    from benchmarks import propagation
+
+    if not (DATA / "comoros" / "com_dem_srtm1_1arcsec.tif").exists():
+        return [f"ITM benchmark skipped: {DATA / 'comoros'} not found."]
+    if not propagation.itmlogic_p2p.available():
+        return ["ITM benchmark skipped: itmlogic is not installed (pip install itmlogic)."]
+    return propagation.itm_vs_itmlogic(propagation.comoros_90m())
 
 
 def _only(name: str) -> int:
-    """Run one section and splice it into RESULTS.md in place of its old text."""
+    """Run one section and splice it into RESULTS.md in place of its old text.
+
+    The section's old lines (from its ``## `` heading to the next section's) and its old
+    run stamp are replaced where they stood; a section not yet in the file is appended.
+    """
     from benchmarks import pipeline, placement, scale
 
-    lines = {"pipeline": pipeline.run, "placement": placement.run, "scale": scale.run}[name]()
+    lines = {
+        "pipeline": pipeline.run,
+        "itm": _itm_section,
+        "placement": placement.run,
+        "scale": scale.run,
+    }[name]()
     path = Path(__file__).parent / "RESULTS.md"
     old = path.read_text().splitlines() if path.exists() else ["# Benchmark results", ""]
-    kept, skipping = [], False
+    kept, skipping, at = [], False, None
     for line in old:
+        if line.startswith(f"<!-- {name}:"):
+            continue
         if line.startswith("## "):
             skipping = line.startswith(_PREFIX[name])
+            if skipping and at is None:
+                at = len(kept)
         if not skipping:
             kept.append(line)
-    stamp = f"<!-- {name}: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine()} -->"
-    path.write_text("\n".join([*kept, stamp, *lines]).rstrip() + "\n")
+    stamp = (
+        f"<!-- {name}: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
+        f"(python -m benchmarks --only {name}; load average {os.getloadavg()[0]:.1f} at the "
+        f"end) on {machine()} -->"
+    )
+    new = [stamp, *lines]
+    if at is None:
+        kept += new
+    else:
+        kept[at:at] = new
+    path.write_text("\n".join(kept).rstrip() + "\n")
     print("\n".join(lines))
     return 0
 

@@ -339,7 +339,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--only",
-        choices=("pipeline", "placement", "scale"),
+        choices=("pipeline", "itm", "placement", "scale"),
         default=None,
         help="run one section and replace only its part of RESULTS.md",
     )

@@ -23,7 +23,7 @@ from pathlib import Path
 import numba as nb
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from rural_plan.errors import PropagationError
@@ -582,3 +582,141 @@ def test_documented_loss_can_step_down_where_the_horizon_appears():
     assert clear.path_type == PathType.LINE_OF_SIGHT
     assert blocked.path_type != PathType.LINE_OF_SIGHT
     assert blocked.loss_db < clear.loss_db - 2.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(
+        st.floats(-1e4, 1e4) | st.sampled_from([0.0, 1.5, -2.0]), min_size=1, max_size=250
+    ),
+    k_frac=st.floats(0.0, 1.0),
+)
+def test_extreme_order_statistics_match_a_sort(values, k_frac):
+    """Δh's deciles come from a one-pass selection; it must give exactly what a sort gives."""
+    a = np.asarray(values, dtype=float)
+    n = a.shape[0]
+    k = 1 + int(k_frac * (n - 1))
+    buf = np.empty(2 * k)
+    kept = a.copy()
+    largest, smallest = _itm._extreme_order_statistics(a, n, k, buf[:k], buf[k:])
+    ordered = np.sort(a)
+    assert largest == ordered[n - k]
+    assert smallest == ordered[k - 1]
+    assert np.array_equal(a, kept)  # the samples are read, not reordered
+
+
+# --------------------------------------------------------------------------------------
+# Clear paths: effective heights over the terminals' own ground (QuickPfl's first branch)
+# --------------------------------------------------------------------------------------
+def _clear_path_window(n, step, h1, h2):
+    """Sample indices (i_a, i_b) of the clear-path terrain fit, as the original's "zlsq1".
+
+    From d_start = min(15 h₁, 0.1 d) to d_end = d − min(15 h₂, 0.1 d), widened to whole
+    samples: i_a = ⌊d_start/x_i⌋, i_b = n − ⌊n − d_end/x_i⌋ (NTIA ``LinearLeastSquaresFit``).
+    """
+    d = n * step
+    d_start = min(15.0 * h1, 0.1 * d)
+    d_end = d - min(15.0 * h2, 0.1 * d)
+    return int(max(d_start / step, 0.0)), n - int(max(n - d_end / step, 0.0))
+
+
+def _clear_path_heights_reference(z, step, h1, h2):
+    """(h_e1, h_e2) of a clear path, written from the definition with NumPy's polyfit.
+
+    When the horizons found on the profile add up to more than 1.5 d, [Algorithm §3,
+    "qlrpfl"] fits one straight terrain line by least squares to the samples of
+    :func:`_clear_path_window` (the two end samples weighted ½) and takes
+    h_ej = h_j + max(z_j − line(x_j), 0), z_j being the ground under terminal j: z₀ and
+    z_n (NTIA C++ ``QuickPfl``: ``pfl[2]`` and ``pfl[np + 2]``).
+    """
+    n = z.shape[0] - 1
+    i_a, i_b = _clear_path_window(n, step, h1, h2)
+    x = np.arange(i_a, i_b + 1) * step
+    weights = np.ones(x.size)
+    weights[[0, -1]] = 0.5
+    slope, intercept = np.polyfit(x, z[i_a : i_b + 1], 1, w=np.sqrt(weights))
+    return h1 + max(z[0] - intercept, 0.0), h2 + max(z[n] - (intercept + slope * n * step), 0.0)
+
+
+# Ngazidja (Comoros SRTM 1" at 90 m, bilinear), site 1 of the ITM benchmark, ray (155, 167):
+# the worst profile of the itmlogic comparison (rural_plan 103.55 dB, itmlogic 1.2 113.05 dB).
+NGAZIDJA_CLEAR_PATH_M = [
+    596.0, 598.6, 605.9, 612.6, 617.0, 621.8, 629.0, 632.3, 646.4, 646.3, 643.9, 640.8,
+    640.9, 648.2, 653.3, 658.7, 672.3, 675.7, 679.4, 691.4, 710.8, 720.7, 719.9, 734.8,
+]  # fmt: skip
+NGAZIDJA_STEP_M = 90.0 * math.hypot(155.0, 167.0) / 167.0
+
+
+def test_clear_path_effective_heights_use_the_ground_under_each_terminal():
+    """The receiver's effective height is measured from z_n, the ground under it.
+
+    On this short clear path the ground climbs to the receiver, whose ground sits 19.6 m
+    above the fitted terrain line: h_e2 = 1.5 + 19.6 m. itmlogic 1.2 reads the sample
+    before it here (``qlrpfl``: ``pfl[np+1]``, i.e. z_{n-1} = 719.9 m) and gets 6.2 m,
+    hence its 9.5 dB higher loss; its other branch and NTIA's ``QuickPfl`` use z_n.
+    """
+    z = np.asarray(NGAZIDJA_CLEAR_PATH_M)
+    res = itm_p2p_cr(
+        elevations_m=z,
+        step_m=NGAZIDJA_STEP_M,
+        h_tx_m=15.0,
+        h_rx_m=1.5,
+        f_mhz=900.0,
+        reliability_pct=50.0,
+        confidence_pct=50.0,
+        n0=301.0,
+        pol=1,
+        epsilon=15.0,
+        sigma=0.005,
+        climate=5,
+        mdvar=12,
+        ns_direct=True,
+    )
+    assert res.path_type == PathType.LINE_OF_SIGHT
+    expected = _clear_path_heights_reference(z, NGAZIDJA_STEP_M, 15.0, 1.5)
+    assert res.h_e_m == pytest.approx(expected, rel=1e-12)
+    assert res.h_e_m[1] == pytest.approx(21.12, abs=0.01)
+    assert res.loss_db == pytest.approx(103.56, abs=0.01)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    bumps=st.lists(st.floats(-30.0, 30.0), min_size=3, max_size=60),
+    slope=st.floats(-0.05, 0.05),
+    step=st.floats(10.0, 200.0),
+    h1=st.floats(2.0, 100.0),
+    h2=st.floats(2.0, 100.0),
+)
+@example(  # 0.1 d / x_i = 1: the fitted windows are not mirror images
+    bumps=[0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    slope=0.0,
+    step=102.79519184102811,
+    h1=2.0,
+    h2=7.0,
+)
+def test_clear_path_effective_heights_match_reference_and_swap_when_reversed(
+    bumps, slope, step, h1, h2
+):
+    """On clear paths h_e matches the definition, and reversing the path swaps h_e1, h_e2."""
+    z = 500.0 + slope * step * np.arange(len(bumps)) + np.asarray(bumps)
+    out = np.empty(OUT_SIZE)
+    _kernel_loss(z, step, h1, h2, 900.0, out=out)
+    fwd = out.copy()
+    _kernel_loss(z[::-1], step, h2, h1, 900.0, out=out)
+    rev = out.copy()
+    for o in (fwd, rev):
+        assume(o[_itm.OUT_PATH_TYPE] == PathType.LINE_OF_SIGHT)
+        # no rescaling of h_e by (d / (d_L1 + d_L2))² (paths longer than both horizons)
+        assume(o[_itm.OUT_D_HZN_TX_M] + o[_itm.OUT_D_HZN_RX_M] > o[_itm.OUT_D_M])
+    got = (fwd[_itm.OUT_H_E_TX_M], fwd[_itm.OUT_H_E_RX_M])
+    assert got == pytest.approx(_clear_path_heights_reference(z, step, h1, h2), rel=1e-9, abs=1e-9)
+    got_rev = (rev[_itm.OUT_H_E_TX_M], rev[_itm.OUT_H_E_RX_M])
+    expected_rev = _clear_path_heights_reference(z[::-1], step, h2, h1)
+    assert got_rev == pytest.approx(expected_rev, rel=1e-9, abs=1e-9)
+    # Reversal swaps the heights whenever the fitted window is the mirror image (it can
+    # differ by one sample where 0.1 d / x_i is a whole number, from rounding in d_end).
+    n = z.shape[0] - 1
+    i_a, i_b = _clear_path_window(n, step, h1, h2)
+    assume(_clear_path_window(n, step, h2, h1) == (n - i_b, n - i_a))
+    assert rev[_itm.OUT_H_E_TX_M] == pytest.approx(got[1], rel=1e-9, abs=1e-9)
+    assert rev[_itm.OUT_H_E_RX_M] == pytest.approx(got[0], rel=1e-9, abs=1e-9)

@@ -264,82 +264,87 @@ def height_gain_db(x_km, k):
 
 
 @nb.njit(cache=True)
-def _smooth_earth_db(d_m, f_mhz, a_e_m, theta_los, d_l1_m, d_l2_m, h_e1_m, h_e2_m, abs_z_g):
-    """Smooth-earth (rounded) diffraction A_r by Vogler's three-radii method.
+def _diffraction_setup(
+    d_l1_m, d_l2_m, h_e1_m, h_e2_m, abs_z_g, delta_h_m, h1_m, h2_m, area_mode, d_sml_m, f_mhz
+):
+    """The parts of the diffraction attenuation that do not depend on the distance.
 
-    [Algorithm 4.17-4.20]: radii a₀ = (d − d_L)/θ, a_j = d_Lj²/(2 h_ej); for each,
-    C₀ = (4/3 · a_0 / a)^{1/3}, K = 0.017778 C₀ f^{-1/3} / |Z_g|, B₀ = 1.607 − K,
-    x = B₀ C₀² f^{1/3} d_km; A_r = G(x₀) − F(x₁,K₁) − F(x₂,K₂) − 20 with
-    G(x) = 0.05751 x − 10 log10 x ([TN101 8.4], [Vogler 1964 eq. 13]).
+    Computed once per path and shared by the two distances of the diffraction line (the
+    original's ``adiff(0)`` set-up call, [Algorithm 4.10-4.23]): the terminal terms of the
+    three-radii smooth-earth diffraction (radii a_j = d_Lj²/(2 h_ej), C₀ = (4/3 · a_0 /
+    a_j)^{1/3}, K_j = 0.017778 C₀ f^{-1/3}/|Z_g|, x_j = (1.607 − K_j) C₀² f^{1/3} d_Lj,km
+    and F(x_j, K_j)), the clutter factor A_fo = min(15, 5 log10(1 + 1e-5 h₁h₂ f
+    σ_h(Δh(d_Ls)))) [ERL 79-ITS 67, 3.38c] and √(1 + (h_e1h_e2 − h₁h₂)/(h₁h₂ + C)) of the
+    weight (C = 10 in point-to-point mode, 0 in area mode). Returns the tuple
+    ``(f^{1/3}, f^{-1/3}, x₁, x₂, F(x₁,K₁), F(x₂,K₂), A_fo, √(…))``.
     """
-    theta = d_m / a_e_m - theta_los
-    d_l = d_l1_m + d_l2_m
-    a0 = (d_m - d_l) / (d_m / a_e_m - theta_los)
     a1 = 0.5 * d_l1_m**2 / h_e1_m
     a2 = 0.5 * d_l2_m**2 / h_e2_m
-    d0_km = (a0 * theta) / 1000.0
     d1_km = d_l1_m / 1000.0
     d2_km = d_l2_m / 1000.0
     f_third = f_mhz**_THIRD
     f_mthird = f_mhz ** (-_THIRD)
-
-    c0_0 = ((4.0 / 3.0) * _A_0_M / a0) ** _THIRD
     c0_1 = ((4.0 / 3.0) * _A_0_M / a1) ** _THIRD
     c0_2 = ((4.0 / 3.0) * _A_0_M / a2) ** _THIRD
-    k0 = 0.017778 * c0_0 * f_mthird / abs_z_g
     k1 = 0.017778 * c0_1 * f_mthird / abs_z_g
     k2 = 0.017778 * c0_2 * f_mthird / abs_z_g
-    b0_0 = 1.607 - k0
     b0_1 = 1.607 - k1
     b0_2 = 1.607 - k2
-
     x1 = b0_1 * c0_1**2 * f_third * d1_km
     x2 = b0_2 * c0_2**2 * f_third * d2_km
-    x0 = b0_0 * c0_0**2 * f_third * d0_km + x1 + x2
-
     f1 = height_gain_db(x1, k1)
     f2 = height_gain_db(x2, k2)
-    g0 = 0.05751 * x0 - 10.0 * math.log10(x0)
-    return g0 - f1 - f2 - 20.0
-
-
-@nb.njit(cache=True)
-def _diffraction_db(
-    d_m,
-    d_l1_m,
-    d_l2_m,
-    h_e1_m,
-    h_e2_m,
-    abs_z_g,
-    a_e_m,
-    delta_h_m,
-    h1_m,
-    h2_m,
-    area_mode,
-    theta_los,
-    d_sml_m,
-    f_mhz,
-):
-    """Diffraction attenuation A_d(d) = w A_r + (1 − w) A_k + A_fo, [Algorithm 4.10-4.23].
-
-    A_fo = min(15, 5 log10(1 + 1e-5 h₁h₂ f σ_h(Δh(d_Ls)))) is the clutter factor
-    [ERL 79-ITS 67, 3.38c]; the weight w = 25.1/(25.1 + √Q) with
-    Q = (√(1 + (h_e1h_e2 − h₁h₂)/(h₁h₂ + C)) + (d_L − a θ_e)/d)·min(k Δh(d), 6283.2),
-    C = 10 in point-to-point mode and 0 in area mode ([ERL 79-ITS 67, eq. 3.23, p. 3-8]).
-    """
-    a_k = _knife_edge_db(d_m, f_mhz, a_e_m, theta_los, d_l1_m, d_l2_m)
-    a_r = _smooth_earth_db(d_m, f_mhz, a_e_m, theta_los, d_l1_m, d_l2_m, h_e1_m, h_e2_m, abs_z_g)
 
     delta_h_dsml = terrain_roughness(d_sml_m, delta_h_m)
     sigma_h_d = sigma_h(delta_h_dsml)
     a_fo = min(15.0, 5.0 * math.log10(1.0 + 1e-5 * h1_m * h2_m * f_mhz * sigma_h_d))
 
-    delta_h_d = terrain_roughness(d_m, delta_h_m)
     q = h1_m * h2_m
     qk = h_e1_m * h_e2_m - q
     if not area_mode:
         q += 10.0
     term1 = math.sqrt(1.0 + qk / q)
+    return f_third, f_mthird, x1, x2, f1, f2, a_fo, term1
+
+
+@nb.njit(cache=True)
+def _smooth_earth_db(d_m, a_e_m, theta_los, d_l1_m, d_l2_m, abs_z_g, setup):
+    """Smooth-earth (rounded) diffraction A_r by Vogler's three-radii method.
+
+    [Algorithm 4.17-4.20]: radii a₀ = (d − d_L)/θ, a_j = d_Lj²/(2 h_ej); for each,
+    C₀ = (4/3 · a_0 / a)^{1/3}, K = 0.017778 C₀ f^{-1/3} / |Z_g|, B₀ = 1.607 − K,
+    x = B₀ C₀² f^{1/3} d_km; A_r = G(x₀) − F(x₁,K₁) − F(x₂,K₂) − 20 with
+    G(x) = 0.05751 x − 10 log10 x ([TN101 8.4], [Vogler 1964 eq. 13]). The terminal terms
+    (j = 1, 2) come precomputed in ``setup`` (:func:`_diffraction_setup`).
+    """
+    f_third, f_mthird, x1, x2, f1, f2, _a_fo, _term1 = setup
+    theta = d_m / a_e_m - theta_los
+    d_l = d_l1_m + d_l2_m
+    a0 = (d_m - d_l) / (d_m / a_e_m - theta_los)
+    d0_km = (a0 * theta) / 1000.0
+    c0_0 = ((4.0 / 3.0) * _A_0_M / a0) ** _THIRD
+    k0 = 0.017778 * c0_0 * f_mthird / abs_z_g
+    b0_0 = 1.607 - k0
+    x0 = b0_0 * c0_0**2 * f_third * d0_km + x1 + x2
+    g0 = 0.05751 * x0 - 10.0 * math.log10(x0)
+    return g0 - f1 - f2 - 20.0
+
+
+@nb.njit(cache=True)
+def _diffraction_db(d_m, d_l1_m, d_l2_m, abs_z_g, a_e_m, delta_h_m, theta_los, f_mhz, setup):
+    """Diffraction attenuation A_d(d) = w A_r + (1 − w) A_k + A_fo, [Algorithm 4.10-4.23].
+
+    A_fo is the clutter factor [ERL 79-ITS 67, 3.38c]; the weight w = 25.1/(25.1 + √Q) with
+    Q = (√(1 + (h_e1h_e2 − h₁h₂)/(h₁h₂ + C)) + (d_L − a θ_e)/d)·min(k Δh(d), 6283.2),
+    C = 10 in point-to-point mode and 0 in area mode ([ERL 79-ITS 67, eq. 3.23, p. 3-8]).
+    ``setup`` holds the distance-independent terms (:func:`_diffraction_setup`).
+    """
+    a_fo = setup[6]
+    term1 = setup[7]
+    a_k = _knife_edge_db(d_m, f_mhz, a_e_m, theta_los, d_l1_m, d_l2_m)
+    a_r = _smooth_earth_db(d_m, a_e_m, theta_los, d_l1_m, d_l2_m, abs_z_g, setup)
+
+    delta_h_d = terrain_roughness(d_m, delta_h_m)
     d_l = d_l1_m + d_l2_m
     q = (term1 + (-theta_los * a_e_m + d_l) / d_m) * min(delta_h_d * f_mhz / 47.7, 6283.2)
     w = 25.1 / (25.1 + math.sqrt(q))
@@ -547,38 +552,11 @@ def longley_rice(
     x_scale = (a_e**2 / f_mhz) ** _THIRD
     d_3 = max(d_sml, d_ml + 5.0 * x_scale)
     d_4 = d_3 + 10.0 * x_scale
-    a_3 = _diffraction_db(
-        d_3,
-        d_l1_m,
-        d_l2_m,
-        h_e1_m,
-        h_e2_m,
-        abs_z_g,
-        a_e,
-        delta_h_m,
-        h1_m,
-        h2_m,
-        area_mode,
-        theta_los,
-        d_sml,
-        f_mhz,
+    setup = _diffraction_setup(
+        d_l1_m, d_l2_m, h_e1_m, h_e2_m, abs_z_g, delta_h_m, h1_m, h2_m, area_mode, d_sml, f_mhz
     )
-    a_4 = _diffraction_db(
-        d_4,
-        d_l1_m,
-        d_l2_m,
-        h_e1_m,
-        h_e2_m,
-        abs_z_g,
-        a_e,
-        delta_h_m,
-        h1_m,
-        h2_m,
-        area_mode,
-        theta_los,
-        d_sml,
-        f_mhz,
-    )
+    a_3 = _diffraction_db(d_3, d_l1_m, d_l2_m, abs_z_g, a_e, delta_h_m, theta_los, f_mhz, setup)
+    a_4 = _diffraction_db(d_4, d_l1_m, d_l2_m, abs_z_g, a_e, delta_h_m, theta_los, f_mhz, setup)
     m_d = (a_4 - a_3) / (d_4 - d_3)
     a_d0 = a_3 - m_d * d_3
 
@@ -891,13 +869,55 @@ def linear_fit(z, n, x_i, d_start, d_end):
 
 
 @nb.njit(cache=True)
+def _extreme_order_statistics(a, n, k, top, bottom):
+    """(k-th largest, k-th smallest) of ``a[:n]`` in one pass, k ≤ n.
+
+    Keeps the k largest values seen so far in ``top`` (ascending, so ``top[0]`` is the
+    current k-th largest) and the k smallest in ``bottom`` (descending), each a buffer of
+    length ≥ k. A value enters a buffer only when it beats that buffer's end, which for
+    k ≈ n/10 is rare after the first few values: about n predictable comparisons and a few
+    k-long insertions instead of the ~n log n unpredictable ones of a sort. The values
+    returned are exactly those a sort would give ("qtile" in [Algorithm §3]).
+    """
+    for j in range(k):
+        x = a[j]
+        i = j
+        while i > 0 and top[i - 1] > x:
+            top[i] = top[i - 1]
+            i -= 1
+        top[i] = x
+        i = j
+        while i > 0 and bottom[i - 1] < x:
+            bottom[i] = bottom[i - 1]
+            i -= 1
+        bottom[i] = x
+    for j in range(k, n):
+        x = a[j]
+        if x > top[0]:
+            i = 1
+            while i < k and top[i] < x:
+                top[i - 1] = top[i]
+                i += 1
+            top[i - 1] = x
+        if x < bottom[0]:
+            i = 1
+            while i < k and bottom[i] > x:
+                bottom[i - 1] = bottom[i]
+                i += 1
+            bottom[i - 1] = x
+    return top[0], bottom[0]
+
+
+@nb.njit(cache=True)
 def compute_delta_h(z, x_i, d_start, d_end):
     """Terrain irregularity Δh of the profile between two distances, [Algorithm §3, "dlthx"].
 
     The stretch is resampled at n = 10·p10 − 5 equally spaced points (p10 = clamp(0.1·(x + 8),
     4, 25) with x the stretch length in samples), a least-squares line removed, and the
     interdecile range Δh(d) of the residuals taken; it is then converted to the asymptotic
-    Δh by inverting Δh(d) = Δh(1 − 0.8 e^{−d/50 km}) ([ERL 79-ITS 67, eq. 3]).
+    Δh by inverting Δh(d) = Δh(1 − 0.8 e^{−d/50 km}) ([ERL 79-ITS 67, eq. 3]). The two
+    deciles are order statistics of the residuals, the p10-th largest and the p10-th
+    smallest ("qtile" in the original), found by :func:`_extreme_order_statistics`.
     """
     n_prof = z.shape[0] - 1
     x_start = d_start / x_i
@@ -907,9 +927,9 @@ def compute_delta_h(z, x_i, d_start, d_end):
     p10 = int(0.1 * (x_end - x_start + 8.0))
     p10 = min(max(4, p10), 25)
     n = 10 * p10 - 5
-    p90 = n - p10
     n_s = float(n - 1)
-    s = np.empty(n)
+    work = np.empty(n + 2 * p10)  # one allocation: samples, then two decile buffers
+    s = work[:n]
     x_step = (x_end - x_start) / n_s
     i = int(x_start)
     x_start -= float(i + 1)
@@ -921,13 +941,11 @@ def compute_delta_h(z, x_i, d_start, d_end):
         x_start += x_step
     fit_1, fit_2 = linear_fit(s, n - 1, 1.0, 0.0, n_s)
     slope = (fit_2 - fit_1) / n_s
-    diffs = np.empty(n)
-    for j in range(n):
-        diffs[j] = s[j] - fit_1
+    for j in range(n):  # residuals, in place
+        s[j] = s[j] - fit_1
         fit_1 += slope
-    diffs.sort()
-    q10 = diffs[n - p10]  # p10-th largest
-    q90 = diffs[n - 1 - p90]  # (p90 + 1)-th largest
+    # p10-th largest and p10-th smallest (= (p90 + 1)-th largest, p90 = n - p10)
+    q10, q90 = _extreme_order_statistics(s, n, p10, work[n : n + p10], work[n + p10 :])
     delta_h_d = q10 - q90
     return delta_h_d / (1.0 - 0.8 * math.exp(-(d_end - d_start) / 50e3))
 
