@@ -122,7 +122,8 @@ def prepare(indptr, indices, location, n_cells):
                 ridx[p] = k
                 p += 1
         rptr[i + 1] = p
-    ridx = ridx[:p].copy()
+    if p < ridx.shape[0]:  # rows had repeated cells; otherwise no second copy
+        ridx = ridx[:p].copy()
 
     cptr = np.zeros(n_cells + 1, dtype=np.int64)
     for q in range(p):
@@ -155,6 +156,20 @@ def prepare(indptr, indices, location, n_cells):
 
 
 # --------------------------------------------------------------------------- state
+
+
+@nb.njit(cache=True)
+def row_weights(rptr, ridx, weight):
+    """People each option covers alone: the sum of ``weight`` over its row (in row order,
+    so equal to ``np.bincount`` over the same elements), without nonzero-sized temporaries."""
+    n = rptr.shape[0] - 1
+    out = np.zeros(n)
+    for i in range(n):
+        s = 0.0
+        for q in range(rptr[i], rptr[i + 1]):
+            s += weight[ridx[q]]
+        out[i] = s
+    return out
 
 
 @nb.njit(cache=True)

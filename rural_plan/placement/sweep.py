@@ -211,11 +211,7 @@ def _greedy_points(instance, prepared, plan, budgets) -> list[tuple[float, float
     # Each option alone, by ascending cost (then id): the best single option within b is
     # the running best over the options b affords.
     n = instance.n_options
-    alone = np.bincount(
-        np.repeat(np.arange(n), np.diff(prepared.rptr)),
-        weights=instance.weight[prepared.ridx],
-        minlength=n,
-    )
+    alone = _ls.row_weights(prepared.rptr, prepared.ridx, instance.weight)
     by_cost = np.lexsort((np.arange(n), instance.cost_usd))
     sorted_cost = instance.cost_usd[by_cost]
     best_alone = np.maximum.accumulate(alone[by_cost])
