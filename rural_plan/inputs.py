@@ -18,7 +18,7 @@ import shapely.geometry
 
 from rural_plan.errors import VectorError
 from rural_plan.grid import Grid, build_grid, synthetic_region
-from rural_plan.io.hashing import sha256_bytes, sha256_file
+from rural_plan.io.hashing import sha256_file
 from rural_plan.io.vectors import read_lines, read_points, read_polygons
 from rural_plan.pois import Pois, read_pois
 from rural_plan.scenario.schema import Scenario
@@ -135,7 +135,7 @@ def load_region(scenario: Scenario) -> Region:
             seed=scenario.seed,
         )
         grid = region.grid
-        hashes["synthetic"] = sha256_bytes(region.fingerprint)
+        hashes["synthetic"] = region.fingerprint
         synth_fibre = [region.fibre_xy_m]
     else:
         grid = build_grid(
