@@ -33,12 +33,19 @@ class SyntheticRegion:
 
 
 def _fractal_surface(rng: np.random.Generator, n: int, beta: float) -> np.ndarray:
-    noise = rng.standard_normal((n, n))
-    k = np.hypot(*np.meshgrid(np.fft.fftfreq(n), np.fft.fftfreq(n), indexing="ij"))
+    """Values in [0, 1]; spectrum filtered in place to keep few n x n arrays alive."""
+    spectrum = np.fft.fft2(rng.standard_normal((n, n)))
+    freq = np.fft.fftfreq(n)
+    k = np.hypot(freq[:, None], freq[None, :])
     k[0, 0] = np.inf
-    surface = np.fft.ifft2(np.fft.fft2(noise) * k ** (-beta / 2.0)).real
+    np.power(k, -beta / 2.0, out=k)
+    spectrum *= k
+    del k
+    surface = np.fft.ifft2(spectrum).real.copy()
+    del spectrum
     surface -= surface.min()
-    return surface / max(surface.max(), 1e-12)
+    surface /= max(surface.max(), 1e-12)
+    return surface
 
 
 def synthetic_region(
@@ -61,13 +68,18 @@ def synthetic_region(
     # A main valley meandering west to east: low along a sine path.
     valley_y = 0.5 + 0.18 * np.sin(2.0 * np.pi * (xx * 1.3 + rng.uniform()))
     valley = 1.0 - np.exp(-(((yy - valley_y) / 0.12) ** 2))
+    del yy, xx, valley_y
     shape01 = 0.5 * base + 0.25 * ridges**2 + 0.25
+    del base, ridges
     elevation = 120.0 + relief_m * shape01 * (0.35 + 0.65 * valley)
+    del shape01, valley
 
     gy, gx = np.gradient(elevation, cell_size_m)
     slope = np.hypot(gx, gy)
+    del gy, gx
     low = 1.0 - (elevation - elevation.min()) / max(np.ptp(elevation), 1e-9)
     suitability = low**3 * np.exp(-slope / 0.08)
+    del low, slope
     suitability[:2, :] = suitability[-2:, :] = 0.0
     suitability[:, :2] = suitability[:, -2:] = 0.0
     room = int(np.count_nonzero(suitability))
@@ -80,6 +92,7 @@ def synthetic_region(
         )
     p = suitability.ravel() / suitability.sum()
     centres = rng.choice(n * n, size=villages, replace=False, p=p)
+    del p
     sizes = rng.lognormal(mean=0.0, sigma=0.9, size=villages)
     village_people = 0.9 * people * sizes / sizes.sum()
 
