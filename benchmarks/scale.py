@@ -15,6 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from benchmarks.common import REPO, table
 
 SIZES = (
@@ -24,6 +26,8 @@ SIZES = (
     ("4e7 cells", 190_000, 1_200, 2_400_000, 3_000),
     ("1e8 cells", 300_000, 3_000, 6_000_000, 4_000),
 )
+CANDIDATE_SPACINGS_M = (3_000, 1_500, 1_000)
+"""Candidate grid spacings [m] of the candidates-only sweep on the 1e7-cell region."""
 
 _PROBE = """
 import json, sys, time, resource
@@ -56,21 +60,32 @@ def _scenario(path: Path, size_m: float, villages: int, people: float, spacing: 
     path.write_text(json.dumps(doc))
 
 
+def _probe(tmp: str, label: str, size_m, villages, people, spacing) -> dict:
+    """Plan one synthetic region in a fresh process; its timings and max RSS."""
+    path = Path(tmp) / f"{label.replace(' ', '_')}.yaml"
+    _scenario(path, size_m, villages, people, spacing)
+    print(f"scale: {label} ...", file=sys.stderr, flush=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def growth_exponent(x, y) -> float:
+    """Slope of log y against log x (least squares): 1 is linear growth."""
+    return float(np.polyfit(np.log(np.asarray(x, float)), np.log(np.asarray(y, float)), 1)[0])
+
+
 def run() -> list[str]:
-    rows = []
+    rows, raw = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for label, size_m, villages, people, spacing in SIZES:
-            path = Path(tmp) / f"{label.replace(' ', '_')}.yaml"
-            _scenario(path, size_m, villages, people, spacing)
-            print(f"scale: {label} ...", file=sys.stderr, flush=True)
-            out = subprocess.run(
-                [sys.executable, "-c", _PROBE, str(path)],
-                check=True,
-                capture_output=True,
-                text=True,
-                cwd=REPO,
-            )
-            r = json.loads(out.stdout.strip().splitlines()[-1])
+            r = _probe(tmp, label, size_m, villages, people, spacing)
+            raw.append(r)
             t = r["timings"]
             rows.append(
                 {
@@ -84,17 +99,57 @@ def run() -> list[str]:
                     "propagation_s": t.get("propagation"),
                     "coverage_s": t.get("coverage"),
                     "placement_s": t.get("placement"),
+                    "budget_curve_s": t.get("budget_curve"),
+                    "backhaul_s": t.get("backhaul"),
                     "ms_per_option": round(1000 * t.get("propagation", 0) / r["options"], 1),
                     "peak_rss_mib": round(r["max_rss_mib"]),
                 }
             )
+        sweep = []
+        for spacing in CANDIDATE_SPACINGS_M:
+            label = f"1e7 cells, candidates every {spacing} m"
+            r = _probe(tmp, label, *SIZES[1][1:4], spacing)
+            t = r["timings"]
+            sweep.append(
+                {
+                    "candidate_spacing_m": spacing,
+                    "options": r["options"],
+                    "nonzeros": f"{r['nnz']:,}",
+                    "total_s": round(r["total_s"], 1),
+                    "propagation_s": t.get("propagation"),
+                    "placement_s": t.get("placement"),
+                    "ms_per_option": round(1000 * t.get("propagation", 0) / r["options"], 1),
+                    "peak_rss_mib": round(r["max_rss_mib"]),
+                }
+            )
+    cells = [r["cells"] for r in raw]
+    per_cell_stages = {
+        k: growth_exponent(cells, [max(r["timings"].get(k, 0.0), 1e-3) for r in raw])
+        for k in ("grid", "candidates")
+    }
+    prop_vs_options = growth_exponent(
+        [r["options"] for r in sweep], [max(r["propagation_s"], 1e-3) for r in sweep]
+    )
     lines = [
         "## Scaling: time and memory against cells and candidates",
         "",
         "Synthetic regions at 30 m (fspl-knife-edge, 10 km radius, 90 m demand cells, greedy "
-        "placement, no cache), each in a fresh process; peak memory is that process's max RSS.",
+        "placement with backhaul rounds, no cache), each in a fresh process; peak memory is "
+        "that process's max RSS; a 1e8-cell region is 300 km x 300 km.",
         "",
         *table(rows),
+        "",
+        "Growth exponents (slope of log time against log size; 1 = linear): against cells, "
+        + ", ".join(f"{k} {v:.2f}" for k, v in per_cell_stages.items())
+        + f", total {growth_exponent(cells, [r['total_s'] for r in raw]):.2f} (cells and "
+        "candidates grow together here, so the total mixes both); peak memory "
+        f"{growth_exponent(cells, [r['max_rss_mib'] for r in raw]):.2f}.",
+        "",
+        "Candidates alone, at a fixed 1e7-cell region (the candidate grid spacing varied):",
+        "",
+        *table(sweep),
+        "",
+        f"Propagation time against options: exponent {prop_vs_options:.2f}.",
         "",
     ]
     return lines
