@@ -189,3 +189,116 @@ def sort_row_segments(indptr, indices):
     """Sort each row's cells in place (rows in parallel)."""
     for i in nb.prange(indptr.shape[0] - 1):
         indices[indptr[i] : indptr[i + 1]] = np.sort(indices[indptr[i] : indptr[i + 1]])
+
+
+@nb.njit(cache=True)
+def merge_cells(indptr, indices, weight):
+    """Group demand cells covered by exactly the same set of options (exact, O(nnz + m)).
+
+    Partition refinement over the rows: all cells start in class 0 ("covered by no
+    option yet"); each row i moves its cells out of their current class into a new
+    class, one new class per class it touches, so after all rows two cells share a
+    class exactly when the same rows list them — no hashing, nothing to verify. A cell
+    repeated within a row moves once. Classes emptied by a row are reused.
+
+    Merged cells are numbered in order of their lowest demand cell; cells no option
+    covers get −1 and are dropped. A merged cell's weight is the sum of its cells'
+    weights in ascending cell order (bit-identical to ``np.bincount`` over them).
+
+    Parameters
+    ----------
+    indptr, indices : CSR rows (option -> demand cells)
+    weight : (n_cells,) float64, people per demand cell
+
+    Returns
+    -------
+    cell_to_merged : (n_cells,) int64, each cell's merged cell or −1
+    merged_weight : (n_merged,) float64
+    mptr, midx : CSR rows over merged cells (option -> merged cells), each merged cell
+        once per row; ascending within a row when the input rows are sorted
+    """
+    n = indptr.shape[0] - 1
+    m = weight.shape[0]
+    # Live classes: class 0, the non-empty ones (<= m) and those a row has just emptied
+    # (<= m, freed when the row ends).
+    cap = 2 * m + 2
+    cls = np.zeros(m, dtype=np.int64)
+    size = np.zeros(cap, dtype=np.int64)
+    size[0] = m
+    split = np.empty(cap, dtype=np.int64)
+    mark = np.full(cap, -1, dtype=np.int64)
+    free = np.empty(cap, dtype=np.int64)
+    touched = np.empty(m + 1, dtype=np.int64)
+    n_free = 0
+    next_id = 1
+    for i in range(n):
+        n_t = 0
+        for q in range(indptr[i], indptr[i + 1]):
+            k = indices[q]
+            c = cls[k]
+            if mark[c] == i:
+                t = split[c]
+                if t == c:
+                    continue  # k already moved by this row (a repeated cell)
+            else:
+                if n_free > 0:
+                    n_free -= 1
+                    t = free[n_free]
+                else:
+                    t = next_id
+                    next_id += 1
+                mark[c] = i
+                split[c] = t
+                mark[t] = i
+                split[t] = t
+                size[t] = 0
+                touched[n_t] = c
+                n_t += 1
+            cls[k] = t
+            size[c] -= 1
+            size[t] += 1
+        for s in range(n_t):
+            c = touched[s]
+            if size[c] == 0 and c != 0:
+                free[n_free] = c
+                n_free += 1
+
+    # Number the classes by their lowest cell; sum weights in cell order.
+    rank = np.full(next_id, -1, dtype=np.int64)
+    cell_to_merged = np.empty(m, dtype=np.int64)
+    is_rep = np.zeros(m, dtype=np.bool_)
+    n_merged = 0
+    for k in range(m):
+        c = cls[k]
+        if c == 0:
+            cell_to_merged[k] = -1
+            continue
+        g = rank[c]
+        if g < 0:
+            g = n_merged
+            rank[c] = g
+            is_rep[k] = True
+            n_merged += 1
+        cell_to_merged[k] = g
+    merged_weight = np.zeros(n_merged)
+    for k in range(m):
+        g = cell_to_merged[k]
+        if g >= 0:
+            merged_weight[g] += weight[k]
+
+    # A row lists merged cell g where it lists g's lowest cell (once).
+    mptr = np.zeros(n + 1, dtype=np.int64)
+    midx = np.empty(indices.shape[0], dtype=np.int64)
+    seen = np.full(n_merged, -1, dtype=np.int64)
+    p = 0
+    for i in range(n):
+        for q in range(indptr[i], indptr[i + 1]):
+            k = indices[q]
+            if is_rep[k]:
+                g = cell_to_merged[k]
+                if seen[g] != i:
+                    seen[g] = i
+                    midx[p] = g
+                    p += 1
+        mptr[i + 1] = p
+    return cell_to_merged, merged_weight, mptr, midx[:p].copy()
