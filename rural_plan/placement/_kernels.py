@@ -199,7 +199,9 @@ def merge_cells(indptr, indices, weight):
     option yet"); each row i moves its cells out of their current class into a new
     class, one new class per class it touches, so after all rows two cells share a
     class exactly when the same rows list them — no hashing, nothing to verify. A cell
-    repeated within a row moves once. Classes emptied by a row are reused.
+    repeated within a row moves once. Classes a row empties are reused, so at most
+    2 m + 2 class ids are live (ids are int32: fewer than 2**30 cells, checked by the
+    caller).
 
     Merged cells are numbered in order of their lowest demand cell; cells no option
     covers get −1 and are dropped. A merged cell's weight is the sum of its cells'
@@ -215,22 +217,21 @@ def merge_cells(indptr, indices, weight):
     cell_to_merged : (n_cells,) int64, each cell's merged cell or −1
     merged_weight : (n_merged,) float64
     mptr, midx : CSR rows over merged cells (option -> merged cells), each merged cell
-        once per row; ascending within a row when the input rows are sorted
+        once per row; ascending within a row when the input rows are
     """
     n = indptr.shape[0] - 1
     m = weight.shape[0]
-    # Live classes: class 0, the non-empty ones (<= m) and those a row has just emptied
-    # (<= m, freed when the row ends).
     cap = 2 * m + 2
-    cls = np.zeros(m, dtype=np.int64)
-    size = np.zeros(cap, dtype=np.int64)
+    cls = np.zeros(m, dtype=np.int32)
+    size = np.zeros(cap, dtype=np.int32)  # members; a row's new classes count up first
     size[0] = m
-    split = np.empty(cap, dtype=np.int64)
-    mark = np.full(cap, -1, dtype=np.int64)
-    free = np.empty(cap, dtype=np.int64)
-    touched = np.empty(m + 1, dtype=np.int64)
+    split = np.empty(cap, dtype=np.int32)  # a class touched by this row -> its new class
+    mark = np.full(cap, -1, dtype=np.int32)  # the row that last touched / made a class
+    free = np.empty(cap, dtype=np.int32)
+    touched = np.empty(m + 1, dtype=np.int32)
     n_free = 0
     next_id = 1
+    repeats = False
     for i in range(n):
         n_t = 0
         for q in range(indptr[i], indptr[i + 1]):
@@ -238,8 +239,9 @@ def merge_cells(indptr, indices, weight):
             c = cls[k]
             if mark[c] == i:
                 t = split[c]
-                if t == c:
-                    continue  # k already moved by this row (a repeated cell)
+                if t == c:  # k already moved by this row (a repeated cell)
+                    repeats = True
+                    continue
             else:
                 if n_free > 0:
                     n_free -= 1
@@ -255,10 +257,10 @@ def merge_cells(indptr, indices, weight):
                 touched[n_t] = c
                 n_t += 1
             cls[k] = t
-            size[c] -= 1
             size[t] += 1
         for s in range(n_t):
             c = touched[s]
+            size[c] -= size[split[c]]
             if size[c] == 0 and c != 0:
                 free[n_free] = c
                 n_free += 1
@@ -266,7 +268,7 @@ def merge_cells(indptr, indices, weight):
     # Number the classes by their lowest cell; sum weights in cell order.
     rank = np.full(next_id, -1, dtype=np.int64)
     cell_to_merged = np.empty(m, dtype=np.int64)
-    is_rep = np.zeros(m, dtype=np.bool_)
+    rep_of = np.full(m, -1, dtype=np.int32)  # merged id at a group's lowest cell, else -1
     n_merged = 0
     for k in range(m):
         c = cls[k]
@@ -277,7 +279,7 @@ def merge_cells(indptr, indices, weight):
         if g < 0:
             g = n_merged
             rank[c] = g
-            is_rep[k] = True
+            rep_of[k] = g
             n_merged += 1
         cell_to_merged[k] = g
     merged_weight = np.zeros(n_merged)
@@ -289,16 +291,83 @@ def merge_cells(indptr, indices, weight):
     # A row lists merged cell g where it lists g's lowest cell (once).
     mptr = np.zeros(n + 1, dtype=np.int64)
     midx = np.empty(indices.shape[0], dtype=np.int64)
-    seen = np.full(n_merged, -1, dtype=np.int64)
     p = 0
-    for i in range(n):
-        for q in range(indptr[i], indptr[i + 1]):
-            k = indices[q]
-            if is_rep[k]:
-                g = cell_to_merged[k]
-                if seen[g] != i:
+    if not repeats:
+        for i in range(n):
+            for q in range(indptr[i], indptr[i + 1]):
+                g = rep_of[indices[q]]
+                midx[p] = g
+                p += g >= 0  # branch-free: most cells are not their group's lowest
+            mptr[i + 1] = p
+    else:
+        seen = np.full(n_merged, -1, dtype=np.int64)
+        for i in range(n):
+            for q in range(indptr[i], indptr[i + 1]):
+                g = rep_of[indices[q]]
+                if g >= 0 and seen[g] != i:
                     seen[g] = i
                     midx[p] = g
                     p += 1
-        mptr[i + 1] = p
+            mptr[i + 1] = p
     return cell_to_merged, merged_weight, mptr, midx[:p].copy()
+
+
+@nb.njit(cache=True)
+def _uncovered_people(indptr, indices, weight, covered, i):
+    g = 0.0
+    for p in range(indptr[i], indptr[i + 1]):
+        k = indices[p]
+        if not covered[k]:
+            g += weight[k]
+    return g
+
+
+@nb.njit(cache=True)
+def rollout(indptr, indices, weight, cost, chosen):
+    """Order ``chosen`` by marginal people per dollar: the greedy on these options alone.
+
+    Repeatedly takes the option with the most people not yet covered per dollar (ties:
+    the earlier in ``chosen``), evaluated lazily as in :func:`lazy_greedy` — exact, as
+    gains only shrink. Options that add nobody come last, in ``chosen`` order.
+
+    Returns
+    -------
+    order : int64, the options of ``chosen`` in rollout order
+    gains : float64, the people each newly covers when taken
+    """
+    c = chosen.shape[0]
+    covered = np.zeros(weight.shape[0], dtype=np.bool_)
+    keys = np.empty(c)
+    ids = np.empty(c, dtype=np.int64)
+    fresh = np.empty(c)
+    stamp = np.zeros(c, dtype=np.int64)
+    for p in range(c):
+        g = _uncovered_people(indptr, indices, weight, covered, chosen[p])
+        fresh[p] = g
+        keys[p] = g / cost[chosen[p]]
+        ids[p] = p
+    size = c
+    for pos in range(size // 2 - 1, -1, -1):
+        _sift_down(keys, ids, size, pos)
+    order = np.empty(c, dtype=np.int64)
+    gains = np.empty(c)
+    n_done = 0
+    while size > 0:
+        p = ids[0]
+        size -= 1
+        keys[0] = keys[size]
+        ids[0] = ids[size]
+        _sift_down(keys, ids, size, 0)
+        i = chosen[p]
+        if stamp[p] != n_done:
+            g = _uncovered_people(indptr, indices, weight, covered, i)
+            fresh[p] = g
+            stamp[p] = n_done
+            size = _push(keys, ids, size, g / cost[i], p)
+            continue
+        for q in range(indptr[i], indptr[i + 1]):
+            covered[indices[q]] = True
+        order[n_done] = i
+        gains[n_done] = fresh[p]
+        n_done += 1
+    return order, gains

@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from rural_plan.errors import PlacementError
 from rural_plan.placement._kernels import merge_cells, rows_canonical, sort_row_segments
 from rural_plan.placement.instance import CoverageInstance
 
@@ -44,7 +45,17 @@ class MergedCells(NamedTuple):
     cell_to_merged: np.ndarray
 
 
+MAX_CELLS = 2**30
+"""The kernel numbers classes with int32 (at most 2 n_cells + 2 live)."""
+
+
 def _merge(instance: CoverageInstance):
+    if instance.n_cells >= MAX_CELLS or instance.n_options >= 2**31:
+        raise PlacementError(
+            f"cannot merge cells of an instance with {instance.n_cells:,} cells and "
+            f"{instance.n_options:,} options (at most {MAX_CELLS - 1:,} cells and "
+            f"{2**31 - 1:,} options)"
+        )
     indptr = np.ascontiguousarray(instance.indptr, dtype=np.int64)
     indices = np.ascontiguousarray(instance.indices, dtype=np.int64)
     weight = np.ascontiguousarray(instance.weight, dtype=np.float64)
@@ -89,8 +100,11 @@ def merged_instance(instance: CoverageInstance) -> CoverageInstance:
     tolerances are relative to) stay those of the original.
 
     Capacity is not carried over: capped instances need per-cell service
-    (:func:`~rural_plan.placement.greedy.select_greedy` works on them unmerged).
+    (:func:`~rural_plan.placement.greedy.select_greedy` works on them unmerged). An
+    instance too large for the kernel (``MAX_CELLS``) is returned as it is.
     """
+    if instance.n_cells >= MAX_CELLS or instance.n_options >= 2**31:
+        return instance
     cell_to_merged, weight, mptr, midx = _merge(instance)
     uncovered = instance.weight[cell_to_merged < 0]
     weight = np.append(weight, uncovered.sum() if uncovered.size else 0.0)
