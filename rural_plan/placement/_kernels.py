@@ -289,6 +289,8 @@ def merge_cells(indptr, indices, weight):
             merged_weight[g] += weight[k]
 
     # A row lists merged cell g where it lists g's lowest cell (once).
+    # Sized for the worst case (nothing merges) and returned as a view of its start:
+    # the pages past the end are never touched, so they cost no memory, and no copy.
     mptr = np.zeros(n + 1, dtype=np.int64)
     midx = np.empty(indices.shape[0], dtype=np.int64)
     p = 0
@@ -309,7 +311,7 @@ def merge_cells(indptr, indices, weight):
                     midx[p] = g
                     p += 1
             mptr[i + 1] = p
-    return cell_to_merged, merged_weight, mptr, midx[:p].copy()
+    return cell_to_merged, merged_weight, mptr, midx[:p]
 
 
 @nb.njit(cache=True)
