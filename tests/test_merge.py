@@ -190,6 +190,25 @@ def test_same_as_numpy_merge_on_disc_coverage(seed):
     np.testing.assert_array_equal(got.rows.indices, ref_rows.indices)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_same_as_numpy_merge_when_almost_no_cell_merges(seed):
+    """Dense random rows: nearly every cell its own pattern, so the kernel's class
+    arrays (sized for a quarter of the cells) grow several times."""
+    rng = np.random.default_rng(seed)
+    m = 3000
+    rows = [np.flatnonzero(rng.random(m) < 0.5) for _ in range(40)]
+    rows[3] = np.concatenate((rows[3], rows[3][:50]))  # repeated cells too
+    weight = rng.uniform(0.0, 3.0, m)
+    inst = raw_instance(rows, weight, canonical=bool(seed % 2))
+    got = merge_identical_cells(inst)
+    ref_map, ref_weight, ref_rows = numpy_merge(inst)
+    assert got.weight.size > 1024 + m // 4
+    np.testing.assert_array_equal(got.cell_to_merged, ref_map)
+    np.testing.assert_array_equal(got.weight, ref_weight)
+    np.testing.assert_array_equal(got.rows.indptr, ref_rows.indptr)
+    np.testing.assert_array_equal(got.rows.indices, ref_rows.indices)
+
+
 def test_every_row_the_same_and_no_rows():
     inst = raw_instance([[2, 0], [0, 2, 2], [2, 0]], [1.0, 5.0, 2.0], canonical=False)
     got = merge_identical_cells(inst)

@@ -192,6 +192,15 @@ def sort_row_segments(indptr, indices):
 
 
 @nb.njit(cache=True)
+def _grown(a, cap, fill):
+    """``a`` extended to ``cap`` entries, the new ones set to ``fill``."""
+    out = np.empty(cap, dtype=a.dtype)
+    out[: a.shape[0]] = a
+    out[a.shape[0] :] = fill
+    return out
+
+
+@nb.njit(cache=True)
 def merge_cells(indptr, indices, weight):
     """Group demand cells covered by exactly the same set of options (exact, O(nnz + m)).
 
@@ -200,8 +209,8 @@ def merge_cells(indptr, indices, weight):
     class, one new class per class it touches, so after all rows two cells share a
     class exactly when the same rows list them — no hashing, nothing to verify. A cell
     repeated within a row moves once. Classes a row empties are reused, so at most
-    2 m + 2 class ids are live (ids are int32: fewer than 2**30 cells, checked by the
-    caller).
+    2 m + 2 class ids are ever in use (ids are int32: fewer than 2**30 cells, checked
+    by the caller).
 
     Merged cells are numbered in order of their lowest demand cell; cells no option
     covers get −1 and are dropped. A merged cell's weight is the sum of its cells'
@@ -221,14 +230,19 @@ def merge_cells(indptr, indices, weight):
     """
     n = indptr.shape[0] - 1
     m = weight.shape[0]
-    cap = 2 * m + 2
+    max_row = 0
+    for i in range(n):
+        max_row = max(max_row, indptr[i + 1] - indptr[i])
+    # Class arrays grow by doubling up to the bound (most instances need far fewer).
+    bound = 2 * m + 2
+    cap = min(bound, 1024 + m // 4)
     cls = np.zeros(m, dtype=np.int32)
-    size = np.zeros(cap, dtype=np.int32)  # members; a row's new classes count up first
+    size = np.zeros(cap, dtype=np.int32)  # members
     size[0] = m
     split = np.empty(cap, dtype=np.int32)  # a class touched by this row -> its new class
     mark = np.full(cap, -1, dtype=np.int32)  # the row that last touched / made a class
     free = np.empty(cap, dtype=np.int32)
-    touched = np.empty(m + 1, dtype=np.int32)
+    touched = np.empty(max_row + 1, dtype=np.int32)
     n_free = 0
     next_id = 1
     repeats = False
@@ -247,6 +261,12 @@ def merge_cells(indptr, indices, weight):
                     n_free -= 1
                     t = free[n_free]
                 else:
+                    if next_id == cap:
+                        cap = min(2 * cap, bound)
+                        size = _grown(size, cap, 0)
+                        split = _grown(split, cap, 0)
+                        mark = _grown(mark, cap, -1)
+                        free = _grown(free, cap, 0)
                     t = next_id
                     next_id += 1
                 mark[c] = i
@@ -266,7 +286,7 @@ def merge_cells(indptr, indices, weight):
                 n_free += 1
 
     # Number the classes by their lowest cell; sum weights in cell order.
-    rank = np.full(next_id, -1, dtype=np.int64)
+    rank = np.full(next_id, -1, dtype=np.int32)
     cell_to_merged = np.empty(m, dtype=np.int64)
     rep_of = np.full(m, -1, dtype=np.int32)  # merged id at a group's lowest cell, else -1
     n_merged = 0
