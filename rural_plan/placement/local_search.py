@@ -25,7 +25,8 @@ instance always gives the same choice.
 
 The search runs on the instance with its demand cells covered by the same options
 merged (:func:`~rural_plan.placement.merge.merged_instance`: exact, option ids
-unchanged, 6–15x fewer non-zeros on coverage instances); people, cost and the rollout
+unchanged; 6–15x fewer non-zeros on the synthetic benchmark instances, ~17 % fewer on
+the demo and Ngazidja); people, cost and the rollout
 order are then recomputed on the original instance, so the reported numbers are exact.
 The merged sums round differently from per-cell sums, so where two moves tie exactly
 the choice may differ from a search on the unmerged cells (``prepare(merge=False)``);
@@ -86,7 +87,7 @@ def prepare(instance: CoverageInstance, *, merge: bool = True) -> Prepared:
 
     With ``merge`` (the default) the demand cells covered by the same options are merged
     first (:func:`~rural_plan.placement.merge.merged_instance`: exact, option ids
-    unchanged), so the search works on 6–15x fewer non-zeros; ``merge=False`` prepares
+    unchanged), so the search works on fewer non-zeros; ``merge=False`` prepares
     the instance as it is (an instance that is already merged, or for comparison).
     """
     src = merged_instance(instance) if merge else instance
