@@ -675,17 +675,17 @@ def test_merged_search_on_disc_instances(seed):
         check_feasible(inst, sel, budget)
 
 
-@pytest.mark.parametrize("method", ["greedy", "local-search"])
-def test_curve_on_merged_cells_is_the_unmerged_curve(method, monkeypatch):
-    """Integer people: the budget curve over merged cells is the curve without merging."""
+def test_curve_on_merged_cells_is_the_unmerged_curve(monkeypatch):
+    """Integer people: the local-search budget curve over merged cells is the curve
+    without merging."""
     import rural_plan.placement.sweep as sweep_mod
 
     rows, weight, cost, location = disc_instance(4, n_loc=30, side=24)
     weight = np.round(np.asarray(weight) * 10.0).tolist()
     inst = make_instance(rows, weight, cost, location)
-    merged = budget_curve(inst, n_points=9, method=method)
+    merged = budget_curve(inst, n_points=9)
     monkeypatch.setattr(sweep_mod, "merged_instance", lambda instance: instance)
-    plain = budget_curve(inst, n_points=9, method=method)
+    plain = budget_curve(inst, n_points=9)
     for a, b in ((merged.budget_usd, plain.budget_usd), (merged.people, plain.people)):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(merged.sites, plain.sites)
