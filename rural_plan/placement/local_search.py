@@ -229,8 +229,11 @@ def select_local_search(
     )
     chosen = res.chosen
     start_people = instance.coverage_of(begin)
-    if instance.coverage_of(chosen) < start_people:
-        chosen = begin  # only people-neutral moves, undone by rounding: keep the start
+    # The search's moves never lose people beyond its rounding tolerance; a result that
+    # loses more than that (none should) falls back to the start.
+    people_tol = _ls._PEOPLE_RTOL * float(instance.weight.sum())
+    if instance.coverage_of(chosen) < start_people - people_tol:
+        chosen = begin
     order, gains = rollout(instance, chosen)
     people = instance.coverage_of(order)
     cost = float(instance.cost_usd[order].sum())
