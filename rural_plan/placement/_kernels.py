@@ -189,3 +189,207 @@ def sort_row_segments(indptr, indices):
     """Sort each row's cells in place (rows in parallel)."""
     for i in nb.prange(indptr.shape[0] - 1):
         indices[indptr[i] : indptr[i + 1]] = np.sort(indices[indptr[i] : indptr[i + 1]])
+
+
+@nb.njit(cache=True)
+def _grown(a, cap, fill):
+    """``a`` extended to ``cap`` entries, the new ones set to ``fill``."""
+    out = np.empty(cap, dtype=a.dtype)
+    out[: a.shape[0]] = a
+    out[a.shape[0] :] = fill
+    return out
+
+
+@nb.njit(cache=True)
+def merge_cells(indptr, indices, weight):
+    """Group demand cells covered by exactly the same set of options (exact, O(nnz + m)).
+
+    Partition refinement over the rows: all cells start in class 0 ("covered by no
+    option yet"); each row i moves its cells out of their current class into a new
+    class, one new class per class it touches, so after all rows two cells share a
+    class exactly when the same rows list them — no hashing, nothing to verify. A cell
+    repeated within a row moves once. Classes a row empties are reused, so at most
+    2 m + 2 class ids are ever in use (ids are int32: fewer than 2**30 cells, checked
+    by the caller).
+
+    Merged cells are numbered in order of their lowest demand cell; cells no option
+    covers get −1 and are dropped. A merged cell's weight is the sum of its cells'
+    weights in ascending cell order (bit-identical to ``np.bincount`` over them).
+
+    Parameters
+    ----------
+    indptr, indices : CSR rows (option -> demand cells)
+    weight : (n_cells,) float64, people per demand cell
+
+    Returns
+    -------
+    cell_to_merged : (n_cells,) int64, each cell's merged cell or −1
+    merged_weight : (n_merged,) float64
+    mptr, midx : CSR rows over merged cells (option -> merged cells), each merged cell
+        once per row; ascending within a row when the input rows are
+    """
+    n = indptr.shape[0] - 1
+    m = weight.shape[0]
+    max_row = 0
+    for i in range(n):
+        max_row = max(max_row, indptr[i + 1] - indptr[i])
+    # Class arrays grow by doubling up to the bound (most instances need far fewer).
+    bound = 2 * m + 2
+    cap = min(bound, 1024 + m // 4)
+    cls = np.zeros(m, dtype=np.int32)
+    size = np.zeros(cap, dtype=np.int32)  # members
+    size[0] = m
+    split = np.empty(cap, dtype=np.int32)  # a class touched by this row -> its new class
+    mark = np.full(cap, -1, dtype=np.int32)  # the row that last touched / made a class
+    free = np.empty(cap, dtype=np.int32)
+    touched = np.empty(max_row + 1, dtype=np.int32)
+    n_free = 0
+    next_id = 1
+    repeats = False
+    for i in range(n):
+        n_t = 0
+        for q in range(indptr[i], indptr[i + 1]):
+            k = indices[q]
+            c = cls[k]
+            if mark[c] == i:
+                t = split[c]
+                if t == c:  # k already moved by this row (a repeated cell)
+                    repeats = True
+                    continue
+            else:
+                if n_free > 0:
+                    n_free -= 1
+                    t = free[n_free]
+                else:
+                    if next_id == cap:
+                        cap = min(2 * cap, bound)
+                        size = _grown(size, cap, 0)
+                        split = _grown(split, cap, 0)
+                        mark = _grown(mark, cap, -1)
+                        free = _grown(free, cap, 0)
+                    t = next_id
+                    next_id += 1
+                mark[c] = i
+                split[c] = t
+                mark[t] = i
+                split[t] = t
+                size[t] = 0
+                touched[n_t] = c
+                n_t += 1
+            cls[k] = t
+            size[t] += 1
+        for s in range(n_t):
+            c = touched[s]
+            size[c] -= size[split[c]]
+            if size[c] == 0 and c != 0:
+                free[n_free] = c
+                n_free += 1
+
+    # Number the classes by their lowest cell; sum weights in cell order.
+    rank = np.full(next_id, -1, dtype=np.int32)
+    cell_to_merged = np.empty(m, dtype=np.int64)
+    rep_of = np.full(m, -1, dtype=np.int32)  # merged id at a group's lowest cell, else -1
+    n_merged = 0
+    for k in range(m):
+        c = cls[k]
+        if c == 0:
+            cell_to_merged[k] = -1
+            continue
+        g = rank[c]
+        if g < 0:
+            g = n_merged
+            rank[c] = g
+            rep_of[k] = g
+            n_merged += 1
+        cell_to_merged[k] = g
+    merged_weight = np.zeros(n_merged)
+    for k in range(m):
+        g = cell_to_merged[k]
+        if g >= 0:
+            merged_weight[g] += weight[k]
+
+    # A row lists merged cell g where it lists g's lowest cell (once).
+    # Sized for the worst case (nothing merges) and returned as a view of its start:
+    # the pages past the end are never touched, so they cost no memory, and no copy.
+    mptr = np.zeros(n + 1, dtype=np.int64)
+    midx = np.empty(indices.shape[0], dtype=np.int64)
+    p = 0
+    if not repeats:
+        for i in range(n):
+            for q in range(indptr[i], indptr[i + 1]):
+                g = rep_of[indices[q]]
+                midx[p] = g
+                p += g >= 0  # branch-free: most cells are not their group's lowest
+            mptr[i + 1] = p
+    else:
+        seen = np.full(n_merged, -1, dtype=np.int64)
+        for i in range(n):
+            for q in range(indptr[i], indptr[i + 1]):
+                g = rep_of[indices[q]]
+                if g >= 0 and seen[g] != i:
+                    seen[g] = i
+                    midx[p] = g
+                    p += 1
+            mptr[i + 1] = p
+    return cell_to_merged, merged_weight, mptr, midx[:p]
+
+
+@nb.njit(cache=True)
+def _uncovered_people(indptr, indices, weight, covered, i):
+    g = 0.0
+    for p in range(indptr[i], indptr[i + 1]):
+        k = indices[p]
+        if not covered[k]:
+            g += weight[k]
+    return g
+
+
+@nb.njit(cache=True)
+def rollout(indptr, indices, weight, cost, chosen):
+    """Order ``chosen`` by marginal people per dollar: the greedy on these options alone.
+
+    Repeatedly takes the option with the most people not yet covered per dollar (ties:
+    the earlier in ``chosen``), evaluated lazily as in :func:`lazy_greedy` — exact, as
+    gains only shrink. Options that add nobody come last, in ``chosen`` order.
+
+    Returns
+    -------
+    order : int64, the options of ``chosen`` in rollout order
+    gains : float64, the people each newly covers when taken
+    """
+    c = chosen.shape[0]
+    covered = np.zeros(weight.shape[0], dtype=np.bool_)
+    keys = np.empty(c)
+    ids = np.empty(c, dtype=np.int64)
+    fresh = np.empty(c)
+    stamp = np.zeros(c, dtype=np.int64)
+    for p in range(c):
+        g = _uncovered_people(indptr, indices, weight, covered, chosen[p])
+        fresh[p] = g
+        keys[p] = g / cost[chosen[p]]
+        ids[p] = p
+    size = c
+    for pos in range(size // 2 - 1, -1, -1):
+        _sift_down(keys, ids, size, pos)
+    order = np.empty(c, dtype=np.int64)
+    gains = np.empty(c)
+    n_done = 0
+    while size > 0:
+        p = ids[0]
+        size -= 1
+        keys[0] = keys[size]
+        ids[0] = ids[size]
+        _sift_down(keys, ids, size, 0)
+        i = chosen[p]
+        if stamp[p] != n_done:
+            g = _uncovered_people(indptr, indices, weight, covered, i)
+            fresh[p] = g
+            stamp[p] = n_done
+            size = _push(keys, ids, size, g / cost[i], p)
+            continue
+        for q in range(indptr[i], indptr[i + 1]):
+            covered[indices[q]] = True
+        order[n_done] = i
+        gains[n_done] = fresh[p]
+        n_done += 1
+    return order, gains

@@ -10,6 +10,7 @@ import numpy as np
 
 from rural_plan.errors import PlacementError
 from rural_plan.placement._kernels import capped_lazy_greedy, lazy_greedy
+from rural_plan.placement._kernels import rollout as rollout_kernel
 from rural_plan.placement.capacity import served_people
 from rural_plan.placement.instance import CoverageInstance
 
@@ -59,24 +60,15 @@ def check_budget(instance: CoverageInstance, budget_usd: float) -> None:
 
 
 def rollout(instance: CoverageInstance, chosen) -> tuple[np.ndarray, np.ndarray]:
-    """Order ``chosen`` by marginal people per dollar (greedy on the chosen set only) and
-    return (ordered options, marginal people of each)."""
-    chosen = [int(i) for i in chosen]
-    covered = np.zeros(instance.n_cells, dtype=bool)
-    order, gains = [], []
-    while chosen:
-        best, best_key, best_gain = -1, -np.inf, 0.0
-        for i in chosen:
-            row = instance.row(i)
-            g = float(instance.weight[row[~covered[row]]].sum())
-            key = g / instance.cost_usd[i]
-            if key > best_key:
-                best, best_key, best_gain = i, key, g
-        chosen.remove(best)
-        covered[instance.row(best)] = True
-        order.append(best)
-        gains.append(best_gain)
-    return np.asarray(order, dtype=np.int64), np.asarray(gains, dtype=np.float64)
+    """Order ``chosen`` by marginal people per dollar (greedy on the chosen set only; ties
+    to the earlier in ``chosen``) and return (ordered options, marginal people of each)."""
+    return rollout_kernel(
+        instance.indptr,
+        instance.indices,
+        instance.weight,
+        instance.cost_usd,
+        np.asarray(chosen, dtype=np.int64).ravel(),
+    )
 
 
 def select_greedy(

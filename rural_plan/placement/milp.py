@@ -18,7 +18,8 @@ optimum puts ``y_k`` = 1 exactly on the covered cells (maximising) or can always
 so (the min-cost target is reachable by some ``y`` iff it is reachable with 0/1).
 
 Before the model is built, demand cells covered by exactly the same set of options
-are merged into one cell carrying their summed weight (:func:`merge_identical_cells`).
+are merged into one cell carrying their summed weight (:func:`merge_identical_cells`,
+in :mod:`rural_plan.placement.merge`).
 This is exact — such cells are covered or not together in every solution — and cuts
 the coverage rows by one to two orders of magnitude on real instances, where the
 cells between a few overlapping discs share a pattern.
@@ -45,6 +46,7 @@ from scipy.optimize import milp as scipy_milp
 from rural_plan.errors import PlacementError
 from rural_plan.placement.greedy import Selection, check_budget, check_uncapped, rollout
 from rural_plan.placement.instance import CoverageInstance
+from rural_plan.placement.merge import MergedCells, merge_identical_cells  # noqa: F401 (re-export)
 
 log = logging.getLogger(__name__)
 
@@ -56,133 +58,6 @@ _MAX_CUTS = 8
 
 _MIN_SOLVER_SECONDS = 1e-3
 """HiGHS's time limit when preparing the model used up all of ``time_limit_s``."""
-
-
-class MergedCells(NamedTuple):
-    """Demand cells merged by identical covering-option sets.
-
-    ``rows`` : (n_options, n_merged) ``scipy.sparse.csr_array`` of ones, option →
-    merged cells it covers (column indices sorted in each row).
-    ``weight`` : (n_merged,) float64, the summed people of each merged cell.
-    ``cell_to_merged`` : (n_cells,) int64, each demand cell's merged cell, −1 for cells
-    no option covers (those are dropped). Merged cells are numbered in order of their
-    lowest-numbered demand cell.
-    """
-
-    rows: sp.csr_array
-    weight: np.ndarray
-    cell_to_merged: np.ndarray
-
-
-# --------------------------------------------------------------------------- merging
-
-
-def _cell_option_lists(instance: CoverageInstance) -> tuple[np.ndarray, np.ndarray]:
-    """CSC view of the instance: per demand cell, its covering options (sorted, no
-    duplicates). Returns (colptr, option ids)."""
-    n, m = instance.n_options, instance.n_cells
-    data = np.ones(instance.indices.size, dtype=np.int8)
-    csc = sp.csr_array((data, instance.indices, instance.indptr), shape=(n, m)).tocsc()
-    # csr -> csc visits rows in order, so each column's row indices come out sorted;
-    # an option listing a cell twice shows up as equal neighbours within one column.
-    colptr = csc.indptr.astype(np.int64)
-    opts = csc.indices.astype(np.int64)
-    if opts.size > 1:
-        same = opts[1:] == opts[:-1]
-        if same.any():
-            starts = np.zeros(opts.size, dtype=bool)
-            starts[colptr[:-1][np.diff(colptr) > 0]] = True
-            dup = same & ~starts[1:]
-            if dup.any():
-                keep = np.ones(opts.size, dtype=bool)
-                keep[1:][dup] = False
-                kept_before = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
-                colptr = kept_before[colptr]
-                opts = opts[keep]
-    return colptr, opts
-
-
-def _set_hashes(colptr, opts, cells, seed) -> tuple[np.ndarray, np.ndarray]:
-    """Two order-free 64-bit hashes of each listed cell's option set: sums (mod 2^64) of
-    random per-option keys. Distinct sets collide with probability 2^-128."""
-    rng = np.random.default_rng(seed)
-    n_keys = int(opts.max()) + 1 if opts.size else 1
-    starts = colptr[cells]
-    out = []
-    for _ in range(2):
-        key = rng.integers(0, np.iinfo(np.uint64).max, size=n_keys, dtype=np.uint64, endpoint=True)
-        # Empty columns were excluded, so consecutive starts delimit exactly one cell.
-        out.append(np.add.reduceat(key[opts], starts))
-    return out[0], out[1]
-
-
-def merge_identical_cells(instance: CoverageInstance) -> MergedCells:
-    """Merge demand cells covered by exactly the same set of options.
-
-    Two cells with the same covering set are covered together by every choice of
-    options, so replacing them by one cell with their summed weight leaves every
-    objective value unchanged (exact). Cells covered by no option are dropped.
-
-    Cells are grouped by a 128-bit hash of their option set (sums of random 64-bit
-    keys over the CSC transpose), then every cell's option list is compared element
-    by element with its group's first cell, so a hash collision can never merge
-    different sets (on the astronomically unlikely mismatch, new keys are drawn).
-    Everything is vectorised NumPy/SciPy, O(nnz + n_cells log n_cells).
-
-    Returns a :class:`MergedCells` (``rows``, ``weight``, ``cell_to_merged``).
-    """
-    n, m = instance.n_options, instance.n_cells
-    colptr, opts = _cell_option_lists(instance)
-    degree = np.diff(colptr)
-    cells = np.flatnonzero(degree > 0)
-    cell_to_merged = np.full(m, -1, dtype=np.int64)
-    if cells.size == 0:
-        rows = sp.csr_array((n, 0), dtype=np.float64)
-        return MergedCells(rows, np.zeros(0), cell_to_merged)
-
-    for seed in range(4):
-        h1, h2 = _set_hashes(colptr, opts, cells, seed)
-        order = np.lexsort((h2, h1))  # stable: equal hashes keep cell order
-        new_group = np.empty(order.size, dtype=bool)
-        new_group[0] = True
-        new_group[1:] = (h1[order[1:]] != h1[order[:-1]]) | (h2[order[1:]] != h2[order[:-1]])
-        group_sorted = np.cumsum(new_group) - 1
-        first = cells[order[new_group]]  # lowest cell of each group
-        group = np.empty(cells.size, dtype=np.int64)
-        group[order] = group_sorted
-        rep = first[group]  # each cell's group representative
-        # Exactness check: same degree and same option list as the representative.
-        same = degree[cells] == degree[rep]
-        if same.all():
-            # Cells with entries are in column order, so entry p belongs to cell
-            # cells[j] at offset p − colptr[cells[j]]; compare with the same offset
-            # in the representative's column.
-            shift = np.repeat(colptr[rep] - colptr[cells], degree[cells])
-            if np.array_equal(opts, opts[np.arange(opts.size) + shift]):
-                break
-        log.warning("merge_identical_cells: hash collision, retrying with new keys")
-    else:  # pragma: no cover - probability 2^-128 per pair, four times over
-        raise RuntimeError("merge_identical_cells: repeated hash collisions")
-
-    # Renumber groups by their lowest cell so the output does not depend on the hash.
-    rank = np.empty(first.size, dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
-    group = rank[group]
-    first = np.sort(first)
-    cell_to_merged[cells] = group
-    weight = np.bincount(group, weights=instance.weight[cells], minlength=first.size)
-
-    # Merged cell g's options are its representative cell's option list.
-    deg = degree[first]
-    lo = np.repeat(colptr[first], deg)
-    within = np.arange(lo.size) - np.repeat(np.cumsum(deg) - deg, deg)
-    merged_csc = sp.csc_array(
-        (np.ones(lo.size), opts[lo + within], np.concatenate(([0], np.cumsum(deg)))),
-        shape=(n, first.size),
-    )
-    rows = merged_csc.tocsr()
-    rows.sort_indices()
-    return MergedCells(rows, weight, cell_to_merged)
 
 
 # --------------------------------------------------------------------------- model

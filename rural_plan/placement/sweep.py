@@ -19,6 +19,7 @@ from rural_plan.placement import _local_search as _ls
 from rural_plan.placement.greedy import select_greedy
 from rural_plan.placement.instance import CoverageInstance
 from rural_plan.placement.local_search import improve, prepare
+from rural_plan.placement.merge import merged_instance
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def _greedy_plan(instance: CoverageInstance, prepared) -> tuple[np.ndarray, np.n
         prepared.cptr,
         prepared.cidx,
         prepared.lptr,
-        instance.weight,
+        prepared.weight,
         instance.cost_usd,
         instance.location,
         everything_budget(instance),
@@ -147,14 +148,18 @@ def budget_curve(
     if instance.n_options == 0:
         raise PlacementError("no site options to choose from")
     t0 = time.perf_counter()
-    prepared = prepare(instance)
+    # The local search runs on the merged cells (exact; option ids unchanged), merged
+    # once for every budget; people are recounted on the instance itself. The greedy
+    # curve's one pass costs about what merging does, so it runs on the cells as they are.
+    merged = merged_instance(instance) if method == "local-search" else instance
+    prepared = prepare(merged, merge=False)
     everything = everything_budget(instance)
     plan = None
     top_set = None
     if budgets_usd is None:
         if n_points < 1:
             raise PlacementError(f"n_points must be >= 1, got {n_points!r}")
-        greedy_all = select_greedy(instance, budget_usd=everything)
+        greedy_all = select_greedy(merged, budget_usd=everything)
         top = greedy_all.cost_usd
         if method == "greedy":
             plan = _greedy_plan(instance, prepared)
@@ -175,7 +180,7 @@ def budget_curve(
             plan = _greedy_plan(instance, prepared)
         points = _greedy_points(instance, prepared, plan, budgets)
     else:
-        points = _local_search_points(instance, prepared, budgets, top_set)
+        points = _local_search_points(instance, merged, prepared, budgets, top_set)
     people, cost, sites = (np.array(col) for col in zip(*points, strict=True))
     curve = BudgetCurve(
         budget_usd=budgets,
@@ -211,7 +216,7 @@ def _greedy_points(instance, prepared, plan, budgets) -> list[tuple[float, float
     # Each option alone, by ascending cost (then id): the best single option within b is
     # the running best over the options b affords.
     n = instance.n_options
-    alone = _ls.row_weights(prepared.rptr, prepared.ridx, instance.weight)
+    alone = _ls.row_weights(prepared.rptr, prepared.ridx, prepared.weight)
     by_cost = np.lexsort((np.arange(n), instance.cost_usd))
     sorted_cost = instance.cost_usd[by_cost]
     best_alone = np.maximum.accumulate(alone[by_cost])
@@ -233,7 +238,9 @@ def _greedy_points(instance, prepared, plan, budgets) -> list[tuple[float, float
     return points
 
 
-def _local_search_points(instance, prepared, budgets, top_set) -> list[tuple[float, float, int]]:
+def _local_search_points(
+    instance, merged, prepared, budgets, top_set
+) -> list[tuple[float, float, int]]:
     cheapest = float(instance.cost_usd.min())
     if top_set is not None:
         top_people = instance.coverage_of(top_set)
@@ -245,12 +252,12 @@ def _local_search_points(instance, prepared, budgets, top_set) -> list[tuple[flo
         if b < cheapest:
             points.append((0.0, 0.0, 0))
             continue
-        greedy = select_greedy(instance, budget_usd=float(b))
-        start = prev_set if prev_set.size else greedy.chosen
+        greedy = select_greedy(merged, budget_usd=float(b)).chosen
+        start = prev_set if prev_set.size else greedy
         got = improve(instance, start, budget_usd=float(b), prepared=prepared).chosen
         got_people = instance.coverage_of(got)
-        if greedy.people > got_people and prev_set.size:
-            again = improve(instance, greedy.chosen, budget_usd=float(b), prepared=prepared)
+        if prev_set.size and instance.coverage_of(greedy) > got_people:
+            again = improve(instance, greedy, budget_usd=float(b), prepared=prepared)
             again_people = instance.coverage_of(again.chosen)
             if again_people > got_people:
                 got, got_people = again.chosen, again_people
