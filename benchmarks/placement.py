@@ -121,6 +121,7 @@ def beyond_highs(inst, budget, time_limit_s: float) -> dict:
 _SCALE_PROBE = """
 import resource, sys, time, json
 import numpy as np
+from rural_plan.placement._kernels import lazy_greedy
 rng = np.random.default_rng(11)
 n_opt, n_cells, n_loc = 20_000, 2_000_000, 10_000
 lengths = rng.integers(300, 3_000, n_opt)
