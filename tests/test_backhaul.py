@@ -19,6 +19,7 @@ from rural_plan.backhaul import (
     price_link,
 )
 from rural_plan.backhaul._kernels import fresnel_clearance
+from rural_plan.backhaul.roads import road_network
 from rural_plan.costing import load_preset, net_present_cost
 from rural_plan.errors import BackhaulError, ScenarioError
 from rural_plan.grid.align import finish_grid
@@ -538,6 +539,49 @@ def test_disconnected_roads_give_no_route():
     net = RoadNetwork([ROAD_L[:2], np.array([[5_000.0, 0.0], [6_000.0, 0.0]])])
     (route,) = net.routes_from(0.0, -10.0, [5_500.0], [10.0])
     assert route is None
+
+
+def test_road_routes_on_a_lattice_are_shortest_and_kept_per_start():
+    # A 6 x 6 street lattice (many equal-length routes): each route is a polyline whose
+    # length is the route length, the shortest; asking again (the start's tree kept)
+    # gives the same routes; equal roads give the same network, other roads another.
+    step = 500.0
+    lines = [np.array([[0.0, k * step], [5 * step, k * step]]) for k in range(6)]
+    lines += [np.array([[k * step, 0.0], [k * step, 5 * step]]) for k in range(6)]
+    lines = [np.array([a + (b - a) * t for t in np.linspace(0, 1, 6)]) for a, b in lines]
+    net = road_network(lines)
+    assert road_network([line.copy() for line in lines]) is net
+    assert road_network(lines[:-1]) is not net
+    rng = np.random.default_rng(5)
+    tx, ty = rng.uniform(-100, 2_600, 40), rng.uniform(-100, 2_600, 40)
+    routes = net.routes_from(130.0, -40.0, tx, ty)
+
+    def ends(q):  # the lattice vertices at the ends of the segment q lies on
+        on_row = abs(q[1] / step - round(q[1] / step)) < 1e-9
+        k = 0 if on_row else 1
+        lo = np.floor(q[k] / step) * step
+        return [np.where(np.arange(2) == k, v, q) for v in (lo, min(lo + step, 5 * step))]
+
+    for r in routes:
+        xy = np.array(r.xy)
+        assert np.hypot(*np.diff(xy, axis=0).T).sum() == pytest.approx(r.length_m)
+        q1, q2 = xy[1], xy[-2]  # where the start and the target join the roads
+        # on a full lattice the road distance between vertices is the Manhattan distance
+        best = min(
+            np.hypot(*(q1 - a)) + np.abs(a - b).sum() + np.hypot(*(b - q2))
+            for a in ends(q1)
+            for b in ends(q2)
+        )
+        if np.allclose(ends(q1), ends(q2)):  # the same segment: along it
+            best = min(best, np.hypot(*(q1 - q2)))
+        legs = np.hypot(*(xy[1] - xy[0])) + np.hypot(*(xy[-1] - xy[-2]))
+        assert r.length_m == pytest.approx(best + legs)
+    again = RoadNetwork(lines).routes_from(130.0, -40.0, tx, ty)
+    assert (
+        [(r.length_m, r.xy) for r in net.routes_from(130.0, -40.0, tx, ty)]
+        == [(r.length_m, r.xy) for r in routes]
+        == [(r.length_m, r.xy) for r in again]
+    )
 
 
 def test_design_lays_fibre_along_roads_else_straight_with_detour():

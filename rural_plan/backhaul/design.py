@@ -42,7 +42,7 @@ from rural_plan.backhaul.resilience import (
     terrestrial_graph,
     worst,
 )
-from rural_plan.backhaul.roads import RoadNetwork
+from rural_plan.backhaul.roads import road_network
 from rural_plan.backhaul.tree import CostModel, TreeState, shortest_path_tree
 from rural_plan.costing import CostPreset, net_present_cost
 from rural_plan.errors import BackhaulError
@@ -300,7 +300,7 @@ def design_backhaul(
         fibre_capacity_mbps=fibre_capacity_mbps,
         donor_capacity_mbps=donor_capacity_mbps,
     )
-    roads = RoadNetwork(road_lines) if len(road_lines) else None
+    roads = road_network(road_lines) if len(road_lines) else None
     edges = build_edges(grid, nodes, preset=preset, allowed=allowed, radio=radio, roads=roads)
     raises = any(e.raise_u_m > 0 or e.raise_v_m > 0 for e in edges)
     relay_ends = any(nodes.role[e.v] == RELAY or nodes.role[e.u] == RELAY for e in edges)
