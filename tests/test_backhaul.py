@@ -519,6 +519,25 @@ def test_two_pops_in_reach_give_two_paths_and_alternatives():
     assert plan.summary()["backhaul_worst_single_failure"]["people_lost"] == 4_000.0
 
 
+def test_design_without_resilience_has_the_same_links_and_costs():
+    full = _two_pops(40_000.0)
+    quick = _design(
+        _FLAT,
+        [3_000.0, 5_000.0, 17_000.0],
+        [1_000.0, 19_000.0],
+        site_people=np.array([1_000.0, 2_000.0, 4_000.0]),
+        allowed=["microwave", "satellite"],
+        max_hop_m=40_000.0,
+        resilience=False,
+    )
+    assert quick.links == full.links and quick.site_kind == full.site_kind
+    assert quick.tco_usd == full.tco_usd
+    assert quick.all_satellite_tco_usd == full.all_satellite_tco_usd
+    assert full.sites_with_two_paths and full.failures  # what is left out
+    assert quick.sites_with_two_paths == () and quick.failures == ()
+    assert quick.worst_single_failure is None
+
+
 # ---------------------------------------------------------------------- fibre along roads
 
 ROAD_L = np.array([[0.0, 0.0], [1_000.0, 0.0], [1_000.0, 1_000.0]])
