@@ -15,6 +15,7 @@ import numpy as np
 
 from rural_plan._version import __version__
 from rural_plan.backhaul import BackhaulPlan, design_backhaul, satellite_costs
+from rural_plan.backhaul.graph import ClearanceMemo
 from rural_plan.backhaul.pricing import price_link
 from rural_plan.costing import (
     CostPreset,
@@ -1045,6 +1046,7 @@ def curve_backhaul(prep: Prepared, curve: BudgetCurve, fit: BackhaulFit) -> Curv
     else:
         idx = curve_points_to_design(n, scenario.placement.budget_curve_backhaul_points)
     plan_set = tuple(sorted(int(i) for i in fit.selection.chosen))
+    memo = ClearanceMemo()  # the points share most of their sites: each hop traced once
     seen: dict[tuple[int, ...], tuple[float, float, float, float] | None] = {}
     for p in idx:
         key = tuple(sorted(int(i) for i in curve.chosen[p]))
@@ -1068,6 +1070,7 @@ def curve_backhaul(prep: Prepared, curve: BudgetCurve, fit: BackhaulFit) -> Curv
                         xs,
                         ys,
                         resilience=False,
+                        clearance_memo=memo,
                     )
                 except BackhaulError as err:
                     log.warning("budget curve: point %d left at its estimate: %s", p, err)
@@ -1129,11 +1132,13 @@ def plan_backhaul(
     site_y: np.ndarray,
     *,
     resilience: bool = True,
+    clearance_memo: ClearanceMemo | None = None,
 ) -> BackhaulPlan:
     """The backhaul of the chosen sites: each site's demand from the people it newly
     covers (counted once, for the first site in rollout order that covers them, capped
     by its capacity), existing towers as donors, fibre along the roads layer if given.
-    ``resilience=False`` skips the second-path and single-failure analysis (costs only)."""
+    ``resilience=False`` skips the second-path and single-failure analysis (costs only);
+    ``clearance_memo`` keeps hop clearances between designs (see ``design_backhaul``)."""
     bh = scenario.backhaul
     people = np.minimum(coverage.people_per_option(chosen), options.capacity_people[chosen])
     towers = region.towers
@@ -1170,6 +1175,7 @@ def plan_backhaul(
         relay_capacity_mbps=bh.relay_capacity_mbps,
         fibre_capacity_mbps=bh.fibre_capacity_mbps,
         resilience=resilience,
+        clearance_memo=clearance_memo,
     )
 
 

@@ -19,6 +19,7 @@ from rural_plan.backhaul import (
     price_link,
 )
 from rural_plan.backhaul._kernels import fresnel_clearance
+from rural_plan.backhaul.graph import ClearanceMemo
 from rural_plan.backhaul.roads import road_network
 from rural_plan.costing import load_preset, net_present_cost
 from rural_plan.errors import BackhaulError, ScenarioError
@@ -536,6 +537,30 @@ def test_design_without_resilience_has_the_same_links_and_costs():
     assert full.sites_with_two_paths and full.failures  # what is left out
     assert quick.sites_with_two_paths == () and quick.failures == ()
     assert quick.worst_single_failure is None
+
+
+def test_designs_sharing_a_clearance_memo_equal_designs_without():
+    # Sites on both sides of a ridge (mast raises bought), designed as nested sets, as
+    # the budget curve's points are: the memo changes no link, and the second design of
+    # the same sites traces no hop again.
+    grid = _ridge_grid(30.0)
+    xs = [12_000.0, 9_000.0, 4_000.0, 15_000.0, 18_000.0]
+    people = np.array([3_000.0, 1_000.0, 2_000.0, 500.0, 800.0])
+    memo = ClearanceMemo()
+    for n in (2, 5, 3, 5):
+        kw = dict(fibre_mast_m=20.0, allowed=["microwave", "relay", "satellite"])
+        kw.update(site_people=people[:n], max_mast_raise_m=20.0)
+        plain = _design(grid, xs[:n], [2_000.0], **kw)
+        before = len(memo.values)
+        shared = _design(grid, xs[:n], [2_000.0], clearance_memo=memo, **kw)
+        assert shared.links == plain.links and shared.tco_usd == plain.tco_usd
+        if n == 5 and before > 0 and len(memo.values) == before:
+            break  # the second design of all five sites traced nothing new
+    else:
+        pytest.fail("the memo did not serve the repeated design")
+    assert any(link.mast_raise_m > 0 for link in plain.links)
+    with pytest.raises(ValueError, match="one grid"):
+        _design(_FLAT, xs[:2], [2_000.0], clearance_memo=memo)
 
 
 # ---------------------------------------------------------------------- fibre along roads

@@ -24,6 +24,7 @@ from rural_plan.backhaul.graph import (
     FIBRE,
     RELAY,
     SITE,
+    ClearanceMemo,
     Radio,
     build_edges,
     make_nodes,
@@ -216,6 +217,7 @@ def design_backhaul(
     relay_capacity_mbps: float = 50.0,
     fibre_capacity_mbps: float = 2_000.0,
     resilience: bool = True,
+    clearance_memo: ClearanceMemo | None = None,
 ) -> BackhaulPlan:
     """Connect every site to the core at the least net present cost the search finds,
     with no link over its capacity.
@@ -252,6 +254,9 @@ def design_backhaul(
     resilience
         Analyse second paths and single failures (False: leave them empty; the links
         and costs are the same, in about half the time on a hundred sites).
+    clearance_memo
+        Hop clearances kept between designs on this grid and radio (several designs
+        sharing sites trace each hop once); None: traced for this design only.
 
     Returns
     -------
@@ -305,7 +310,9 @@ def design_backhaul(
         donor_capacity_mbps=donor_capacity_mbps,
     )
     roads = road_network(road_lines) if len(road_lines) else None
-    edges = build_edges(grid, nodes, preset=preset, allowed=allowed, radio=radio, roads=roads)
+    edges = build_edges(
+        grid, nodes, preset=preset, allowed=allowed, radio=radio, roads=roads, memo=clearance_memo
+    )
     raises = any(e.raise_u_m > 0 or e.raise_v_m > 0 for e in edges)
     relay_ends = any(nodes.role[e.v] == RELAY or nodes.role[e.u] == RELAY for e in edges)
     cost = CostModel.from_preset(
