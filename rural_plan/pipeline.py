@@ -1081,7 +1081,8 @@ def curve_backhaul(prep: Prepared, curve: BudgetCurve, fit: BackhaulFit) -> Curv
             out["bh"][p], out["cost"][p], out["bh_tco"][p], out["sat"][p] = seen[key]
     seconds = time.perf_counter() - t0
     log.info(
-        "budget curve: %d of %d points re-costed with their designed backhaul (%d designs, %.2f s)",
+        "budget curve: %d of %d points re-costed with their designed backhaul "
+        "(%d distinct site sets, %.2f s)",
         int(np.isfinite(out["cost"]).sum()),
         n,
         len(seen),

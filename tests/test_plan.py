@@ -699,6 +699,15 @@ def test_budget_curve_backhaul_points_are_spread_and_the_rest_left_empty(small_p
     assert none.summary["budget_curve_backhaul"] == "estimate"
     assert none.summary["budget_curve_designed_points"] == 0
     assert none.budget_curve["cost_designed_usd"].isna().all()
+    # on a CAPEX budget basis the real cost is CAPEX too: sites' plus the backhaul's
+    capex = p0.replace(budget_basis="capex", placement={"budget_curve_backhaul_points": 3})
+    d = capex.curve_backhaul
+    assert capex.summary["budget_curve_designed_points"] == 3
+    for k in np.flatnonzero(d.designed):
+        chosen = capex.curve.chosen[k]
+        sites_capex = float(capex.options.capex_usd[chosen].sum())
+        assert d.cost_usd[k] - d.backhaul_usd[k] == pytest.approx(sites_capex, abs=1e-6)
+        assert 0 < d.backhaul_usd[k] < d.backhaul_tco_usd[k]  # CAPEX only, no OPEX
     # the estimate columns do not depend on the re-costing
     for name in ("budget_usd", "cost_usd", "people_newly_covered", "sites"):
         assert none.budget_curve[name].tolist() == p0.budget_curve[name].tolist()
