@@ -18,7 +18,11 @@ from rural_plan.backhaul import (
     design_backhaul,
     price_link,
 )
-from rural_plan.backhaul._kernels import fresnel_clearance
+from rural_plan.backhaul._kernels import (
+    fresnel_clearance,
+    fresnel_clearances,
+    fresnel_clearances_serial,
+)
 from rural_plan.backhaul.graph import ClearanceMemo
 from rural_plan.backhaul.roads import road_network
 from rural_plan.costing import load_preset, net_present_cost
@@ -72,6 +76,22 @@ def test_ridge_refuses_hop_and_taller_masts_clear_it():
         got = _clearance(elev, xa, xb, h)
         assert got == pytest.approx(expected, abs=0.05)
         assert (got >= 0.6) == expect_clear
+
+
+def test_serial_and_parallel_clearance_kernels_agree_exactly():
+    rng = np.random.default_rng(4)
+    elev = _terrain() + rng.uniform(0, 60, _terrain().shape)
+    n = 300
+    xa, xb = rng.uniform(0, 19_000, n), rng.uniform(0, 19_000, n)
+    ya, yb = rng.uniform(50, 950, n), rng.uniform(50, 950, n)
+    ha, hb = rng.uniform(5, 40, n), rng.uniform(5, 40, n)
+    args = (elev, 0.0, elev.shape[0] * CELL, CELL, xa, ya, ha, xb, yb, hb, F_MHZ, K)
+    par, ser = np.empty(n), np.empty(n)
+    fresnel_clearances(*args, par)
+    fresnel_clearances_serial(*args, ser)
+    assert par.tolist() == ser.tolist()
+    one = [fresnel_clearance(*args[:4], *(a[7] for a in args[4:10]), F_MHZ, K)]
+    assert one == [ser[7]]
 
 
 # ---------------------------------------------------------------------- design helpers

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rural_plan.backhaul._kernels import fresnel_clearances
+from rural_plan.backhaul._kernels import fresnel_clearances, fresnel_clearances_serial
 from rural_plan.backhaul.pricing import BACKHAUL_TYPES, FIBRE_DETOUR, figure
 from rural_plan.backhaul.roads import RoadNetwork
 from rural_plan.costing import CostPreset
@@ -176,10 +176,16 @@ def clearances(
     return np.array([known[hop] for hop in hops], dtype=np.float64)
 
 
+PARALLEL_MIN_HOPS = 4_096
+"""Fewer hops than this are traced in the calling thread (numba's workers cost more than
+they save on small batches; on a machine whose cores are busy, several times more)."""
+
+
 def _trace(grid: Grid, xa, ya, ha, xb, yb, hb, radio: Radio) -> np.ndarray:
     out = np.empty(np.size(xa))
     if out.size:
-        fresnel_clearances(
+        kernel = fresnel_clearances if out.size >= PARALLEL_MIN_HOPS else fresnel_clearances_serial
+        kernel(
             np.ascontiguousarray(grid.elevation_m, dtype=np.float64),
             grid.transform.c,
             grid.transform.f,
