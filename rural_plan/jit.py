@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from rural_plan.backhaul._kernels import fresnel_clearances
+from rural_plan.backhaul._kernels import fresnel_clearances, fresnel_clearances_serial
 from rural_plan.grid._kernels import splat_counts
 from rural_plan.placement._kernels import lazy_greedy, sort_row_segments
 from rural_plan.placement.instance import CoverageInstance
@@ -55,21 +55,22 @@ def _warm_others() -> None:
     lazy_greedy(np.array([0, 1]), one_i, one_f, one_f, one_i, 2.0)
     sort_row_segments(np.array([0, 1]), np.zeros(1, dtype=np.int64))
     out = np.empty(1)
-    fresnel_clearances(
-        elev,
-        0.0,
-        240.0,
-        30.0,
-        one_f * 15,
-        one_f * 15,
-        one_f,
-        one_f * 200,
-        one_f * 15,
-        one_f,
-        15000.0,
-        4 / 3,
-        out,
-    )
+    for kernel in (fresnel_clearances, fresnel_clearances_serial):
+        kernel(
+            elev,
+            0.0,
+            240.0,
+            30.0,
+            one_f * 15,
+            one_f * 15,
+            one_f,
+            one_f * 200,
+            one_f * 15,
+            one_f,
+            15000.0,
+            4 / 3,
+            out,
+        )
     tiny = CoverageInstance.from_arrays(
         indptr=[0, 1, 2, 3],
         indices=[0, 1, 1],

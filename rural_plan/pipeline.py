@@ -15,6 +15,7 @@ import numpy as np
 
 from rural_plan._version import __version__
 from rural_plan.backhaul import BackhaulPlan, design_backhaul, satellite_costs
+from rural_plan.backhaul.graph import ClearanceMemo
 from rural_plan.backhaul.pricing import price_link
 from rural_plan.costing import (
     CostPreset,
@@ -27,7 +28,7 @@ from rural_plan.costing import (
 from rural_plan.coverage import CoverageMatrix, DemandCells, build_matrix, demand_cells
 from rural_plan.coverage.poi_coverage import poi_rows, poi_summary
 from rural_plan.economics import Economics, plan_economics
-from rural_plan.errors import PlacementError
+from rural_plan.errors import BackhaulError, PlacementError
 from rural_plan.executors import Executor, LocalExecutor, open_executor
 from rural_plan.inputs import Region, load_region
 from rural_plan.jit import warm_up
@@ -41,6 +42,7 @@ from rural_plan.placement import (
     find_candidates,
 )
 from rural_plan.placement.capacity import served_people
+from rural_plan.placement.greedy import rollout
 from rural_plan.placement.target import select_to_target
 from rural_plan.propagation import RadioSettings, max_path_loss_db
 from rural_plan.propagation import cache as propagation_cache
@@ -95,6 +97,8 @@ class Plan:
     """Revenue, subsidy, affordability, sensitivity (``sensitivity*.csv``)."""
     executor: dict[str, Any] = field(default_factory=dict, compare=False)
     """Where propagation ran (name, cluster, tasks; ``provenance.json``)."""
+    curve_backhaul: CurveBackhaul | None = field(default=None, compare=False)
+    """The budget curve's points re-costed with their designed backhaul."""
 
     def replace(self, **changes: Any) -> Plan:
         """The plan of this scenario with ``changes`` applied (keyword per top-level key;
@@ -163,7 +167,11 @@ class Plan:
 
     @property
     def budget_curve(self):
-        """People newly covered against investment as a pandas DataFrame."""
+        """People newly covered against investment as a pandas DataFrame: the rows of
+        ``budget_curve.csv``, each point at placement's cost estimate (``cost_usd``) and,
+        for the points re-costed with their designed backhaul, at its real cost
+        (``backhaul_usd``, ``cost_designed_usd``, ``people_per_1000_usd_designed``; NaN
+        for the others)."""
         from rural_plan.report.tables import budget_curve_frame
 
         return budget_curve_frame(self)
@@ -712,6 +720,9 @@ def finish(prep: Prepared) -> Plan:
     xs, ys = grid.xy_of(prep.candidates.rows[loc], prep.candidates.cols[loc])
     clock.lap("backhaul")
 
+    designed = curve_backhaul(prep, curve, fit)
+    clock.lap("budget_curve_backhaul")
+
     pois = None
     if region.pois is not None:
         pois = poi_rows(
@@ -724,6 +735,7 @@ def finish(prep: Prepared) -> Plan:
         )
     summary = summarise(scenario, region, options, prep.coverage, selection, backhaul)
     summary["budget_curve_method"] = curve.method
+    summary.update(designed.summary())
     summary.update(fit.summary())
     if pois is not None:
         summary["pois"] = poi_summary(pois)
@@ -765,6 +777,7 @@ def finish(prep: Prepared) -> Plan:
         costs,
         econ,
         executor=dict(prep.executor),
+        curve_backhaul=designed,
     )
 
 
@@ -973,6 +986,125 @@ def _satellite_bound(prep: Prepared) -> np.ndarray:
     )
 
 
+@dataclass(frozen=True)
+class CurveBackhaul:
+    """The budget curve's points re-costed with their designed backhaul: one value per
+    point of the curve, NaN for the points not re-costed."""
+
+    backhaul_usd: np.ndarray
+    """The designed backhaul of the point's sites, on the budget basis [USD]."""
+    cost_usd: np.ndarray
+    """The point's sites plus their designed backhaul, on the budget basis [USD]."""
+    backhaul_tco_usd: np.ndarray
+    """The designed backhaul's net present cost [USD]."""
+    all_satellite_tco_usd: np.ndarray
+    """Net present cost of a satellite terminal at each of the point's sites, sized to
+    its demand [USD] (the designed backhaul never costs more)."""
+    seconds: float = 0.0
+
+    @property
+    def designed(self) -> np.ndarray:
+        """Which points were re-costed."""
+        return np.isfinite(self.cost_usd)
+
+    def summary(self) -> dict[str, Any]:
+        n = int(self.designed.sum())
+        return {
+            "budget_curve_backhaul": "designed" if n else "estimate",
+            "budget_curve_designed_points": n,
+        }
+
+
+def curve_points_to_design(n_points: int, wanted: int) -> np.ndarray:
+    """Indices of ``wanted`` of ``n_points`` curve points, evenly spread: the last (the
+    most sites) always, the first too from two on; all of them when ``wanted`` ≥
+    ``n_points``."""
+    if wanted <= 0 or n_points <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if wanted >= n_points:
+        return np.arange(n_points, dtype=np.int64)
+    return np.unique(np.round(np.linspace(n_points - 1, 0, wanted)).astype(np.int64))
+
+
+def curve_backhaul(prep: Prepared, curve: BudgetCurve, fit: BackhaulFit) -> CurveBackhaul:
+    """Each of ``placement.budget_curve_backhaul_points`` points of the budget curve
+    (evenly spread) re-costed with its sites' designed backhaul: the plan's own design
+    (:func:`plan_backhaul`: same PoPs, donors, roads, prices and capacity rules) of the
+    point's sites in rollout order (as placement orders the plan's first choice; the
+    design shares people between sites, and searches, in site order).
+
+    A point with the plan's sites gets the plan's own design (the same sites cost what
+    the plan costs); a site set met before is designed once. A point whose sites the
+    allowed backhaul types cannot connect is left NaN (and logged).
+    """
+    t0 = time.perf_counter()
+    scenario, options, grid = prep.scenario, prep.options, prep.region.grid
+    n = curve.budget_usd.size
+    out = {k: np.full(n, np.nan) for k in ("bh", "cost", "bh_tco", "sat")}
+    if len(curve.chosen) != n:  # a curve that kept no choices: nothing to re-cost
+        idx = np.zeros(0, dtype=np.int64)
+    else:
+        idx = curve_points_to_design(n, scenario.placement.budget_curve_backhaul_points)
+    plan_set = tuple(sorted(int(i) for i in fit.selection.chosen))
+    memo = ClearanceMemo()  # the points share most of their sites: each hop traced once
+    seen: dict[tuple[int, ...], tuple[float, float, float, float] | None] = {}
+    for p in idx:
+        key = tuple(sorted(int(i) for i in curve.chosen[p]))
+        if key not in seen:
+            if key == plan_set:
+                seen[key] = _designed_costs(scenario, options, fit.selection.chosen, fit.backhaul)
+            elif not key:
+                seen[key] = (0.0, 0.0, 0.0, 0.0)
+            else:
+                chosen, _ = rollout(prep.instance, np.asarray(key, dtype=np.int64))
+                loc = options.location[chosen]
+                xs, ys = grid.xy_of(prep.candidates.rows[loc], prep.candidates.cols[loc])
+                try:
+                    backhaul = plan_backhaul(
+                        scenario,
+                        prep.region,
+                        prep.preset,
+                        prep.coverage,
+                        options,
+                        chosen,
+                        xs,
+                        ys,
+                        resilience=False,
+                        clearance_memo=memo,
+                    )
+                except BackhaulError as err:
+                    log.warning("budget curve: point %d left at its estimate: %s", p, err)
+                    seen[key] = None
+                else:
+                    seen[key] = _designed_costs(scenario, options, chosen, backhaul)
+        if seen[key] is not None:
+            out["bh"][p], out["cost"][p], out["bh_tco"][p], out["sat"][p] = seen[key]
+    seconds = time.perf_counter() - t0
+    log.info(
+        "budget curve: %d of %d points re-costed with their designed backhaul "
+        "(%d distinct site sets, %.2f s)",
+        int(np.isfinite(out["cost"]).sum()),
+        n,
+        len(seen),
+        seconds,
+    )
+    return CurveBackhaul(out["bh"], out["cost"], out["bh_tco"], out["sat"], round(seconds, 3))
+
+
+def _designed_costs(
+    scenario: Scenario, options: SiteOptions, chosen: np.ndarray, backhaul: BackhaulPlan
+) -> tuple[float, float, float, float]:
+    """(backhaul, sites + backhaul) on the budget basis, backhaul and all-satellite net
+    present cost [USD]."""
+    bh = float(site_basis_cost_usd(scenario, backhaul.capex_usd, backhaul.opex_usd_per_year))
+    return (
+        bh,
+        plan_spend_usd(scenario, options, chosen, backhaul),
+        backhaul.tco_usd,
+        backhaul.all_satellite_tco_usd,
+    )
+
+
 def plan_spend_usd(
     scenario: Scenario, options: SiteOptions, chosen: np.ndarray, backhaul: BackhaulPlan
 ) -> float:
@@ -999,10 +1131,15 @@ def plan_backhaul(
     chosen: np.ndarray,
     site_x: np.ndarray,
     site_y: np.ndarray,
+    *,
+    resilience: bool = True,
+    clearance_memo: ClearanceMemo | None = None,
 ) -> BackhaulPlan:
     """The backhaul of the chosen sites: each site's demand from the people it newly
     covers (counted once, for the first site in rollout order that covers them, capped
-    by its capacity), existing towers as donors, fibre along the roads layer if given."""
+    by its capacity), existing towers as donors, fibre along the roads layer if given.
+    ``resilience=False`` skips the second-path and single-failure analysis (costs only);
+    ``clearance_memo`` keeps hop clearances between designs (see ``design_backhaul``)."""
     bh = scenario.backhaul
     people = np.minimum(coverage.people_per_option(chosen), options.capacity_people[chosen])
     towers = region.towers
@@ -1038,6 +1175,8 @@ def plan_backhaul(
         microwave_capacity_mbps=bh.microwave_capacity_mbps,
         relay_capacity_mbps=bh.relay_capacity_mbps,
         fibre_capacity_mbps=bh.fibre_capacity_mbps,
+        resilience=resilience,
+        clearance_memo=clearance_memo,
     )
 
 

@@ -18,7 +18,13 @@ from rural_plan.backhaul import (
     design_backhaul,
     price_link,
 )
-from rural_plan.backhaul._kernels import fresnel_clearance
+from rural_plan.backhaul._kernels import (
+    fresnel_clearance,
+    fresnel_clearances,
+    fresnel_clearances_serial,
+)
+from rural_plan.backhaul.graph import ClearanceMemo
+from rural_plan.backhaul.roads import road_network
 from rural_plan.costing import load_preset, net_present_cost
 from rural_plan.errors import BackhaulError, ScenarioError
 from rural_plan.grid.align import finish_grid
@@ -70,6 +76,22 @@ def test_ridge_refuses_hop_and_taller_masts_clear_it():
         got = _clearance(elev, xa, xb, h)
         assert got == pytest.approx(expected, abs=0.05)
         assert (got >= 0.6) == expect_clear
+
+
+def test_serial_and_parallel_clearance_kernels_agree_exactly():
+    rng = np.random.default_rng(4)
+    elev = _terrain() + rng.uniform(0, 60, _terrain().shape)
+    n = 300
+    xa, xb = rng.uniform(0, 19_000, n), rng.uniform(0, 19_000, n)
+    ya, yb = rng.uniform(50, 950, n), rng.uniform(50, 950, n)
+    ha, hb = rng.uniform(5, 40, n), rng.uniform(5, 40, n)
+    args = (elev, 0.0, elev.shape[0] * CELL, CELL, xa, ya, ha, xb, yb, hb, F_MHZ, K)
+    par, ser = np.empty(n), np.empty(n)
+    fresnel_clearances(*args, par)
+    fresnel_clearances_serial(*args, ser)
+    assert par.tolist() == ser.tolist()
+    one = [fresnel_clearance(*args[:4], *(a[7] for a in args[4:10]), F_MHZ, K)]
+    assert one == [ser[7]]
 
 
 # ---------------------------------------------------------------------- design helpers
@@ -518,6 +540,49 @@ def test_two_pops_in_reach_give_two_paths_and_alternatives():
     assert plan.summary()["backhaul_worst_single_failure"]["people_lost"] == 4_000.0
 
 
+def test_design_without_resilience_has_the_same_links_and_costs():
+    full = _two_pops(40_000.0)
+    quick = _design(
+        _FLAT,
+        [3_000.0, 5_000.0, 17_000.0],
+        [1_000.0, 19_000.0],
+        site_people=np.array([1_000.0, 2_000.0, 4_000.0]),
+        allowed=["microwave", "satellite"],
+        max_hop_m=40_000.0,
+        resilience=False,
+    )
+    assert quick.links == full.links and quick.site_kind == full.site_kind
+    assert quick.tco_usd == full.tco_usd
+    assert quick.all_satellite_tco_usd == full.all_satellite_tco_usd
+    assert full.sites_with_two_paths and full.failures  # what is left out
+    assert quick.sites_with_two_paths == () and quick.failures == ()
+    assert quick.worst_single_failure is None
+
+
+def test_designs_sharing_a_clearance_memo_equal_designs_without():
+    # Sites on both sides of a ridge (mast raises bought), designed as nested sets, as
+    # the budget curve's points are: the memo changes no link, and the second design of
+    # the same sites traces no hop again.
+    grid = _ridge_grid(30.0)
+    xs = [12_000.0, 9_000.0, 4_000.0, 15_000.0, 18_000.0]
+    people = np.array([3_000.0, 1_000.0, 2_000.0, 500.0, 800.0])
+    memo = ClearanceMemo()
+    for n in (2, 5, 3, 5):
+        kw = dict(fibre_mast_m=20.0, allowed=["microwave", "relay", "satellite"])
+        kw.update(site_people=people[:n], max_mast_raise_m=20.0)
+        plain = _design(grid, xs[:n], [2_000.0], **kw)
+        before = len(memo.values)
+        shared = _design(grid, xs[:n], [2_000.0], clearance_memo=memo, **kw)
+        assert shared.links == plain.links and shared.tco_usd == plain.tco_usd
+        if n == 5 and before > 0 and len(memo.values) == before:
+            break  # the second design of all five sites traced nothing new
+    else:
+        pytest.fail("the memo did not serve the repeated design")
+    assert any(link.mast_raise_m > 0 for link in plain.links)
+    with pytest.raises(ValueError, match="one grid"):
+        _design(_FLAT, xs[:2], [2_000.0], clearance_memo=memo)
+
+
 # ---------------------------------------------------------------------- fibre along roads
 
 ROAD_L = np.array([[0.0, 0.0], [1_000.0, 0.0], [1_000.0, 1_000.0]])
@@ -538,6 +603,49 @@ def test_disconnected_roads_give_no_route():
     net = RoadNetwork([ROAD_L[:2], np.array([[5_000.0, 0.0], [6_000.0, 0.0]])])
     (route,) = net.routes_from(0.0, -10.0, [5_500.0], [10.0])
     assert route is None
+
+
+def test_road_routes_on_a_lattice_are_shortest_and_kept_per_start():
+    # A 6 x 6 street lattice (many equal-length routes): each route is a polyline whose
+    # length is the route length, the shortest; asking again (the start's tree kept)
+    # gives the same routes; equal roads give the same network, other roads another.
+    step = 500.0
+    lines = [np.array([[0.0, k * step], [5 * step, k * step]]) for k in range(6)]
+    lines += [np.array([[k * step, 0.0], [k * step, 5 * step]]) for k in range(6)]
+    lines = [np.array([a + (b - a) * t for t in np.linspace(0, 1, 6)]) for a, b in lines]
+    net = road_network(lines)
+    assert road_network([line.copy() for line in lines]) is net
+    assert road_network(lines[:-1]) is not net
+    rng = np.random.default_rng(5)
+    tx, ty = rng.uniform(-100, 2_600, 40), rng.uniform(-100, 2_600, 40)
+    routes = net.routes_from(130.0, -40.0, tx, ty)
+
+    def ends(q):  # the lattice vertices at the ends of the segment q lies on
+        on_row = abs(q[1] / step - round(q[1] / step)) < 1e-9
+        k = 0 if on_row else 1
+        lo = np.floor(q[k] / step) * step
+        return [np.where(np.arange(2) == k, v, q) for v in (lo, min(lo + step, 5 * step))]
+
+    for r in routes:
+        xy = np.array(r.xy)
+        assert np.hypot(*np.diff(xy, axis=0).T).sum() == pytest.approx(r.length_m)
+        q1, q2 = xy[1], xy[-2]  # where the start and the target join the roads
+        # on a full lattice the road distance between vertices is the Manhattan distance
+        best = min(
+            np.hypot(*(q1 - a)) + np.abs(a - b).sum() + np.hypot(*(b - q2))
+            for a in ends(q1)
+            for b in ends(q2)
+        )
+        if np.allclose(ends(q1), ends(q2)):  # the same segment: along it
+            best = min(best, np.hypot(*(q1 - q2)))
+        legs = np.hypot(*(xy[1] - xy[0])) + np.hypot(*(xy[-1] - xy[-2]))
+        assert r.length_m == pytest.approx(best + legs)
+    again = RoadNetwork(lines).routes_from(130.0, -40.0, tx, ty)
+    assert (
+        [(r.length_m, r.xy) for r in net.routes_from(130.0, -40.0, tx, ty)]
+        == [(r.length_m, r.xy) for r in routes]
+        == [(r.length_m, r.xy) for r in again]
+    )
 
 
 def test_design_lays_fibre_along_roads_else_straight_with_detour():

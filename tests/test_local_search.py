@@ -501,6 +501,14 @@ def check_curve(inst: CoverageInstance, curve: BudgetCurve) -> None:
     assert (curve.cost_usd <= curve.budget_usd * (1 + TOL)).all()
     assert (curve.people <= inst.weight.sum() * (1 + TOL)).all()
     assert ((curve.sites == 0) == (curve.cost_usd == 0)).all()
+    # each point keeps its choice: the options whose people, cost and count it reports
+    assert len(curve.chosen) == n
+    for k, chosen in enumerate(curve.chosen):
+        assert chosen.size == curve.sites[k] == np.unique(chosen).size
+        assert np.unique(inst.location[chosen]).size == chosen.size
+        assert inst.cost_usd[chosen].sum() == pytest.approx(curve.cost_usd[k], rel=1e-12)
+        if not inst.capped:  # (capped: the people the sites serve within capacity)
+            assert inst.coverage_of(chosen) == pytest.approx(curve.people[k], rel=1e-12)
 
 
 @settings(max_examples=40, deadline=None)

@@ -575,3 +575,139 @@ def test_every_budget_is_kept_with_the_designed_backhaul(small_plan, budget):
     # every chosen site is connected by exactly one uplink
     ups = [k.b for k in p.backhaul.links if k.b.startswith("site:")]
     assert sorted(ups) == sorted(f"site:{k}" for k in range(p.selection.chosen.size))
+
+
+# ------------------------------------------------- budget curve at its designed backhaul
+
+CURVE_COLUMNS = [
+    "budget_usd",
+    "cost_usd",
+    "people_newly_covered",
+    "sites",
+    "people_per_1000_usd",
+    "budget_basis",
+    "backhaul_usd",
+    "cost_designed_usd",
+    "people_per_1000_usd_designed",
+]
+
+
+def _curve_csv(out):
+    with open(out / "budget_curve.csv", newline="") as f:
+        reader = csv.DictReader(f)
+        return reader.fieldnames, list(reader)
+
+
+def test_budget_curve_points_are_recosted_with_their_designed_backhaul(small_plan):
+    from rural_plan.costing import annuity_factor, net_present_cost
+    from rural_plan.placement.greedy import rollout
+
+    p, out = small_plan
+    header, rows = _curve_csv(out)
+    assert header == CURVE_COLUMNS  # the old columns first, unchanged; new ones added
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["budget_curve_backhaul"] == "designed"
+    assert summary["budget_curve_designed_points"] == len(rows) == 25  # default: all
+    s, o, cov, pre = p.scenario, p.options, p.coverage, p.preset
+    c, bh = s.cost, s.backhaul
+    af = annuity_factor(c.horizon_years, c.discount_rate)
+    for k, r in enumerate(rows):
+        chosen = p.curve.chosen[k]
+        assert chosen.size == int(r["sites"])
+        assert float(o.cost_usd[chosen].sum()) == pytest.approx(float(r["cost_usd"]), abs=0.01)
+        sites_usd = float(
+            net_present_cost(
+                o.capex_usd[chosen].sum(),
+                o.opex_usd_per_year[chosen].sum(),
+                horizon_years=c.horizon_years,
+                discount_rate=c.discount_rate,
+            )
+        )
+        backhaul, real = float(r["backhaul_usd"]), float(r["cost_designed_usd"])
+        # sites + designed backhaul, on the budget basis (TCO here)
+        assert backhaul > 0
+        assert real == pytest.approx(sites_usd + backhaul, abs=0.02)
+        assert real >= sites_usd
+        people = float(r["people_newly_covered"])
+        assert float(r["people_per_1000_usd_designed"]) == pytest.approx(
+            people / (real / 1000), abs=1e-4
+        )
+        # never dearer than a satellite terminal at each site sized to its demand (the
+        # people it newly covers in rollout order, counted once)
+        order, _ = rollout(p.prepared.instance, np.sort(chosen))
+        demand = cov.people_per_option(order) * c.adoption_share * bh.busy_hour_mbps_per_user
+        mbps = np.maximum(demand, bh.satellite_mbps_per_site)
+        all_sat = float(
+            (pre.satellite_capex_usd + pre.satellite_opex_usd_per_mbps_per_year * mbps * af).sum()
+        )
+        assert p.curve_backhaul.all_satellite_tco_usd[k] == pytest.approx(all_sat, rel=1e-9)
+        assert backhaul <= all_sat * (1 + 1e-9)
+    # the table is the file
+    frame = p.budget_curve
+    assert list(frame.columns) == [n for n in CURVE_COLUMNS if n != "budget_basis"]
+    for name in ("backhaul_usd", "cost_designed_usd"):
+        assert frame[name].round(2).tolist() == [float(r[name]) for r in rows]
+
+
+def test_a_plan_with_a_curve_points_sites_costs_what_that_point_costs(small_plan):
+    p, _ = small_plan
+    real = p.curve_backhaul.cost_usd
+    # The last re-costed point the plan's budget affords: the plan, which re-places its
+    # sites knowing their designed backhaul, covers at least as many people.
+    fits = np.flatnonzero(real <= p.scenario.budget_usd)
+    assert fits.size
+    assert p.selection.people >= p.curve.people[fits[-1]] - 1e-6
+    # Given a point's real cost as its budget, the plan often picks that point's sites:
+    # then it costs what the point costs (designed independently, in rollout order).
+    matched = 0
+    for k in range(real.size - 1, real.size - 6, -1):
+        q = p.replace(budget_usd=float(real[k]))
+        if set(q.selection.chosen.tolist()) != set(p.curve.chosen[k].tolist()):
+            continue
+        matched += 1
+        assert q.summary["budget_used_usd"] == pytest.approx(real[k], abs=0.01)
+        # and in the plan's own curve that point is the star
+        assert q.curve_backhaul.cost_usd[k] == pytest.approx(q.summary["budget_used_usd"], abs=0.01)
+    assert matched >= 2
+
+
+def test_budget_curve_backhaul_points_are_spread_and_the_rest_left_empty(small_plan, tmp_path):
+    from rural_plan.pipeline import curve_points_to_design
+
+    assert curve_points_to_design(25, 0).tolist() == []
+    assert curve_points_to_design(25, 1).tolist() == [24]
+    assert curve_points_to_design(25, 2).tolist() == [0, 24]
+    assert curve_points_to_design(25, 5).tolist() == [0, 6, 12, 18, 24]
+    assert curve_points_to_design(3, 10).tolist() == [0, 1, 2]
+    p0, _ = small_plan
+    p = p0.replace(placement={"budget_curve_backhaul_points": 5})
+    out = write_results(p, tmp_path / "five")
+    header, rows = _curve_csv(out)
+    assert header == CURVE_COLUMNS
+    for k, r in enumerate(rows):
+        designed = [r[n] for n in CURVE_COLUMNS[6:]]
+        if k in (0, 6, 12, 18, 24):
+            assert all(v != "" for v in designed)
+            # the same sites, the same real cost as in the plan re-costing every point
+            want = p0.curve_backhaul.cost_usd[k]
+            assert float(r["cost_designed_usd"]) == pytest.approx(want, abs=0.01)
+        else:
+            assert designed == ["", "", ""]  # empty, not zero
+    assert np.isnan(p.budget_curve["cost_designed_usd"]).sum() == 20
+    assert p.summary["budget_curve_designed_points"] == 5
+    none = p0.replace(placement={"budget_curve_backhaul_points": 0})
+    assert none.summary["budget_curve_backhaul"] == "estimate"
+    assert none.summary["budget_curve_designed_points"] == 0
+    assert none.budget_curve["cost_designed_usd"].isna().all()
+    # on a CAPEX budget basis the real cost is CAPEX too: sites' plus the backhaul's
+    capex = p0.replace(budget_basis="capex", placement={"budget_curve_backhaul_points": 3})
+    d = capex.curve_backhaul
+    assert capex.summary["budget_curve_designed_points"] == 3
+    for k in np.flatnonzero(d.designed):
+        chosen = capex.curve.chosen[k]
+        sites_capex = float(capex.options.capex_usd[chosen].sum())
+        assert d.cost_usd[k] - d.backhaul_usd[k] == pytest.approx(sites_capex, abs=1e-6)
+        assert 0 < d.backhaul_usd[k] < d.backhaul_tco_usd[k]  # CAPEX only, no OPEX
+    # the estimate columns do not depend on the re-costing
+    for name in ("budget_usd", "cost_usd", "people_newly_covered", "sites"):
+        assert none.budget_curve[name].tolist() == p0.budget_curve[name].tolist()

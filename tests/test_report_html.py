@@ -12,12 +12,19 @@ import time
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_plan import small_scenario
 
 from rural_plan.pipeline import plan
 from rural_plan.report import write_results
-from rural_plan.report.html import cost_split, report_html, used_figure_prefixes
+from rural_plan.report.html import (
+    cost_split,
+    fmt_usd,
+    frontier,
+    report_html,
+    used_figure_prefixes,
+)
 
 EVIL_NAME = "<script>alert(1)</script>"
 EVIL_TYPE = 'pole <b>&</b> "$x$"'
@@ -193,6 +200,51 @@ def test_report_lists_the_plan_figures_with_their_sources(report):
     split = cost_split(p)
     assert sum(v["capex_usd"] for v in split.values()) == pytest.approx(p.summary["capex_usd"])
     assert sum(v["tco_usd"] for v in split.values()) == pytest.approx(p.summary["tco_usd"])
+
+
+def _curve_section(page: str) -> str:
+    start = page.index('<section id="budget-curve">')
+    return page[start : page.index("</section>", start)]
+
+
+def _curve_rows(section: str) -> list[list[str]]:
+    body = section.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [
+        [html.unescape(c.split(">", 1)[1]) for c in row.split("</td>")[:-1]]
+        for row in body.split("<tr>")[1:]
+    ]
+
+
+def test_budget_curve_is_drawn_at_its_real_cost(report):
+    p, _, page = report
+    section = _curve_section(page)
+    n = p.curve.budget_usd.size
+    assert f"{n} of the {n} choices were then re-costed" in section
+    assert html.escape(fmt_usd(p.summary["budget_used_usd"])) in section
+    assert "cost with designed backhaul" in section
+    rows = _curve_rows(section)
+    assert len(rows) == n
+    for row, real in zip(rows, p.curve_backhaul.cost_usd, strict=True):
+        assert len(row) == 8 and row[6] == fmt_usd(real)
+    # some points re-costed: the others' cells are empty
+    q = p.replace(placement={"budget_curve_backhaul_points": 3})
+    rows = _curve_rows(_curve_section(report_html(q)))
+    assert [k for k, row in enumerate(rows) if row[5:] != ["", "", ""]] == [0, 12, 24]
+    # none: the curve at placement's estimate, as the page says
+    none = _curve_section(report_html(p.replace(placement={"budget_curve_backhaul_points": 0})))
+    assert "placement.budget_curve_backhaul_points is 0" in none
+    assert all(row[5:] == ["", "", ""] for row in _curve_rows(none))
+
+
+def test_frontier_is_the_most_people_found_at_each_cost():
+    rng = np.random.default_rng(2)
+    cost, people = rng.uniform(1, 100, 40), rng.uniform(0, 1_000, 40)
+    x, y = frontier(cost, people)
+    assert x[0] == 0 and y[0] == 0
+    assert (np.diff(x) > 0).all() and (np.diff(y) > 0).all()
+    for c, q in zip(cost, people, strict=True):  # every point on or below the step line
+        assert q <= y[np.searchsorted(x, c, side="right") - 1]
+    assert set(zip(x[1:], y[1:], strict=True)) <= set(zip(cost, people, strict=True))
 
 
 def test_report_is_deterministic(report):

@@ -66,3 +66,13 @@ def fresnel_clearances(elev, x0, y0, cell_m, xa, ya, ha, xb, yb, hb, f_mhz, k_fa
         out[i] = fresnel_clearance(
             elev, x0, y0, cell_m, xa[i], ya[i], ha[i], xb[i], yb[i], hb[i], f_mhz, k_factor
         )
+
+
+@nb.njit(cache=True)
+def fresnel_clearances_serial(elev, x0, y0, cell_m, xa, ya, ha, xb, yb, hb, f_mhz, k_factor, out):
+    """:func:`fresnel_clearances` in the calling thread: for small batches, where waking
+    the parallel workers costs more than the hops (a busy core holds every call up)."""
+    for i in range(xa.shape[0]):
+        out[i] = fresnel_clearance(
+            elev, x0, y0, cell_m, xa[i], ya[i], ha[i], xb[i], yb[i], hb[i], f_mhz, k_factor
+        )

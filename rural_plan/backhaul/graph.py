@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rural_plan.backhaul._kernels import fresnel_clearances
+from rural_plan.backhaul._kernels import fresnel_clearances, fresnel_clearances_serial
 from rural_plan.backhaul.pricing import BACKHAUL_TYPES, FIBRE_DETOUR, figure
 from rural_plan.backhaul.roads import RoadNetwork
 from rural_plan.costing import CostPreset
@@ -122,21 +122,79 @@ class Radio:
     donor_capacity_mbps: float
 
 
-def clearances(grid: Grid, nodes: Nodes, ia, ib, ha, hb, radio: Radio) -> np.ndarray:
+class ClearanceMemo:
+    """Hop clearances already traced, by hop (ends and antenna heights [m]), for several
+    designs on one grid and radio (e.g. the budget curve's points, which share most of
+    their sites): a hop asked again is read back, not traced again (the kernel traces
+    each hop on its own, so the values are the same)."""
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[float, ...], float] = {}
+        self._grid: Grid | None = None
+        self._radio: tuple[float, float] | None = None
+
+    def bind(self, grid: Grid, radio: Radio) -> None:
+        """Refuse to mix grids or radio settings in one memo."""
+        key = (radio.f_mhz, radio.k_factor)
+        if self._grid is None:
+            self._grid, self._radio = grid, key
+        elif grid is not self._grid or key != self._radio:
+            raise ValueError("a ClearanceMemo serves one grid and one radio setting")
+
+
+def clearances(
+    grid: Grid, nodes: Nodes, ia, ib, ha, hb, radio: Radio, memo: ClearanceMemo | None = None
+) -> np.ndarray:
     """Smallest clearance [first-Fresnel radii] of hops ``ia[k] → ib[k]`` at antenna
-    heights ``ha``, ``hb`` above ground (the numba kernel, in parallel over hops)."""
-    out = np.empty(ia.size)
-    if ia.size:
-        fresnel_clearances(
+    heights ``ha``, ``hb`` above ground (the numba kernel, in parallel over hops); hops
+    in ``memo`` are read from it, the others traced and added to it."""
+    ha = np.ascontiguousarray(ha, dtype=np.float64)
+    hb = np.ascontiguousarray(hb, dtype=np.float64)
+    if memo is None or ia.size == 0:
+        return _trace(grid, nodes.x[ia], nodes.y[ia], ha, nodes.x[ib], nodes.y[ib], hb, radio)
+    memo.bind(grid, radio)
+    hops = list(
+        zip(
+            nodes.x[ia].tolist(),
+            nodes.y[ia].tolist(),
+            ha.tolist(),
+            nodes.x[ib].tolist(),
+            nodes.y[ib].tolist(),
+            hb.tolist(),
+            strict=True,
+        )
+    )
+    known = memo.values
+    new = np.array([k for k, hop in enumerate(hops) if hop not in known], dtype=np.int64)
+    if new.size:
+        a, b = ia[new], ib[new]
+        traced = _trace(
+            grid, nodes.x[a], nodes.y[a], ha[new], nodes.x[b], nodes.y[b], hb[new], radio
+        )
+        for k, value in zip(new.tolist(), traced.tolist(), strict=True):
+            known[hops[k]] = value
+    return np.array([known[hop] for hop in hops], dtype=np.float64)
+
+
+PARALLEL_MIN_HOPS = 4_096
+"""Fewer hops than this are traced in the calling thread (numba's workers cost more than
+they save on small batches; on a machine whose cores are busy, several times more)."""
+
+
+def _trace(grid: Grid, xa, ya, ha, xb, yb, hb, radio: Radio) -> np.ndarray:
+    out = np.empty(np.size(xa))
+    if out.size:
+        kernel = fresnel_clearances if out.size >= PARALLEL_MIN_HOPS else fresnel_clearances_serial
+        kernel(
             np.ascontiguousarray(grid.elevation_m, dtype=np.float64),
             grid.transform.c,
             grid.transform.f,
             grid.cell_size_m,
-            nodes.x[ia],
-            nodes.y[ia],
+            np.ascontiguousarray(xa, dtype=np.float64),
+            np.ascontiguousarray(ya, dtype=np.float64),
             np.ascontiguousarray(ha, dtype=np.float64),
-            nodes.x[ib],
-            nodes.y[ib],
+            np.ascontiguousarray(xb, dtype=np.float64),
+            np.ascontiguousarray(yb, dtype=np.float64),
             np.ascontiguousarray(hb, dtype=np.float64),
             radio.f_mhz,
             radio.k_factor,
@@ -146,7 +204,12 @@ def clearances(grid: Grid, nodes: Nodes, ia, ib, ha, hb, radio: Radio) -> np.nda
 
 
 def mast_raises(
-    grid: Grid, nodes: Nodes, ia: np.ndarray, ib: np.ndarray, radio: Radio
+    grid: Grid,
+    nodes: Nodes,
+    ia: np.ndarray,
+    ib: np.ndarray,
+    radio: Radio,
+    memo: ClearanceMemo | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For hops that fail clearance at the planned masts: the least total raise (ra, rb)
     [m], in steps, that clears them (NaN where none within the limit), and the clearance
@@ -164,7 +227,7 @@ def mast_raises(
     ok_b = nodes.role[ib] != DONOR
     top = steps * step
     ha, hb = nodes.mast_m[ia], nodes.mast_m[ib]
-    at_max = clearances(grid, nodes, ia, ib, ha + ok_a * top, hb + ok_b * top, radio)
+    at_max = clearances(grid, nodes, ia, ib, ha + ok_a * top, hb + ok_b * top, radio, memo)
     todo = np.flatnonzero(at_max >= radio.fresnel_fraction)
     combos = sorted(
         ((i, j) for i in range(steps + 1) for j in range(steps + 1) if i or j),
@@ -176,7 +239,9 @@ def mast_raises(
         sel = todo[((i == 0) | ok_a[todo]) & ((j == 0) | ok_b[todo])]
         if sel.size == 0:
             continue
-        c = clearances(grid, nodes, ia[sel], ib[sel], ha[sel] + i * step, hb[sel] + j * step, radio)
+        c = clearances(
+            grid, nodes, ia[sel], ib[sel], ha[sel] + i * step, hb[sel] + j * step, radio, memo
+        )
         good = sel[c >= radio.fresnel_fraction]
         ra[good], rb[good] = i * step, j * step
         cl[good] = c[c >= radio.fresnel_fraction]
@@ -192,8 +257,10 @@ def build_edges(
     allowed: tuple[str, ...],
     radio: Radio,
     roads: RoadNetwork | None,
+    memo: ClearanceMemo | None = None,
 ) -> list[Edge]:
-    """Every link that could be built (see the module docstring)."""
+    """Every link that could be built (see the module docstring); hop clearances through
+    ``memo`` when given."""
     role = nodes.role
     idx = {r: np.flatnonzero(role == r) for r in (FIBRE, DONOR, SITE, RELAY)}
     edges: list[Edge] = []
@@ -207,7 +274,7 @@ def build_edges(
             edges.append(Edge(0, int(s), "satellite", 0.0, math.inf, capex, 0.0))
     if "fibre" in allowed and idx[FIBRE].size and idx[SITE].size:
         edges += _fibre_edges(nodes, idx[FIBRE], idx[SITE], preset, radio, roads)
-    edges += _radio_edges(grid, nodes, preset, allowed, radio)
+    edges += _radio_edges(grid, nodes, preset, allowed, radio, memo)
     return edges
 
 
@@ -245,7 +312,7 @@ def _fibre_edges(nodes, pops, sites, preset, radio, roads) -> list[Edge]:
     return edges
 
 
-def _radio_edges(grid, nodes, preset, allowed, radio) -> list[Edge]:
+def _radio_edges(grid, nodes, preset, allowed, radio, memo=None) -> list[Edge]:
     mw, relay = "microwave" in allowed, "relay" in allowed
     reach = max(radio.max_hop_m if mw else 0.0, radio.relay_max_hop_m if relay else 0.0)
     n = len(nodes)
@@ -257,7 +324,7 @@ def _radio_edges(grid, nodes, preset, allowed, radio) -> list[Edge]:
     d = np.hypot(nodes.x[ia] - nodes.x[ib], nodes.y[ia] - nodes.y[ib])
     keep = (ia > 0) & (new[ia] | new[ib]) & (d <= reach)
     ia, ib, d = ia[keep], ib[keep], d[keep]
-    clear = clearances(grid, nodes, ia, ib, nodes.mast_m[ia], nodes.mast_m[ib], radio)
+    clear = clearances(grid, nodes, ia, ib, nodes.mast_m[ia], nodes.mast_m[ib], radio, memo)
     edges: list[Edge] = []
     if mw:
         in_hop = d <= radio.max_hop_m
@@ -266,7 +333,7 @@ def _radio_edges(grid, nodes, preset, allowed, radio) -> list[Edge]:
         rb = np.where(ok, 0.0, np.nan)
         cl = np.where(ok, clear, np.nan)
         fail = np.flatnonzero(in_hop & ~ok)
-        ra[fail], rb[fail], cl[fail] = mast_raises(grid, nodes, ia[fail], ib[fail], radio)
+        ra[fail], rb[fail], cl[fail] = mast_raises(grid, nodes, ia[fail], ib[fail], radio, memo)
         for k in np.flatnonzero(np.isfinite(ra)):
             capex, opex = BACKHAUL_TYPES["microwave"](preset, length_m=float(d[k]), mbps=0.0)
             edges.append(

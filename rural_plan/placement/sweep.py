@@ -35,7 +35,8 @@ class BudgetCurve:
     """People covered at each budget, ascending in budget and never decreasing in people.
 
     ``budget_usd[p]`` is the budget of point p; ``people[p]``, ``cost_usd[p]`` (≤ the
-    budget) and ``sites[p]`` describe the choice made for it.
+    budget) and ``sites[p]`` describe the choice made for it, ``chosen[p]`` (option
+    indices) is that choice.
     """
 
     budget_usd: np.ndarray
@@ -43,6 +44,8 @@ class BudgetCurve:
     cost_usd: np.ndarray
     sites: np.ndarray
     method: str = "local-search"
+    chosen: tuple[np.ndarray, ...] = ()
+    """Per point, the options chosen (empty tuple: not kept)."""
 
 
 def everything_budget(instance: CoverageInstance) -> float:
@@ -181,13 +184,14 @@ def budget_curve(
         points = _greedy_points(instance, prepared, plan, budgets)
     else:
         points = _local_search_points(instance, merged, prepared, budgets, top_set)
-    people, cost, sites = (np.array(col) for col in zip(*points, strict=True))
+    people, cost, sites = (np.array([pt[k] for pt in points]) for k in range(3))
     curve = BudgetCurve(
         budget_usd=budgets,
         people=people,
         cost_usd=cost,
         sites=sites.astype(np.int64),
         method=method,
+        chosen=tuple(np.asarray(pt[3], dtype=np.int64) for pt in points),
     )
     log.info(
         "budget curve (%s): %d budgets %.0f–%.0f USD, %.0f–%.0f people, %.3f s",
@@ -202,17 +206,24 @@ def budget_curve(
     return curve
 
 
-def _point(instance: CoverageInstance, chosen) -> tuple[float, float, int]:
+Point = tuple[float, float, int, np.ndarray]
+"""(people, cost [USD], sites, chosen options) of one budget."""
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+def _point(instance: CoverageInstance, chosen) -> Point:
     chosen = np.asarray(chosen, dtype=np.int64)
     return (
         instance.coverage_of(chosen),
         float(instance.cost_usd[chosen].sum()),
         int(chosen.size),
+        chosen,
     )
 
 
-def _greedy_points(instance, prepared, plan, budgets) -> list[tuple[float, float, int]]:
-    _, (cum_cost, cum_people) = plan
+def _greedy_points(instance, prepared, plan, budgets) -> list[Point]:
+    order, (cum_cost, cum_people) = plan
     # Each option alone, by ascending cost (then id): the best single option within b is
     # the running best over the options b affords.
     n = instance.n_options
@@ -221,11 +232,11 @@ def _greedy_points(instance, prepared, plan, budgets) -> list[tuple[float, float
     sorted_cost = instance.cost_usd[by_cost]
     best_alone = np.maximum.accumulate(alone[by_cost])
     points = []
-    prev = (0.0, 0.0, 0)
+    prev: Point = (0.0, 0.0, 0, _EMPTY)
     for b in budgets:
         limit = b * (1.0 + _BUDGET_RTOL)
         k = int(np.searchsorted(cum_cost, limit, side="right")) - 1
-        pt = (float(cum_people[k]), float(cum_cost[k]), k)
+        pt = (float(cum_people[k]), float(cum_cost[k]), k, np.asarray(order[:k], np.int64))
         n_afford = int(np.searchsorted(sorted_cost, limit, side="right"))
         # strictly better beyond rounding, as in lazy_greedy
         if n_afford and best_alone[n_afford - 1] > pt[0] * (1.0 + 1e-12):
@@ -238,9 +249,7 @@ def _greedy_points(instance, prepared, plan, budgets) -> list[tuple[float, float
     return points
 
 
-def _local_search_points(
-    instance, merged, prepared, budgets, top_set
-) -> list[tuple[float, float, int]]:
+def _local_search_points(instance, merged, prepared, budgets, top_set) -> list[Point]:
     cheapest = float(instance.cost_usd.min())
     if top_set is not None:
         top_people = instance.coverage_of(top_set)
@@ -250,7 +259,7 @@ def _local_search_points(
     points = []
     for b in budgets:
         if b < cheapest:
-            points.append((0.0, 0.0, 0))
+            points.append((0.0, 0.0, 0, _EMPTY))
             continue
         greedy = select_greedy(merged, budget_usd=float(b)).chosen
         start = prev_set if prev_set.size else greedy
@@ -270,17 +279,17 @@ def _local_search_points(
     return points
 
 
-def _capped_points(instance: CoverageInstance, budgets) -> list[tuple[float, float, int]]:
+def _capped_points(instance: CoverageInstance, budgets) -> list[Point]:
     """The capacity-aware greedy at every budget, kept monotone (a cheaper budget's
     choice is affordable at a dearer one)."""
-    points: list[tuple[float, float, int]] = []
+    points: list[Point] = []
     cheapest = float(instance.cost_usd.min())
     for b in budgets:
         if b < cheapest * (1 - _BUDGET_RTOL):
-            point = (0.0, 0.0, 0)
+            point = (0.0, 0.0, 0, _EMPTY)
         else:
             sel = select_greedy(instance, budget_usd=float(b))
-            point = (sel.people, sel.cost_usd, int(sel.chosen.size))
+            point = (sel.people, sel.cost_usd, int(sel.chosen.size), sel.chosen)
         if points and points[-1][0] > point[0]:
             point = points[-1]
         points.append(point)

@@ -316,22 +316,58 @@ def _map_section(plan: Plan, covered_area: np.ndarray | None) -> str:
 
 
 def _curve_section(plan: Plan) -> str:
+    """People against investment: the budget points at their real cost (designed
+    backhaul) when re-costed, with placement's estimate dashed; the star is the plan."""
     plt = _pyplot()
     c, sel, s = plan.curve, plan.selection, plan.summary
+    d = plan.curve_backhaul
+    designed = d.designed if d is not None else np.zeros(c.cost_usd.size, dtype=bool)
     weighted = bool(plan.scenario.placement.poi_weight_people)
+    spent = float(s.get("budget_used_usd", sel.cost_usd))
     fig, ax = plt.subplots(figsize=(8.0, 3.8))
     order = np.argsort(c.cost_usd, kind="stable")
-    ax.step(
-        np.concatenate(([0.0], c.cost_usd[order])) / 1e3,
-        np.concatenate(([0.0], c.people[order])),
-        where="post",
-        color="#1b6e5a",
-        lw=1.6,
-        label="best plan at each budget",
-    )
-    ax.plot(c.cost_usd / 1e3, c.people, "o", ms=3, color="#1b6e5a")
+    estimate_x = np.concatenate(([0.0], c.cost_usd[order])) / 1e3
+    estimate_y = np.concatenate(([0.0], c.people[order]))
+    if designed.any():
+        real_x, real_y = d.cost_usd[designed], c.people[designed]
+        env_x, env_y = frontier(np.r_[real_x, spent], np.r_[real_y, sel.people])
+        ax.step(
+            env_x / 1e3,
+            env_y,
+            where="post",
+            color=CURVE_COLOUR,
+            lw=1.6,
+            label="most people found at each real cost",
+        )
+        ax.plot(
+            real_x / 1e3,
+            real_y,
+            "o",
+            ms=3.5,
+            color=CURVE_COLOUR,
+            label="budget points with their designed backhaul",
+        )
+        ax.step(
+            estimate_x,
+            estimate_y,
+            where="post",
+            color=CURVE_COLOUR,
+            alpha=0.45,
+            ls="--",
+            lw=1.1,
+            label="budget points at placement's backhaul estimate",
+        )
+    else:
+        ax.step(
+            estimate_x,
+            estimate_y,
+            where="post",
+            color=CURVE_COLOUR,
+            lw=1.6,
+            label="best plan at each budget",
+        )
+        ax.plot(c.cost_usd / 1e3, c.people, "o", ms=3, color=CURVE_COLOUR)
     ax.axvline(s["budget_usd"] / 1e3, color="#999", ls="--", lw=1, label="budget")
-    spent = float(s.get("budget_used_usd", sel.cost_usd))
     ax.plot(
         [spent / 1e3],
         [sel.people],
@@ -345,43 +381,100 @@ def _curve_section(plan: Plan) -> str:
     ax.set_xlabel(f"investment, {basis} (thousand USD)")
     ax.set_ylabel("people newly covered" + (" + POI weight" if weighted else ""))
     ax.set_xlim(left=0)
-    ax.set_ylim(bottom=0)
+    top = max(float(c.people.max(initial=0.0)), float(sel.people))
+    ax.set_ylim(0, top * 1.06 if top > 0 else 1.0)  # room for the star at the top
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
+    frame = plan.budget_curve
     rows = [
         (
-            fmt_usd(b),
-            fmt_usd(x),
-            fmt_number(p),
-            int(n),
-            fmt_number(p / (x / 1e3), 2) if x > 0 else "n/a",
+            fmt_usd(r.budget_usd),
+            fmt_usd(r.cost_usd),
+            fmt_number(r.people_newly_covered),
+            int(r.sites),
+            fmt_number(r.people_per_1000_usd, 2) if r.cost_usd > 0 else "n/a",
+            *(
+                (
+                    fmt_usd(r.backhaul_usd),
+                    fmt_usd(r.cost_designed_usd),
+                    fmt_number(r.people_per_1000_usd_designed, 2)
+                    if r.cost_designed_usd > 0
+                    else "n/a",
+                )
+                if math.isfinite(r.cost_designed_usd)
+                else ("", "", "")
+            ),
         )
-        for b, x, p, n in zip(c.budget_usd, c.cost_usd, c.people, c.sites, strict=True)
+        for r in frame.itertuples(index=False)
     ]
-    note = (
-        f"<p class=note>Computed with {esc(c.method)} at {len(c.budget_usd)} budgets. "
-        + (
-            "The objective counts POI weights (placement.poi_weight_people) as people. "
-            if weighted
-            else ""
-        )
-        + "The curve prices each site's backhaul as placement estimates it (one "
-        + "satellite terminal per site at backhaul.satellite_mbps_per_site); the star is "
-        + f"this plan at its real cost with its designed backhaul, {esc(fmt_usd(spent))} "
-        + f"(placement's estimate for its sites: {esc(fmt_usd(sel.cost_usd))}). "
-        + "The same rows are in budget_curve.csv.</p>\n"
+    n_points, n_designed = len(c.budget_usd), int(designed.sum())
+    note = f"<p class=note>Computed with {esc(c.method)} at {n_points} budgets. " + (
+        "The objective counts POI weights (placement.poi_weight_people) as people. "
+        if weighted
+        else ""
     )
+    if n_designed:
+        note += (
+            "Placement chooses each budget's sites with their backhaul estimated (one "
+            "satellite terminal per site at backhaul.satellite_mbps_per_site); "
+            f"{n_designed} of the {n_points} choices were then re-costed with the "
+            "backhaul designed for them as for this plan (same fibre points of presence, "
+            "donor towers, roads, prices and capacity rules). The solid curve is at that "
+            f"real cost ({basis}): the most people found for each cost among those choices "
+            "and this plan; the dashed curve is the same choices at the estimate. The star "
+            f"is this plan at its real cost, {esc(fmt_usd(spent))} (placement's estimate "
+            f"for its sites: {esc(fmt_usd(sel.cost_usd))}); it re-places its sites "
+            "knowing their designed backhaul, so it can sit above the re-costed choices. "
+            "The same rows are in budget_curve.csv (cost_designed_usd, backhaul_usd).</p>\n"
+        )
+        caption = (
+            "Budget curve: people newly covered against the real cost with designed "
+            "backhaul (solid) and at placement's estimate (dashed); the star is this plan."
+        )
+    else:
+        note += (
+            "The curve prices each site's backhaul as placement estimates it (one "
+            "satellite terminal per site at backhaul.satellite_mbps_per_site; "
+            "placement.budget_curve_backhaul_points is 0); the star is this plan at its "
+            f"real cost with its designed backhaul, {esc(fmt_usd(spent))} (placement's "
+            f"estimate for its sites: {esc(fmt_usd(sel.cost_usd))}). The same rows are in "
+            "budget_curve.csv.</p>\n"
+        )
+        caption = "Budget curve: the most people each budget buys; the star is this plan."
     table = _table(
-        ["budget", "cost", "people", "sites", "people per 1,000 USD"],
+        [
+            "budget",
+            "cost (estimate)",
+            "people",
+            "sites",
+            "people per 1,000 USD",
+            "designed backhaul",
+            "cost with designed backhaul",
+            "people per 1,000 USD (designed)",
+        ],
         rows,
-        numeric=[True] * 5,
+        numeric=[True] * 8,
     )
     return (
         '<section id="budget-curve">\n<h2>People newly covered against investment</h2>\n'
-        + _figure(fig, "Budget curve: the most people each budget buys; the star is this plan.")
+        + _figure(fig, caption)
         + note
         + f"<details><summary>Budget curve table</summary>{table}</details>\n</section>\n"
     )
+
+
+CURVE_COLOUR = "#1b6e5a"
+
+
+def frontier(cost_usd: np.ndarray, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The most people found for each cost: a step line (``where="post"``) from (0, 0)
+    through the points no cheaper point beats, every point on or below it."""
+    cost = np.asarray(cost_usd, dtype=np.float64)
+    people = np.asarray(people, dtype=np.float64)
+    order = np.lexsort((-people, cost))
+    best = np.maximum.accumulate(people[order])
+    keep = np.r_[True, best[1:] > best[:-1]]
+    return np.r_[0.0, cost[order][keep]], np.r_[0.0, best[keep]]
 
 
 def cost_split(plan: Plan) -> dict[str, dict[str, float]]:

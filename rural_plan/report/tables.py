@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -32,17 +33,54 @@ def links_frame(plan: Plan) -> pd.DataFrame:
     return pd.DataFrame([f["properties"] for f in _link_features(plan)])
 
 
+BUDGET_CURVE_COLUMNS = (
+    "budget_usd",
+    "cost_usd",
+    "people_newly_covered",
+    "sites",
+    "people_per_1000_usd",
+    "backhaul_usd",
+    "cost_designed_usd",
+    "people_per_1000_usd_designed",
+)
+"""The columns of :func:`budget_curve_frame` (``budget_curve.csv`` adds ``budget_basis``
+after ``people_per_1000_usd``)."""
+
+
 def budget_curve_frame(plan: Plan) -> pd.DataFrame:
-    """People newly covered against investment (the rows of ``budget_curve.csv``)."""
+    """People newly covered against investment (the rows of ``budget_curve.csv``).
+
+    ``cost_usd`` is each point's cost with placement's backhaul estimate (a satellite
+    terminal per site); for the points re-costed with their designed backhaul,
+    ``backhaul_usd`` is that backhaul and ``cost_designed_usd`` the sites plus it, both
+    on the budget basis, and ``people_per_1000_usd_designed`` the people per 1,000 USD of
+    that real cost (NaN for the points not re-costed)."""
     c = plan.curve
     cost = c.cost_usd
-    per_k = [p / (x / 1000.0) if x > 0 else 0.0 for p, x in zip(c.people, cost, strict=True)]
+    n = cost.size
+    d = plan.curve_backhaul
+    backhaul = d.backhaul_usd if d is not None else np.full(n, np.nan)
+    designed = d.cost_usd if d is not None else np.full(n, np.nan)
     return pd.DataFrame(
         {
             "budget_usd": c.budget_usd,
             "cost_usd": cost,
             "people_newly_covered": c.people,
             "sites": c.sites,
-            "people_per_1000_usd": per_k,
-        }
+            "people_per_1000_usd": _per_1000(c.people, cost),
+            "backhaul_usd": backhaul,
+            "cost_designed_usd": designed,
+            "people_per_1000_usd_designed": np.where(
+                np.isfinite(designed), _per_1000(c.people, designed), np.nan
+            ),
+        },
+        columns=list(BUDGET_CURVE_COLUMNS),
     )
+
+
+def _per_1000(people: np.ndarray, cost_usd: np.ndarray) -> np.ndarray:
+    """People per 1,000 USD (0 where nothing is spent)."""
+    people = np.asarray(people, dtype=np.float64)
+    cost = np.asarray(cost_usd, dtype=np.float64)
+    ok = cost > 0
+    return np.where(ok, people / (np.where(ok, cost, 1.0) / 1000.0), 0.0)

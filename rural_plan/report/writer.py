@@ -292,13 +292,24 @@ def _write_pois(plan: Plan, path: Path) -> None:
 
 
 def _write_budget_curve(plan: Plan, path: Path) -> None:
-    """People newly covered against investment, one row per budget (the sweep's curve)."""
-    c = plan.curve
+    """People newly covered against investment, one row per budget (the sweep's curve);
+    the points re-costed with their designed backhaul also at that real cost (cells left
+    empty for the others)."""
+    from rural_plan.report.tables import BUDGET_CURVE_COLUMNS, budget_curve_frame
+
+    frame = budget_curve_frame(plan)
     basis = plan.scenario.budget_basis
-    lines = ["budget_usd,cost_usd,people_newly_covered,sites,people_per_1000_usd,budget_basis"]
-    for b, cost, people, sites in zip(c.budget_usd, c.cost_usd, c.people, c.sites, strict=True):
-        per_k = people / (cost / 1000.0) if cost > 0 else 0.0
-        lines.append(f"{b:.2f},{cost:.2f},{people:.2f},{int(sites)},{per_k:.4f},{basis}")
+    lines = [",".join((*BUDGET_CURVE_COLUMNS[:5], "budget_basis", *BUDGET_CURVE_COLUMNS[5:]))]
+    for r in frame.itertuples(index=False):
+        if np.isfinite(r.cost_designed_usd):
+            designed = f"{r.backhaul_usd:.2f},{r.cost_designed_usd:.2f},"
+            designed += f"{r.people_per_1000_usd_designed:.4f}"
+        else:
+            designed = ",,"  # not re-costed: empty cells
+        lines.append(
+            f"{r.budget_usd:.2f},{r.cost_usd:.2f},{r.people_newly_covered:.2f},{int(r.sites)},"
+            f"{r.people_per_1000_usd:.4f},{basis},{designed}"
+        )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

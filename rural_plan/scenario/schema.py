@@ -289,6 +289,12 @@ class Placement(_Frozen):
     """Wall-time limit of the MILP (and of local search)."""
     budget_curve_points: int = Field(25, ge=2, le=500)
     """Points of the people-against-investment curve (budget_curve.csv)."""
+    budget_curve_backhaul_points: int = Field(25, ge=0, le=500)
+    """Most points of that curve re-costed with their sites' designed backhaul, as the
+    plan is (budget_curve.csv ``backhaul_usd``, ``cost_designed_usd``), evenly spread,
+    the last and the first included; the others keep only placement's estimate (0: no
+    point re-costed). Each distinct choice costs one backhaul design (up to ~0.5 s at a
+    hundred sites): 25 points add about 3-5 s to the demo and to Ngazidja."""
     poi_weight_people: dict[str, Annotated[float, Field(ge=0.0, le=1e7)]] = Field(
         default_factory=dict
     )
