@@ -315,6 +315,26 @@ def _map_section(plan: Plan, covered_area: np.ndarray | None) -> str:
     return '<section id="map">\n<h2>Map</h2>\n' + _figure(fig, caption) + "</section>\n"
 
 
+def _curve_axis_usd(plan: Plan, spent_usd: float) -> float:
+    """Right end of the curve's investment axis [USD]: past the budget, the plan and the
+    point where the curve all but stops rising (99.5 % of its people), not out to the
+    price of every option (tens of times the budget), which squeezes the useful part."""
+    c, s = plan.curve, plan.summary
+    d = plan.curve_backhaul
+    costs = [c.cost_usd]
+    if d is not None:
+        costs.append(np.where(d.designed, d.cost_usd, np.nan))
+    xs = np.concatenate(costs)
+    ys = np.concatenate([c.people] * len(costs))
+    ok = np.isfinite(xs)
+    full = max(float(xs[ok].max(initial=0.0)), spent_usd, float(s["budget_usd"]), 1.0)
+    peak = float(ys[ok].max(initial=0.0))
+    if peak <= 0:
+        return full
+    flat = float(xs[ok & (ys >= 0.995 * peak)].min())
+    return min(full, max(1.25 * float(s["budget_usd"]), 1.25 * spent_usd, 1.1 * flat))
+
+
 def _curve_section(plan: Plan) -> str:
     """People against investment: the budget points at their real cost (designed
     backhaul) when re-costed, with placement's estimate dashed; the star is the plan."""
@@ -380,7 +400,7 @@ def _curve_section(plan: Plan) -> str:
     basis = "TCO" if s["budget_basis"] == "tco" else "CAPEX"
     ax.set_xlabel(f"investment, {basis} (thousand USD)")
     ax.set_ylabel("people newly covered" + (" + POI weight" if weighted else ""))
-    ax.set_xlim(left=0)
+    ax.set_xlim(0, _curve_axis_usd(plan, spent) / 1e3)
     top = max(float(c.people.max(initial=0.0)), float(sel.people))
     ax.set_ylim(0, top * 1.06 if top > 0 else 1.0)  # room for the star at the top
     ax.grid(alpha=0.3)
