@@ -17,6 +17,7 @@ from rural_plan.placement.greedy import Selection, rollout, select_greedy
 from rural_plan.placement.instance import CoverageInstance
 from rural_plan.placement.local_search import improve, prepare, select_local_search
 from rural_plan.placement.sweep import BudgetCurve, budget_curve, everything_budget
+from tests.test_placement import built, is_nested, ref_moves
 
 KMN_RATIO = (1.0 - 1.0 / math.e) / 2.0
 TOL = 1e-9
@@ -186,15 +187,18 @@ def test_local_search_vs_brute_force_seeded():
         f"local search optimal on {optimal}/{n}; greedy not optimal on {below_greedy_opt}, "
         f"local search improved it on {beat_greedy}"
     )
-    # Measured: 291/300 optimal; the greedy is not optimal on 63, improved on 55 of them.
+    # Measured: 292/300 optimal. The greedy (with site-type upgrades) is not optimal on
+    # 19, local search improves 11 of them. (Before the greedy upgraded site types it was
+    # not optimal on 63 and local search improved 55.)
     assert optimal >= 0.95 * n
-    assert beat_greedy >= 0.8 * below_greedy_opt
+    assert beat_greedy >= 0.5 * below_greedy_opt
 
 
 def test_fixes_greedy_kmn_failure_with_shared_locations():
     # test_placement.test_kmn_bound_with_shared_locations: four locations, each a cheap
     # option (1 USD, 2 people) or a big one (10 USD, the same 2 + 15 more); budget 40.
-    # The greedy ends with one big option (17 people); the optimum is the four big (68).
+    # The optimum is the four big (68). The greedy reaches it by upgrading (before it
+    # upgraded site types it ended with one big option, 17 people); local search keeps it.
     rows, cost, location = [], [], []
     for q in range(4):
         rows += [[2 * q], [2 * q, 2 * q + 1]]
@@ -204,7 +208,7 @@ def test_fixes_greedy_kmn_failure_with_shared_locations():
     opt, opt_set = brute_force(rows, weight, cost, location, 40.0)
     assert opt == 68.0
     inst, sel = run(rows, weight, cost, location, 40.0)
-    assert select_greedy(inst, budget_usd=40.0).people == 17.0
+    assert select_greedy(inst, budget_usd=40.0).people == 68.0
     assert sel.people == opt
     assert sorted(sel.chosen.tolist()) == sorted(opt_set) == [1, 3, 5, 7]
     check_feasible(inst, sel, 40.0)
@@ -218,26 +222,27 @@ def test_fixes_greedy_budget_for_everything_with_site_types():
     location = [0, 0, 1, 1]
     weight = [1.0] * 6
     inst, sel = run(rows, weight, cost, location, sum(cost))
-    assert select_greedy(inst, budget_usd=sum(cost)).people == 4.0
+    assert select_greedy(inst, budget_usd=sum(cost)).people == 6.0  # by upgrading
     assert sel.people == 6.0 == brute_force(rows, weight, cost, location, sum(cost))[0]
     assert sorted(sel.chosen.tolist()) == [1, 3]
 
 
 def test_change_type_move_is_required():
     # Location 0: light {0, 1} for 1 USD or macro {0, 1, 2, 3} for 3 USD; location 1: a
-    # light {4, 5} for 1 USD. Budget 4. The greedy takes both lights (2 people/USD; the
-    # macro alone, 4 people, does not beat them) and has 2 USD left that buy nothing.
+    # light {4, 5} for 1 USD. Budget 4. From both lights (2 people/USD; the greedy's
+    # choice before it upgraded site types) 2 USD are left that buy nothing new.
     # No ADD fits, no SWAP to a free location exists (there is none), dropping the
     # location-1 light frees money but its location stays its own: only the type
     # change light -> macro at location 0 (+2 people, +2 USD) reaches the optimum.
+    # (The greedy itself now makes that upgrade; local search starts from both lights.)
     rows = [[0, 1], [0, 1, 2, 3], [4, 5]]
     cost = [1.0, 3.0, 1.0]
     location = [0, 0, 1]
     weight = [1.0] * 6
     inst = make_instance(rows, weight, cost, location)
     greedy = select_greedy(inst, budget_usd=4.0)
-    assert sorted(greedy.chosen.tolist()) == [0, 2] and greedy.people == 4.0
-    res = improve(inst, np.sort(greedy.chosen), budget_usd=4.0)
+    assert sorted(greedy.chosen.tolist()) == [1, 2] and greedy.people == 6.0
+    res = improve(inst, np.array([0, 2]), budget_usd=4.0)
     assert res.moves == {"add": 0, "change": 1, "swap": 0, "drop": 0, "make_room": 0}
     assert res.chosen.tolist() == [1, 2]
     assert res.status == "local_optimum"
@@ -528,42 +533,30 @@ def test_curve_monotone_and_within_budget(inst, method):
             assert p >= KMN_RATIO * opt - TOL
 
 
-def ref_build_order(rows, weight, cost, location):
-    """The greedy without a budget: most new people per dollar (> 0), lowest id on ties."""
-    covered, used, order = set(), set(), []
-    while True:
-        best, best_key = -1, 0.0
-        for i in range(len(rows)):
-            if i in order or location[i] in used:
-                continue
-            g = sum(weight[k] for k in set(rows[i]) - covered)
-            if g > 0 and (best < 0 or g / cost[i] > best_key):
-                best, best_key = i, g / cost[i]
-        if best < 0:
-            return order
-        order.append(best)
-        covered.update(rows[best])
-        used.add(location[best])
-
-
 @pytest.mark.parametrize("seed", range(40))
-def test_greedy_curve_is_the_build_order(seed):
+def test_greedy_curve_is_the_move_sequence(seed):
     rng = np.random.default_rng(seed)
     rows, weight, cost, location, _ = random_typed_instance(rng)
     inst = make_instance(rows, weight, cost, location)
     budgets = np.sort(rng.uniform(0.5 * min(cost), 1.2 * sum(cost), 9))
     curve = budget_curve(inst, budgets_usd=budgets, method="greedy")
     check_curve(inst, curve)
-    order = ref_build_order(rows, weight, cost, location)
+    # The plain (non-lazy) greedy's moves: exactly the kernel's where the site types are
+    # nested (the lazy evaluation is exact there; random_typed_instance mostly is).
+    moves = ref_moves(rows, weight, cost, location, everything_budget(inst))
+    exact = is_nested(rows, cost, location)
     for b, p, c, s in zip(budgets, curve.people, curve.cost_usd, curve.sites, strict=True):
-        k = 0
-        while k < len(order) and sum(cost[i] for i in order[: k + 1]) <= b:
-            k += 1
-        want = coverage(rows, weight, order[:k])
-        alone = max([coverage(rows, weight, [i]) for i in range(len(rows)) if cost[i] <= b] or [0])
-        assert p == pytest.approx(max(want, alone))
-        if want >= alone:
-            assert s == k and c == pytest.approx(sum(cost[i] for i in order[:k]))
+        if exact:
+            k = 0
+            while k < len(moves) and sum(x for _, x in moves[: k + 1]) <= b:
+                k += 1
+            standing = built(moves[:k], location)
+            want = coverage(rows, weight, standing)
+            alone = [coverage(rows, weight, [i]) for i in range(len(rows)) if cost[i] <= b]
+            assert p == pytest.approx(max(want, *alone, 0.0))
+            if want >= max(alone, default=0.0):
+                assert s == len(standing)
+                assert c == pytest.approx(sum(cost[i] for i in standing))
         # a lower bound on the greedy at that budget
         if b >= min(cost):
             assert p <= select_greedy(inst, budget_usd=b).people + TOL
@@ -591,13 +584,15 @@ def test_curve_on_disc_instance_and_its_defaults():
     assert ls.people[-1] == pytest.approx(reachable)
 
 
-def test_curve_upgrades_site_types_the_greedy_cannot():
+def test_curve_upgrades_site_types():
     rows = [[0, 1], [0, 1, 2], [3, 4], [3, 4, 5]]
     inst = make_instance(rows, [1.0] * 6, [1.0, 3.0, 1.0, 3.0], [0, 0, 1, 1])
     ls = budget_curve(inst, budgets_usd=[1.0, 2.0, 4.0, 6.0, 8.0])
     gr = budget_curve(inst, budgets_usd=[1.0, 2.0, 4.0, 6.0, 8.0], method="greedy")
     assert ls.people.tolist() == [2.0, 4.0, 5.0, 6.0, 6.0]
-    assert gr.people.tolist() == [2.0, 4.0, 4.0, 4.0, 4.0]
+    # The greedy upgrades too now (before, it stayed at the two poles: 4 people).
+    assert gr.people.tolist() == [2.0, 4.0, 5.0, 6.0, 6.0]
+    assert gr.sites.tolist() == [1, 2, 2, 2, 2]
     assert ls.cost_usd.tolist() == [1.0, 2.0, 4.0, 6.0, 6.0]
     assert ls.sites.tolist() == [1, 2, 2, 2, 2]
 

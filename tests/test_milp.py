@@ -166,15 +166,28 @@ def test_select_min_cost_equals_brute_force_hypothesis(seed, fraction):
 
 
 def test_milp_beats_greedy_where_greedy_is_stuck():
-    """A cheap type taken first blocks its location's better type (the greedy's known
-    weakness with site types); the MILP takes the better type."""
+    """The dense cheap option taken first leaves too little for the two big ones (the
+    greedy's known weakness under a budget); the MILP takes the two big ones."""
+    # option 0: 3 people for 1 USD; options 1 and 2: 10 people for 5 USD each; budget 10.
+    rows = [[0], [1, 2], [3, 4]]
+    inst = make_instance(rows, np.array([3.0, 5, 5, 5, 5]), np.array([1.0, 5, 5]), [0, 1, 2])
+    sel = select_milp(inst, budget_usd=10.0)
+    assert sel.people == brute_max(inst, 10.0) == 20.0
+    assert sorted(sel.chosen) == [1, 2]
+    assert select_greedy(inst, budget_usd=10.0).people == 13.0  # options 0 and 1
+
+
+def test_milp_and_greedy_upgrade_a_site_type():
+    """A cheap type taken first used to block its location's better type; the greedy
+    now upgrades it, and both reach the optimum."""
     # location 0: option 0 cheap small, option 1 dear big; location 1: option 2 small.
     rows = [[0], [0, 1, 2, 3], [4]]
     inst = make_instance(rows, np.array([10.0, 3, 3, 3, 1]), np.array([1.0, 3, 1]), [0, 0, 1])
     sel = select_milp(inst, budget_usd=4.0)
     assert sel.people == brute_max(inst, 4.0) == 20.0
     assert sorted(sel.chosen) == [1, 2]
-    assert select_greedy(inst, budget_usd=4.0).people == 19.0  # option 1 alone (KMN rule)
+    greedy = select_greedy(inst, budget_usd=4.0)
+    assert greedy.people == 20.0 and sorted(greedy.chosen) == [1, 2]
 
 
 # --------------------------------------------------------------------------- merging

@@ -57,18 +57,269 @@ def _row_gain(indptr, indices, residual, cap, i):
 
 
 @nb.njit(cache=True)
-def lazy_greedy(indptr, indices, weight, cost, location, budget):
-    """Budgeted maximum coverage by cost-effective lazy greedy (CELF).
+def _options_by_location(location, n_loc):
+    """CSR of the options at each location: ``lopt[lptr[q]:lptr[q + 1]]``, ascending."""
+    lptr = np.zeros(n_loc + 1, dtype=np.int64)
+    for i in range(location.shape[0]):
+        lptr[location[i] + 1] += 1
+    for q in range(n_loc):
+        lptr[q + 1] += lptr[q]
+    fill = lptr[:-1].copy()
+    lopt = np.empty(location.shape[0], dtype=np.int64)
+    for i in range(location.shape[0]):
+        lopt[fill[location[i]]] = i
+        fill[location[i]] += 1
+    return lptr, lopt
 
-    Repeatedly takes the affordable option with the largest newly covered weight per
-    unit cost, at most one option per location, re-evaluating a gain only when it
-    reaches the top of the heap (gains only shrink: coverage is submodular). Then the
-    Khuller–Moss–Naor safeguard: if one affordable option alone covers more, that
-    option is the answer. With one option per location this gives the (1 − 1/e)/2
-    guarantee of budgeted maximum coverage. With several options per location (site
-    types) it does not: a cheap type taken early blocks its location's better type
-    and is never upgraded (tests pin this case; local search with type changes is the
-    remedy).
+
+@nb.njit(cache=True)
+def _move_gain(indptr, indices, weight, residual, n_cover, mark, i, held):
+    """People gained by building option i where ``held`` stands (−1: nothing there).
+
+    Cells of row i no built option covers (``residual``: a cell's people while nobody
+    covers it, else 0), minus (when replacing ``held``) the cells only ``held`` covers
+    that row i does not. ``mark[k] == i`` flags row i's cells.
+    """
+    g = 0.0
+    if held < 0:
+        for p in range(indptr[i], indptr[i + 1]):
+            g += residual[indices[p]]
+        return g
+    for p in range(indptr[i], indptr[i + 1]):
+        k = indices[p]
+        mark[k] = i
+        g += residual[k]
+    for p in range(indptr[held], indptr[held + 1]):
+        k = indices[p]
+        if n_cover[k] == 1 and mark[k] != i:
+            g -= weight[k]
+    return g
+
+
+@nb.njit(cache=True)
+def _cover_row(indptr, indices, weight, residual, n_cover, i, step):
+    """Add (``step`` = 1) or remove (−1) option i's row from the cover counts."""
+    for p in range(indptr[i], indptr[i + 1]):
+        k = indices[p]
+        n_cover[k] += step
+        residual[k] = weight[k] if n_cover[k] == 0 else 0.0
+
+
+@nb.njit(cache=True)
+def _move_key(g, extra_cost):
+    """Heap key of a move: people per extra dollar; a move that costs nothing more is
+    taken first (infinite key)."""
+    return np.inf if extra_cost <= 0.0 else g / extra_cost
+
+
+@nb.njit(cache=True)
+def _push_versioned(keys, ids, vers, size, key, i, ver):
+    """:func:`_push` with a version per entry; grows the arrays when full."""
+    if size == keys.shape[0]:
+        keys = _grown(keys, 2 * size, 0.0)
+        ids = _grown(ids, 2 * size, 0)
+        vers = _grown(vers, 2 * size, 0)
+    pos = size
+    keys[pos] = key
+    ids[pos] = i
+    vers[pos] = ver
+    while pos > 0:
+        parent = (pos - 1) // 2
+        if _better(keys[pos], ids[pos], keys[parent], ids[parent]):
+            keys[pos], keys[parent] = keys[parent], keys[pos]
+            ids[pos], ids[parent] = ids[parent], ids[pos]
+            vers[pos], vers[parent] = vers[parent], vers[pos]
+            pos = parent
+        else:
+            break
+    return keys, ids, vers, size + 1
+
+
+@nb.njit(cache=True)
+def _pop_versioned(keys, ids, vers, size):
+    """Remove the heap's top; returns (its id, its version, the new size)."""
+    i = ids[0]
+    ver = vers[0]
+    size -= 1
+    keys[0] = keys[size]
+    ids[0] = ids[size]
+    vers[0] = vers[size]
+    pos = 0
+    while True:
+        left = 2 * pos + 1
+        if left >= size:
+            break
+        best = left
+        right = left + 1
+        if right < size and _better(keys[right], ids[right], keys[left], ids[left]):
+            best = right
+        if _better(keys[best], ids[best], keys[pos], ids[pos]):
+            keys[pos], keys[best] = keys[best], keys[pos]
+            ids[pos], ids[best] = ids[best], ids[pos]
+            vers[pos], vers[best] = vers[best], vers[pos]
+            pos = best
+        else:
+            break
+    return i, ver, size
+
+
+@nb.njit(cache=True)
+def greedy_moves(indptr, indices, weight, cost, location, budget):
+    """The moves of :func:`lazy_greedy` in the order made, before its single-option
+    safeguard: every prefix is a plan (a cheaper budget's greedy starts the same way).
+
+    Returns
+    -------
+    option : int64, the option each move builds
+    gain : float64, the people it adds (net of what the option it replaces covered alone)
+    extra_usd : float64, what it costs more (its cost, less the replaced option's)
+    best_single, best_single_people : the affordable option covering most people alone
+        (−1, 0.0 when none covers anyone)
+    """
+    n = cost.shape[0]
+    m = weight.shape[0]
+    n_loc = 0
+    for i in range(n):
+        if location[i] + 1 > n_loc:
+            n_loc = location[i] + 1
+    lptr, lopt = _options_by_location(location, n_loc)
+    limit = budget * (1.0 + 1e-12)  # a budget of exactly a sum of costs affords them
+    n_cover = np.zeros(m, dtype=np.int32)
+    residual = weight.copy()
+    mark = np.full(m, -1, dtype=np.int64)
+    held = np.full(n_loc, -1, dtype=np.int64)
+    version = np.zeros(n, dtype=np.int64)
+    stamp = np.zeros(n, dtype=np.int64)
+    keys = np.empty(max(n, 1))
+    ids = np.empty(max(n, 1), dtype=np.int64)
+    vers = np.zeros(max(n, 1), dtype=np.int64)
+    size = 0
+    best_single = -1
+    best_single_gain = 0.0
+    for i in range(n):
+        g = _move_gain(indptr, indices, weight, residual, n_cover, mark, i, -1)
+        if cost[i] <= budget and g > best_single_gain:
+            best_single_gain = g
+            best_single = i
+        if cost[i] <= limit and g > 0.0:
+            keys[size] = g / cost[i]
+            ids[size] = i
+            size += 1
+    for pos in range(size // 2 - 1, -1, -1):
+        _sift_down(keys, ids, size, pos)  # versions are all 0: no need to move them
+
+    move_option = np.empty(max(n, 1), dtype=np.int64)
+    move_gain = np.empty(max(n, 1))
+    move_extra = np.empty(max(n, 1))
+    n_moves = 0
+    spent = 0.0
+    while size > 0:
+        i, ver, size = _pop_versioned(keys, ids, vers, size)
+        if ver != version[i]:
+            continue  # superseded when its location's option changed
+        q = location[i]
+        h = held[q]
+        if h == i:
+            continue
+        extra = cost[i] - (cost[h] if h >= 0 else 0.0)
+        if extra < 0.0 or spent + extra > limit:
+            continue  # spent + extra (the cost were i built) never falls: drop for good
+        g = _move_gain(indptr, indices, weight, residual, n_cover, mark, i, h)
+        if stamp[i] != n_moves:
+            stamp[i] = n_moves
+            if g > 0.0:
+                keys, ids, vers, size = _push_versioned(
+                    keys, ids, vers, size, _move_key(g, extra), i, version[i]
+                )
+            continue
+        if g <= 0.0:
+            continue
+        if h >= 0:
+            _cover_row(indptr, indices, weight, residual, n_cover, h, -1)
+        _cover_row(indptr, indices, weight, residual, n_cover, i, 1)
+        held[q] = i
+        spent += extra
+        if n_moves == move_option.shape[0]:  # equal-cost types can swap back and forth
+            move_option = _grown(move_option, 2 * n_moves, 0)
+            move_gain = _grown(move_gain, 2 * n_moves, 0.0)
+            move_extra = _grown(move_extra, 2 * n_moves, 0.0)
+        move_option[n_moves] = i
+        move_gain[n_moves] = g
+        move_extra[n_moves] = extra
+        n_moves += 1
+        # The location's other options are now upgrades from i: re-key them at once.
+        for s in range(lptr[q], lptr[q + 1]):
+            o = lopt[s]
+            if o == i:
+                continue
+            version[o] += 1
+            extra_o = cost[o] - cost[i]
+            if extra_o < 0.0 or spent + extra_o > limit:
+                continue
+            g_o = _move_gain(indptr, indices, weight, residual, n_cover, mark, o, i)
+            stamp[o] = n_moves
+            if g_o > 0.0:
+                keys, ids, vers, size = _push_versioned(
+                    keys, ids, vers, size, _move_key(g_o, extra_o), o, version[o]
+                )
+
+    return (
+        move_option[:n_moves].copy(),
+        move_gain[:n_moves].copy(),
+        move_extra[:n_moves].copy(),
+        best_single,
+        best_single_gain,
+    )
+
+
+@nb.njit(cache=True)
+def built_after(option, location, n_moves):
+    """The options standing after the first ``n_moves`` moves, in the order their
+    locations were first built (an upgrade takes its location's place)."""
+    n_loc = 0
+    for s in range(n_moves):
+        n_loc = max(n_loc, location[option[s]] + 1)
+    held = np.full(n_loc, -1, dtype=np.int64)
+    opened = np.empty(n_moves, dtype=np.int64)
+    n_opened = 0
+    for s in range(n_moves):
+        q = location[option[s]]
+        if held[q] < 0:
+            opened[n_opened] = q
+            n_opened += 1
+        held[q] = option[s]
+    out = np.empty(n_opened, dtype=np.int64)
+    for s in range(n_opened):
+        out[s] = held[opened[s]]
+    return out
+
+
+@nb.njit(cache=True)
+def lazy_greedy(indptr, indices, weight, cost, location, budget):
+    """Budgeted maximum coverage by cost-effective lazy greedy (CELF), with site-type
+    upgrades.
+
+    A *move* builds option i at its location: on free ground it costs ``cost[i]`` and
+    gains the people of its row nobody covers yet; where another option h of the same
+    location stands, it replaces h (an *upgrade*), costs ``cost[i] − cost[h]`` more and
+    gains what i adds minus what only h covered. Repeatedly makes the affordable move
+    with the most people gained per extra dollar (a move that costs nothing more and
+    gains people first; ties: lowest option id), re-evaluating a move only when it
+    reaches the top of the heap. Moves that make an option cheaper than the one
+    standing are never made (that is local search's work), so money spent only grows.
+    Then the Khuller–Moss–Naor safeguard: if one affordable option alone covers more,
+    that option is the answer.
+
+    Guarantee: the (1 − 1/e)/2 of budgeted maximum coverage (Khuller, Moss and Naor
+    1999) holds when options sharing a location are *nested* — a dearer option covers
+    every cell a cheaper one does (a taller mast or more power: the usual site types).
+    Then replacing h by i covers what holding both would, for ``cost[i] − cost[h]``
+    ≤ ``cost[i]``, so the greedy's best ratio is at least that of any option of the
+    optimum and the usual argument carries over; and the lazy evaluation is exact, as
+    every move's gain only shrinks while other sites are built (a location's moves are
+    re-evaluated when its option changes). With non-nested options at a location
+    (different sectors, say) an upgrade's gain can grow later, so the result is a
+    heuristic there — one the tests pin and local search improves.
 
     Parameters
     ----------
@@ -80,16 +331,42 @@ def lazy_greedy(indptr, indices, weight, cost, location, budget):
 
     Returns
     -------
-    chosen : int64 array, options in the order taken (the rollout order)
-    gains : float64 array, each option's newly covered weight when taken
+    chosen : int64 array, the options built, in the order their locations were first
+        built (an upgrade takes its location's place: the rollout order)
+    gains : float64 array, the people each newly covers in that order (they sum to the
+        people covered)
     """
-    cap = np.full(cost.shape[0], np.inf)
-    return capped_lazy_greedy(indptr, indices, weight, cost, location, cap, budget)
+    option, _, _, best_single, best_single_gain = greedy_moves(
+        indptr, indices, weight, cost, location, budget
+    )
+    built = built_after(option, location, option.shape[0])
+    gains = np.empty(built.shape[0])
+    covered = np.zeros(weight.shape[0], dtype=np.bool_)
+    total = 0.0
+    for s in range(built.shape[0]):
+        i = built[s]
+        g = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            k = indices[p]
+            if not covered[k]:
+                covered[k] = True
+                g += weight[k]
+        gains[s] = g
+        total += g
+    # Strictly better beyond rounding: equal sums added in another order must not switch.
+    if best_single >= 0 and best_single_gain > total * (1.0 + 1e-12):
+        out = np.empty(1, dtype=np.int64)
+        out[0] = best_single
+        out_g = np.empty(1)
+        out_g[0] = best_single_gain
+        return out, out_g
+    return built, gains
 
 
 @nb.njit(cache=True)
 def capped_lazy_greedy(indptr, indices, weight, cost, location, cap, budget):
-    """:func:`lazy_greedy` where option i serves at most ``cap[i]`` people.
+    """The lazy greedy where option i serves at most ``cap[i]`` people (no upgrades:
+    an option taken holds its location, as in the greedy before site-type upgrades).
 
     People are served fractionally: an option whose row holds U residual people
     serves s = min(cap, U) of them, a share s / U of each of its cells, and leaves the

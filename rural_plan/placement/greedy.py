@@ -74,7 +74,9 @@ def rollout(instance: CoverageInstance, chosen) -> tuple[np.ndarray, np.ndarray]
 def select_greedy(
     instance: CoverageInstance, *, budget_usd: float, time_limit_s: float | None = None
 ) -> Selection:
-    """Lazy greedy by newly covered people per dollar under ``budget_usd``.
+    """Lazy greedy by newly covered people per dollar under ``budget_usd``, upgrading a
+    location's site type when that is the best move
+    (:func:`~rural_plan.placement._kernels.lazy_greedy`).
 
     On a capped instance (``instance.capacity``) each site serves at most its capacity
     (:func:`~rural_plan.placement._kernels.capped_lazy_greedy`) and ``people`` is what the

@@ -1,11 +1,11 @@
 """Budgeted site selection by local search from a feasible start (default: the greedy).
 
-The lazy greedy (:func:`~rural_plan.placement.greedy.select_greedy`) takes the option
-with most new people per dollar and never looks back. With several site types per
-location (a light pole or a macro tower at the same place) that is its weak point: a
-cheap type taken early locks its location, and the greedy can never upgrade it even
-when the budget would allow. The local search here starts from a feasible choice and
-applies improving moves until none is left:
+The lazy greedy (:func:`~rural_plan.placement.greedy.select_greedy`) makes the move
+(build an option, or upgrade a location's site type) with most new people per extra
+dollar and never looks back: it never drops a site, never trades a dear site for
+cheaper ones, and a dense cheap site taken early can leave too little for two big ones.
+The local search here starts from a feasible choice and applies improving moves until
+none is left:
 
 * ADD an affordable option at a free location (greedy fill: most new people per dollar);
 * CHANGE TYPE: replace the option at a location by another option there;

@@ -16,6 +16,7 @@ import numpy as np
 
 from rural_plan.errors import PlacementError
 from rural_plan.placement import _local_search as _ls
+from rural_plan.placement._kernels import built_after, greedy_moves
 from rural_plan.placement.greedy import select_greedy
 from rural_plan.placement.instance import CoverageInstance
 from rural_plan.placement.local_search import improve, prepare
@@ -63,27 +64,18 @@ def default_budgets(instance: CoverageInstance, n_points: int, *, top_usd: float
     return np.clip(np.maximum.accumulate(np.geomspace(cheapest, top, n_points)), cheapest, top)
 
 
-def _greedy_plan(instance: CoverageInstance, prepared) -> tuple[np.ndarray, np.ndarray]:
-    """The greedy's build order at the everything budget with cumulative cost and people."""
-    order, _ = _ls.ratio_greedy(
-        prepared.rptr,
-        prepared.ridx,
-        prepared.cptr,
-        prepared.cidx,
-        prepared.lptr,
-        prepared.weight,
+def _greedy_plan(instance: CoverageInstance) -> tuple[np.ndarray, np.ndarray]:
+    """The greedy's moves at the everything budget (options built, upgrades included)
+    and the cumulative cost after each number of moves (``cum_cost[0] = 0``)."""
+    option, _, extra, _, _ = greedy_moves(
+        instance.indptr,
+        instance.indices,
+        instance.weight,
         instance.cost_usd,
         instance.location,
         everything_budget(instance),
     )
-    covered = np.zeros(instance.n_cells, dtype=bool)
-    people = np.zeros(order.size + 1)
-    for p, i in enumerate(order):
-        row = instance.row(int(i))
-        people[p + 1] = people[p] + float(instance.weight[row[~covered[row]]].sum())
-        covered[row] = True
-    cost = np.concatenate(([0.0], np.cumsum(instance.cost_usd[order])))
-    return order, np.stack((cost, people))
+    return option, np.concatenate(([0.0], np.cumsum(extra)))
 
 
 def _check_budgets(budgets_usd) -> np.ndarray:
@@ -117,17 +109,16 @@ def budget_curve(
         search at the everything budget.
 
     Greedy: one pass
-        The cost-effective greedy takes options in one order whatever the budget is:
-        at each step the option with most new people per dollar among those that fit.
-        Run once with the everything budget, that order (the *build order*) with its
-        cumulative cost C_k and people P_k gives the whole curve: at budget b the
-        point is the longest prefix with C_k ≤ b — a nested plan (each budget's choice
-        contains the cheaper budgets' choices) that is exactly what the greedy at b
-        picks up to the first option of the order that b cannot afford. (Past that
-        option the greedy at b may still fit cheaper options later in the order, so
-        the prefix is a lower bound on ``select_greedy`` at b, equal to it on most
-        budgets.) As in the greedy's own Khuller–Moss–Naor rule, the best single
-        option that b affords replaces the prefix when it covers more.
+        The cost-effective greedy makes its moves in one order whatever the budget is:
+        at each step the move (build an option, or upgrade a location's site type)
+        with most new people per extra dollar among those that fit. Run once with the
+        everything budget, that sequence with its cumulative cost C_k gives the whole
+        curve: at budget b the point is the options standing after the longest prefix
+        with C_k ≤ b — what the greedy at b does up to the first move b cannot afford.
+        (Past that move the greedy at b may still fit cheaper moves, each adding
+        people, so the prefix is a lower bound on ``select_greedy`` at b, equal to it
+        on most budgets.) As in the greedy's own Khuller–Moss–Naor rule, the best
+        single option that b affords replaces the prefix when it covers more.
 
     Local search: warm starts
         Budgets are searched in ascending order; each starts from the choice at the
@@ -155,7 +146,7 @@ def budget_curve(
     # once for every budget; people are recounted on the instance itself. The greedy
     # curve's one pass costs about what merging does, so it runs on the cells as they are.
     merged = merged_instance(instance) if method == "local-search" else instance
-    prepared = prepare(merged, merge=False)
+    prepared = prepare(merged, merge=False) if method == "local-search" else None
     everything = everything_budget(instance)
     plan = None
     top_set = None
@@ -165,8 +156,8 @@ def budget_curve(
         greedy_all = select_greedy(merged, budget_usd=everything)
         top = greedy_all.cost_usd
         if method == "greedy":
-            plan = _greedy_plan(instance, prepared)
-            top = max(top, float(plan[1][0, -1]))
+            plan = _greedy_plan(instance)
+            top = max(top, float(plan[1][-1]))
         else:
             top_set = improve(
                 instance, greedy_all.chosen, budget_usd=everything, prepared=prepared
@@ -180,8 +171,8 @@ def budget_curve(
         points = _capped_points(instance, budgets)
     elif method == "greedy":
         if plan is None:
-            plan = _greedy_plan(instance, prepared)
-        points = _greedy_points(instance, prepared, plan, budgets)
+            plan = _greedy_plan(instance)
+        points = _greedy_points(instance, plan, budgets)
     else:
         points = _local_search_points(instance, merged, prepared, budgets, top_set)
     people, cost, sites = (np.array([pt[k] for pt in points]) for k in range(3))
@@ -222,12 +213,12 @@ def _point(instance: CoverageInstance, chosen) -> Point:
     )
 
 
-def _greedy_points(instance, prepared, plan, budgets) -> list[Point]:
-    order, (cum_cost, cum_people) = plan
+def _greedy_points(instance, plan, budgets) -> list[Point]:
+    option, cum_cost = plan
     # Each option alone, by ascending cost (then id): the best single option within b is
     # the running best over the options b affords.
     n = instance.n_options
-    alone = _ls.row_weights(prepared.rptr, prepared.ridx, prepared.weight)
+    alone = _ls.row_weights(instance.indptr, instance.indices, instance.weight)
     by_cost = np.lexsort((np.arange(n), instance.cost_usd))
     sorted_cost = instance.cost_usd[by_cost]
     best_alone = np.maximum.accumulate(alone[by_cost])
@@ -236,7 +227,7 @@ def _greedy_points(instance, prepared, plan, budgets) -> list[Point]:
     for b in budgets:
         limit = b * (1.0 + _BUDGET_RTOL)
         k = int(np.searchsorted(cum_cost, limit, side="right")) - 1
-        pt = (float(cum_people[k]), float(cum_cost[k]), k, np.asarray(order[:k], np.int64))
+        pt = _point(instance, built_after(option, instance.location, k))
         n_afford = int(np.searchsorted(sorted_cost, limit, side="right"))
         # strictly better beyond rounding, as in lazy_greedy
         if n_afford and best_alone[n_afford - 1] > pt[0] * (1.0 + 1e-12):
