@@ -57,12 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-many-sites", action="store_true")
     parser.add_argument(
         "--only",
-        choices=("pipeline", "itm", "placement", "scale"),
-        help="run one section and replace only its part of RESULTS.md",
+        choices=tuple(_PREFIX),
+        help="run one section and replace only its part of RESULTS.md (propagation: the "
+        "point-to-area and many-sites sections, with --sites / --skip-many-sites)",
     )
     args = parser.parse_args(argv)
     if args.only:
-        return _only(args.only)
+        return _only(args.only, sites=args.sites, skip_many_sites=args.skip_many_sites)
 
     from benchmarks import propagation
 
@@ -85,12 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         g90 = propagation.comoros_90m()
         if propagation.itmlogic_p2p.available():
             sections += propagation.itm_vs_itmlogic(g90)
-        sections += propagation.per_site_models(g90)
-        if not args.skip_many_sites:
-            sections += propagation.many_sites(g90, args.sites)
-        sections += propagation.site_coverage_png(
-            g90, Path(__file__).parent / "ngazidja_site_coverage.png"
-        )
+        sections += _propagation_lines(propagation, g90, args.sites, args.skip_many_sites)
     else:
         sections.append(f"Real-data benchmarks skipped: {DATA / 'comoros'} not found.")
     from benchmarks import placement, scale
@@ -112,12 +108,33 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-_PREFIX = {
-    "pipeline": "## Pipeline stages",
-    "itm": "## ITM point-to-point",
-    "placement": "## Placement:",
-    "scale": "## Scaling:",
+# The headings each ``--only`` name replaces (every section whose heading starts so).
+_PREFIX: dict[str, tuple[str, ...]] = {
+    "pipeline": ("## Pipeline stages",),
+    "itm": ("## ITM point-to-point",),
+    "propagation": ("## Point-to-area, one site", "## Many sites"),
+    "placement": ("## Placement:",),
+    "scale": ("## Scaling:",),
 }
+
+
+def _propagation_lines(propagation, g90, n_sites: int, skip_many_sites: bool) -> list[str]:
+    """Point-to-area per site (with the one-site coverage map), then many sites."""
+    lines = propagation.per_site_models(g90)
+    lines += propagation.site_coverage_png(
+        g90, Path(__file__).parent / "ngazidja_site_coverage.png"
+    )
+    if not skip_many_sites:
+        lines += propagation.many_sites(g90, n_sites)
+    return lines
+
+
+def _propagation_section(n_sites: int, skip_many_sites: bool) -> list[str]:
+    from benchmarks import propagation
+
+    if not (DATA / "comoros" / "com_dem_srtm1_1arcsec.tif").exists():
+        return [f"Propagation benchmarks skipped: {DATA / 'comoros'} not found."]
+    return _propagation_lines(propagation, propagation.comoros_90m(), n_sites, skip_many_sites)
 
 
 def _itm_section() -> list[str]:
@@ -130,35 +147,57 @@ def _itm_section() -> list[str]:
     return propagation.itm_vs_itmlogic(propagation.comoros_90m())
 
 
-def _only(name: str) -> int:
+def _only(name: str, *, sites: int = 1000, skip_many_sites: bool = False) -> int:
     """Run one section and splice it into RESULTS.md in place of its old text.
 
-    The section's old lines (from its ``## `` heading to the next section's) and its old
-    run stamp are replaced where they stood; a section not yet in the file is appended.
+    The section's old lines (from each ``## `` heading that starts with one of the
+    name's prefixes to the next heading or the next run stamp) and its old run stamp
+    are replaced where the first of them stood; a section not yet in the file is
+    appended. ``propagation`` with ``skip_many_sites`` keeps the old many-sites section.
     """
     from benchmarks import pipeline, placement, scale
 
     lines = {
         "pipeline": pipeline.run,
         "itm": _itm_section,
+        "propagation": lambda: _propagation_section(sites, skip_many_sites),
         "placement": placement.run,
         "scale": scale.run,
     }[name]()
+    prefixes = _PREFIX[name]
+    if name == "propagation" and skip_many_sites:
+        prefixes = tuple(p for p in prefixes if p != "## Many sites")
     path = Path(__file__).parent / "RESULTS.md"
     old = path.read_text().splitlines() if path.exists() else ["# Benchmark results", ""]
+    how = f"python -m benchmarks --only {name}"
+    if name == "propagation":
+        how += " --skip-many-sites" if skip_many_sites else f" --sites {sites}"
+    path.write_text(splice(old, name, prefixes, lines, how))
+    print("\n".join(lines))
+    return 0
+
+
+def splice(old: list[str], name: str, prefixes: tuple[str, ...], lines: list[str], how: str) -> str:
+    """RESULTS.md's text with the sections under ``prefixes`` replaced by ``lines``.
+
+    Another section's run stamp (``<!-- other: ... -->``) ends a replaced section: it
+    belongs to the heading after it. ``how`` is the command, for the new run stamp.
+    """
     kept, skipping, at = [], False, None
     for line in old:
         if line.startswith(f"<!-- {name}:"):
             continue
+        if line.startswith("<!-- ") and line.split(" ", 2)[1].endswith(":"):
+            skipping = False
         if line.startswith("## "):
-            skipping = line.startswith(_PREFIX[name])
+            skipping = line.startswith(prefixes)
             if skipping and at is None:
                 at = len(kept)
         if not skipping:
             kept.append(line)
     stamp = (
         f"<!-- {name}: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
-        f"(python -m benchmarks --only {name}; load average {os.getloadavg()[0]:.1f} at the "
+        f"({how}; load average {os.getloadavg()[0]:.1f} at the "
         f"end) on {machine()} -->"
     )
     new = [stamp, *lines]
@@ -166,9 +205,7 @@ def _only(name: str) -> int:
         kept += new
     else:
         kept[at:at] = new
-    path.write_text("\n".join(kept).rstrip() + "\n")
-    print("\n".join(lines))
-    return 0
+    return "\n".join(kept).rstrip() + "\n"
 
 
 if __name__ == "__main__":

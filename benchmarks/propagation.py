@@ -188,6 +188,8 @@ from rural_plan.propagation._itm import (  # noqa: E402
 )
 from rural_plan.propagation._radial import (  # noqa: E402
     locations_windows,
+    owned_cells,
+    owned_samples,
     radial_profiles,
     ray_targets,
 )
@@ -225,6 +227,22 @@ def bare_radial_read(elev, rows, cols, radius_cells):
                 if 0 <= r < n_rows and 0 <= c < n_cols:
                     total += elev[r, c]
     return total
+
+
+@nb.njit(parallel=True, cache=True)
+def bare_radial_read_sites(elev, rows, cols, radius_cells, totals):
+    """:func:`bare_radial_read` for many sites in parallel (the many-sites floor)."""
+    ray_dr, ray_dc = ray_targets(radius_cells)
+    n_rows, n_cols = elev.shape
+    for q in nb.prange(rows.shape[0]):
+        total = 0.0
+        for j in range(ray_dr.shape[0]):
+            for i in range(1, radius_cells + 1):
+                r = rows[q] + (i * ray_dr[j]) // radius_cells
+                c = cols[q] + (i * ray_dc[j]) // radius_cells
+                if 0 <= r < n_rows and 0 <= c < n_cols:
+                    total += elev[r, c]
+        totals[q] = total
 
 
 @nb.njit(cache=True)
@@ -471,23 +489,24 @@ def itm_vs_itmlogic(grid) -> list[str]:
 def per_site_models(grid) -> list[str]:
     rows, cols = land_sites(grid, 4, seed=2)
     cells = _site_cells(grid, 15_000.0)
+    elev = np.ascontiguousarray(grid.elevation_m)
+    r = 167
     nb.set_num_threads(1)
     out = [
         "## Point-to-area, one site: 15 km radius at 90 m, one core",
         "",
-        f"{cells:,} cells per site; best of 3 over 4 Ngazidja sites (each run: all 4, "
-        "time divided by 4).",
+        f"{cells:,} cells per site; best of 3 over 4 Ngazidja sites (each run: all 4 in one "
+        "call, time divided by 4). The floor is measured before and after the models, the "
+        "smaller kept.",
         "",
     ]
-    rows_tab = []
-    floor = None
-    t_floor = (
-        best_of(
-            lambda: bare_radial_read(np.ascontiguousarray(grid.elevation_m), rows, cols, 167),
-            repeat=5,
-        )
-        / rows.size
-    )
+
+    def floor_now():
+        return best_of(lambda: bare_radial_read(elev, rows, cols, r), repeat=5) / rows.size
+
+    bare_radial_read(elev, rows, cols, r)
+    t_floor = floor_now()
+    times = {}
     for model in (
         "fspl-los",
         "fspl-knife-edge",
@@ -499,53 +518,198 @@ def per_site_models(grid) -> list[str]:
         "itm",
     ):
         _windows(grid, rows[:1], cols[:1], model)
-        t = best_of(lambda m=model: _windows(grid, rows, cols, m), repeat=3) / rows.size
-        rows_tab.append(
-            {
-                "model": model,
-                "s_per_site": round(t, 4),
-                "ns_per_cell": round(t / cells * 1e9, 1),
-                "x_bare_read_floor": round(t / t_floor, 2),
-            }
-        )
-        if model == "fspl-knife-edge":
-            floor = t
+        times[model] = best_of(lambda m=model: _windows(grid, rows, cols, m), repeat=3) / rows.size
+    t_floor = min(t_floor, floor_now())
+    rows_tab = [
+        {
+            "model": model,
+            "s_per_site": round(t, 4),
+            "ns_per_cell": round(t / cells * 1e9, 1),
+            "x_bare_read_floor": round(t / t_floor, 2),
+        }
+        for model, t in times.items()
+    ]
+
+    # Where fspl-knife-edge's time goes: the terrain samples along the rays, the geometry
+    # every call computes once (which ray sample owns which cell), the rest (horizon pass
+    # and losses written to the owned cells).
+    ray_dr, ray_dc = ray_targets(r)
+    heights = np.empty((ray_dr.size, r + 1))
+    n_valid = np.empty(ray_dr.size, dtype=np.int64)
+
+    def profiles():
+        for q in range(rows.size):
+            radial_profiles(elev, rows[q], cols[q], r, ray_dr, ray_dc, heights, n_valid)
+
+    def geometry():
+        used = owned_samples(r, 15_000.0, grid.cell_size_m, ray_dr, ray_dc)
+        owned_cells(used, ray_dr, ray_dc, r)
+
+    profiles()
+    geometry()
+    t_prof = best_of(profiles, repeat=5) / rows.size
+    t_geom_call = best_of(geometry, repeat=5)
+    t_ke = times["fspl-knife-edge"]
+    t_rest = t_ke - t_prof - t_geom_call / rows.size
+    samples = ray_dr.size * r
+
+    def ns(t):
+        return f"{t / cells * 1e9:.1f} ns per cell ({t / t_floor:.2f}x the floor)"
+
     out += table(rows_tab)
     out += [
         "",
         f"Bare loop reading the DEM along the same radials: {t_floor * 1e3:.2f} ms per "
-        f"site ({t_floor / cells * 1e9:.1f} ns per cell). The radial sweep with the "
-        f"incremental model (fspl-knife-edge) costs {floor / t_floor:.2f}x that floor.",
+        f"site ({t_floor / cells * 1e9:.1f} ns per cell; {samples:,} ray samples, "
+        f"{samples / cells:.2f} per cell). The radial sweep with the incremental model "
+        f"(fspl-knife-edge) costs {t_ke / t_floor:.2f}x that floor (the issue's target: "
+        "within 3x). Its time, measured apart in the same run:",
+        "",
+        f"- terrain profiles (interpolated between the two cells across each ray, the "
+        f"other axis exact on a cell centre): {ns(t_prof)};",
+        f"- the per-call geometry (which ray sample owns which window cell, "
+        f"{t_geom_call * 1e3:.2f} ms per call whatever the number of sites, here shared by "
+        f"{rows.size}; a pipeline chunk holds hundreds of options): "
+        f"{ns(t_geom_call / rows.size)};",
+        f"- the rest, {ns(t_rest)}: the horizon pass over every sample (one division "
+        "each) and, per owned cell, a division and a logarithm, plus for cells behind an "
+        "edge with ν > -0.78 a division and two square roots (J(ν) shares the free-space "
+        "logarithm); filling and writing the window.",
+        "",
+        "fspl-los skips the diffraction term; the empirical models (Okumura-Hata, 3GPP "
+        "RMa) evaluate their formula per sample; Bullington, delta-Bullington, Deygout "
+        "and ITM evaluate the whole profile from the site to every owned cell (O(R) per "
+        "cell), so the floor's 3x cannot apply to them.",
         "",
     ]
     nb.set_num_threads(nb.config.NUMBA_NUM_THREADS)
     return out
 
 
+MANY_SITES_MODELS = ("fspl-knife-edge", "delta-bullington", "itm")
+
+# Compiles (or loads from the cache) the sweep the many-sites benchmark calls, with its
+# argument types, on tiny inputs; prints the seconds and numba's cache misses and hits.
+_MANY_SITES_COMPILE_PROBE = """
+import time
+import numpy as np
+from rural_plan.propagation._radial import locations_windows
+from rural_plan.propagation.models import PROPAGATION_MODELS
+params = {params!r}
+t0 = time.perf_counter()
+for name in {models!r}:
+    locations_windows(
+        np.zeros((8, 8)), np.array([4]), np.array([4]), np.array([0, 1]), 1, 90.0, 90.0,
+        np.full(1, 15.0), 1.5, 900.0, 4 / 3, PROPAGATION_MODELS[name].code,
+        np.array(params.get(name, []), dtype=np.float64),
+        np.empty((1, 3, 3), dtype=np.float32),
+    )
+st = locations_windows.stats
+print(time.perf_counter() - t0, sum(st.cache_misses.values()), sum(st.cache_hits.values()))
+"""
+
+
+def many_sites_compile_seconds() -> list[tuple[float, int, int]]:
+    """(seconds, cache misses, cache hits) of the many-sites kernels' first call in two
+    fresh processes sharing an empty numba cache: the first compiles, the second loads."""
+    import os
+    import sys
+
+    from benchmarks.common import REPO
+
+    probe = _MANY_SITES_COMPILE_PROBE.format(
+        params={k: v.tolist() for k, v in MODEL_PARAMS.items()}, models=MANY_SITES_MODELS
+    )
+    cache = Path(tempfile.mkdtemp(prefix="numba-cache-"))
+    env = os.environ | {"NUMBA_CACHE_DIR": str(cache)}
+    try:
+        runs = []
+        for _ in range(2):
+            out = subprocess.run(
+                [sys.executable, "-c", probe],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=REPO,
+            )
+            t, misses, hits = out.stdout.strip().splitlines()[-1].split()
+            runs.append((float(t), int(misses), int(hits)))
+        return runs
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+
+
 def many_sites(grid, n_sites: int = 1000) -> list[str]:
+    (t_cold, miss_cold, _), (t_warm, miss_warm, hit_warm) = many_sites_compile_seconds()
     rows, cols = land_sites(grid, n_sites, seed=3)
-    cells = _site_cells(grid, 15_000.0) * rows.size
+    per_site = _site_cells(grid, 15_000.0)
+    cells = per_site * rows.size
     threads = nb.config.NUMBA_NUM_THREADS
-    lines = [
-        f"## Many sites: {rows.size} sites over the Comoros DEM at 90 m, 15 km radius, "
-        f"{threads} threads",
-        "",
-    ]
-    tab = []
-    for model in ("delta-bullington", "itm"):
-        t0 = time.perf_counter()
+    nb.set_num_threads(threads)
+    elev = np.ascontiguousarray(grid.elevation_m)
+    totals = np.empty(rows.size)
+    bare_radial_read_sites(elev, rows, cols, 167, totals)
+    t_floor = best_of(lambda: bare_radial_read_sites(elev, rows, cols, 167, totals), repeat=3)
+
+    def sweep(model):
         chunk = 16
         for lo in range(0, rows.size, chunk):
             _windows(grid, rows[lo : lo + chunk], cols[lo : lo + chunk], model)
-        t = time.perf_counter() - t0
+
+    tab = [
+        {
+            "model": "bare DEM read (floor)",
+            "seconds": round(t_floor, 2),
+            "ns_per_cell_per_core": round(t_floor * threads / cells * 1e9, 1),
+            "cells_per_s_per_core": f"{cells / t_floor / threads:,.0f}",
+            "x_bare_read_floor": 1.0,
+        }
+    ]
+    for model in MANY_SITES_MODELS:
+        if model == "fspl-knife-edge":  # seconds: best of 3 like the floor
+            t = best_of(lambda m=model: sweep(m), repeat=3)
+        else:  # minutes: one pass
+            t0 = time.perf_counter()
+            sweep(model)
+            t = time.perf_counter() - t0
         tab.append(
             {
                 "model": model,
-                "seconds": round(t, 1),
+                "seconds": round(t, 2 if t < 10 else 1),
+                "ns_per_cell_per_core": round(t * threads / cells * 1e9, 1),
                 "cells_per_s_per_core": f"{cells / t / threads:,.0f}",
+                "x_bare_read_floor": round(t / t_floor, 2),
             }
         )
-    return lines + table(tab) + [""]
+    ke = tab[1]["x_bare_read_floor"]
+    return [
+        f"## Many sites: {rows.size} sites over the Comoros DEM at 90 m, 15 km radius, "
+        f"{threads} threads",
+        "",
+        f"{rows.size} random populated land cells of the three islands, {per_site:,} cells "
+        f"each ({cells:,} in all), in chunks of 16 sites; every model is the same radial "
+        "sweep (`locations_windows`). The floor is a bare loop reading the DEM at the "
+        "cells along the same radials of the same sites, on the same threads, best of 3; "
+        "fspl-knife-edge best of 3, the others one pass.",
+        "",
+        *table(tab),
+        "",
+        f"- fspl-knife-edge, the incremental radial model (one pass per ray, the horizon "
+        f"carried along), costs {ke:.2f}x the bare read per cell "
+        f"({'within' if ke <= 3 else 'over'} the issue's 3x). delta-Bullington and ITM "
+        "are per-cell profile models: each cell evaluates the whole profile from the site "
+        "to it (up to 167 points, several passes), so their cost per cell grows with the "
+        "radius and sits two orders of magnitude above the floor by construction; the 3x "
+        "target cannot apply to them.",
+        f"- JIT compile of the sweep these rows call (`locations_windows`: every model is "
+        f"one dispatch, so all are compiled together), first call in a fresh process: "
+        f"{t_cold:.2f} s with an empty numba cache ({miss_cold} signature compiled), "
+        f"{t_warm:.2f} s "
+        f"in a second process with that cache warm ({miss_warm} compiled, {hit_warm} "
+        "loaded from the cache). Not in the times above: the kernels were loaded before.",
+        "",
+    ]
 
 
 def site_coverage_png(grid, path) -> list[str]:

@@ -326,7 +326,8 @@ def _parser() -> argparse.ArgumentParser:
         help="run the benchmark suite (from a clone of the repository)",
         description="Run the benchmarks of a rural_plan clone (the same as `python -m "
         "benchmarks` in it): pipeline stages, line of sight vs GDAL, ITM vs itmlogic, "
-        "placement vs HiGHS, scaling. Writes benchmarks/RESULTS.md there. Real-data "
+        "point-to-area models per site and for many sites, placement vs HiGHS, scaling. "
+        "Writes benchmarks/RESULTS.md there. Real-data "
         "sections need ../shared/data beside the clone and are skipped without it.",
     )
     bench.add_argument(
@@ -339,9 +340,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--only",
-        choices=("pipeline", "itm", "placement", "scale"),
+        choices=("pipeline", "itm", "propagation", "placement", "scale"),
         default=None,
-        help="run one section and replace only its part of RESULTS.md",
+        help="run one section and replace only its part of RESULTS.md (propagation: "
+        "point-to-area per site and many sites, with --sites / --skip-many-sites)",
     )
     bench.add_argument(
         "--sites",

@@ -51,5 +51,50 @@ def test_bench_help_lists_its_options(capsys):
     except SystemExit:
         pass
     out = capsys.readouterr().out
-    for option in ("--only", "--sites", "--skip-many-sites", "--repo", "pipeline", "[count]"):
+    for option in (
+        "--only",
+        "--sites",
+        "--skip-many-sites",
+        "--repo",
+        "pipeline",
+        "propagation",
+        "[count]",
+    ):
         assert option in out
+
+
+def test_bench_passes_propagation_and_its_site_options(tmp_path):
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "__init__.py").write_text("")
+    (tmp_path / "benchmarks" / "__main__.py").write_text(_RECORDER)
+    argv = ["--only", "propagation", "--sites", "20", "--skip-many-sites"]
+    assert main(["bench", "-q", "--repo", str(tmp_path), *argv]) == 3
+    assert json.loads((tmp_path / "argv.json").read_text())["argv"] == argv
+
+
+def test_only_propagation_replaces_both_sections_in_place():
+    from benchmarks.__main__ import _PREFIX, splice
+
+    old = [
+        "# Benchmark results",
+        "<!-- itm: then -->",
+        "## ITM point-to-point: old",
+        "itm text",
+        "<!-- propagation: then -->",
+        "## Point-to-area, one site: old",
+        "old table",
+        "## Many sites: 1000 sites, old",
+        "old many",
+        "",
+        "<!-- placement: then -->",
+        "## Placement: kept",
+        "placement text",
+    ]
+    new = ["## Point-to-area, one site: new", "new table", "## Many sites: 20 sites", "new"]
+    text = splice(old, "propagation", _PREFIX["propagation"], new, "how").splitlines()
+    assert text[:4] == old[:4]
+    assert text[4].startswith("<!-- propagation: ") and "(how; load average" in text[4]
+    assert text[5:9] == new
+    assert text[9:] == old[10:]  # the next section keeps its stamp
+    kept = splice(old, "propagation", _PREFIX["propagation"][:1], new[:2], "how").splitlines()
+    assert kept[5:7] == new[:2] and kept[7:] == old[7:]  # --skip-many-sites: old many sites

@@ -16,7 +16,15 @@ import rural_plan.propagation.point_to_area as pta
 from rural_plan.grid.align import finish_grid
 from rural_plan.propagation import max_path_loss_db
 from rural_plan.propagation._kernels import free_space_loss_db, knife_edge_loss_db
-from rural_plan.propagation._radial import locations_windows
+from rural_plan.propagation._radial import (
+    fspl_ray_to_window,
+    locations_windows,
+    owned_cells,
+    owned_samples,
+    radial_profiles,
+    ray_loss_fspl,
+    ray_targets,
+)
 from rural_plan.propagation.point_to_area import RadioSettings, covered_demand, site_loss_window
 
 C_M_S = 299_792_458.0
@@ -322,6 +330,75 @@ def test_window_matches_python_reference_hypothesis(seed, rows, cols, radius, mo
         on_grid(ref_window(elev, r0, c0, **args), elev.shape, r0, c0),
         atol=2e-3,
     )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_radial_profiles_are_exactly_the_bilinear_samples(seed):
+    """The sweep samples one axis between two cells (the other is exact on a cell
+    centre): the same float64 values as the 2-D bilinear formula, to the bit."""
+    rng = np.random.default_rng(seed)
+    elev = random_terrain(rng, (31, 23), relief=300.0)
+    for radius in (1, 6, 13, 40):
+        dr, dc = ray_targets(radius)
+        for r0, c0 in ((15, 11), (0, 0), (30, 22), (2, 21), (int(rng.integers(31)), 5)):
+            heights = np.full((dr.size, radius + 1), np.nan)
+            n_valid = np.empty(dr.size, dtype=np.int64)
+            radial_profiles(elev, r0, c0, radius, dr, dc, heights, n_valid)
+            for j in range(dr.size):
+                want = [float(elev[r0, c0])]
+                for i in range(1, radius + 1):
+                    fr, fc = r0 + i * dr[j] / radius, c0 + i * dc[j] / radius
+                    if fr < -0.5 or fr > 30.5 or fc < -0.5 or fc > 22.5:
+                        break
+                    want.append(bilinear_ref(elev, fr, fc))
+                assert n_valid[j] == len(want)
+                assert heights[j, : n_valid[j]].tolist() == want
+
+
+@pytest.mark.parametrize("knife_edge", [True, False])
+def test_fspl_rays_written_to_the_window_match_the_per_ray_kernel(knife_edge):
+    """The fused sweep (horizon pass, then owned samples only, one logarithm) gives the
+    per-ray kernel's losses within float rounding, with the same blocked cells."""
+    rng = np.random.default_rng(7 if knife_edge else 8)
+    radius, cell = 40, 90.0
+    dr, dc = ray_targets(radius)
+    used = owned_samples(radius, radius * cell, cell, dr, dc)
+    start, samples, cells = owned_cells(used, dr, dc, radius)
+    lam = C_M_S / (900e6)
+    a_e = 4 / 3 * EARTH_RADIUS_M
+    per_ray = np.empty(radius + 1)
+    horizon = np.empty((3, radius + 1))
+    for _ in range(200):
+        j = int(rng.integers(dr.size))
+        z = 100.0 + np.cumsum(rng.normal(0.0, 15.0, radius + 1))
+        n = int(rng.integers(2, radius + 2))
+        step = cell * math.hypot(dr[j], dc[j]) / radius
+        h_tx = float(rng.uniform(5.0, 60.0))
+        ray_loss_fspl(z, step, n, used[j], h_tx, 1.5, 900.0, a_e, knife_edge, per_ray)
+        window = np.full((2 * radius + 1) ** 2, np.nan)
+        own = slice(start[j], start[j + 1])
+        fspl_ray_to_window(
+            z,
+            step,
+            n,
+            samples[own],
+            cells[own],
+            h_tx,
+            1.5,
+            lam,
+            20.0 * math.log10(4.0 * math.pi / lam),
+            1.0 / (2.0 * a_e),
+            knife_edge,
+            horizon,
+            window,
+        )
+        for i, k in zip(samples[own], cells[own], strict=True):
+            if i >= n:
+                assert math.isnan(window[k])  # past the grid's edge: left as it was
+            elif math.isinf(per_ray[i]):
+                assert math.isinf(window[k])
+            else:
+                assert abs(window[k] - per_ray[i]) < 1e-9
 
 
 # --------------------------------------------------------------------------- analytic cases
