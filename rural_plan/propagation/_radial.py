@@ -20,13 +20,8 @@ import math
 import numba as nb
 import numpy as np
 
-from rural_plan.propagation._diffraction import (
-    DB_N_OUT,
-    SPH_N_OUT,
-    bullington_loss_db,
-    delta_bullington_loss_db,
-    deygout_loss_db,
-)
+from rural_plan.propagation._bullington_ray import ray_loss_bullington
+from rural_plan.propagation._diffraction import deygout_loss_db
 from rural_plan.propagation._empirical import (
     EMP_COST231_HATA,
     EMP_HATA_OPEN,
@@ -353,10 +348,15 @@ def ray_losses(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, param
             s_ground = (z_ground - z_tx) / d
             if s_ground > s_max:
                 s_max = s_ground
-    elif model == MODEL_BULLINGTON or model == MODEL_DELTA_BULLINGTON or model == MODEL_DEYGOUT:
-        # Free space over the 3-D path plus the profile's diffraction loss (P.526 / P.1812).
+    elif model == MODEL_BULLINGTON or model == MODEL_DELTA_BULLINGTON:
+        # Free space over the 3-D path plus the profile's diffraction loss, incrementally.
+        delta = model == MODEL_DELTA_BULLINGTON
+        pol = int(params[0]) if delta else 1
+        ray_loss_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e, delta, pol, out)
+    elif model == MODEL_DEYGOUT:
+        # Free space over the 3-D path plus Deygout's loss over the profile to each cell.
         dist = np.arange(n) * step_m
-        scratch = np.empty(max(DB_N_OUT, SPH_N_OUT, 16))
+        scratch = np.empty(16)
         for i in range(1, n):
             if not used[i]:
                 out[i] = np.inf
@@ -365,16 +365,9 @@ def ray_losses(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, param
             d = dist[i]
             loss = free_space_loss_db(math.sqrt(d * d + dz * dz), f_mhz)
             if i >= 2:
-                dd = dist[: i + 1]
-                hh = z[: i + 1]
-                if model == MODEL_BULLINGTON:
-                    loss += bullington_loss_db(dd, hh, h_tx_m, h_rx_m, f_mhz, a_e, scratch)
-                elif model == MODEL_DELTA_BULLINGTON:
-                    loss += delta_bullington_loss_db(
-                        dd, hh, h_tx_m, h_rx_m, f_mhz, a_e, 0.0, int(params[0]), scratch
-                    )
-                else:
-                    loss += deygout_loss_db(dd, hh, h_tx_m, h_rx_m, f_mhz, a_e, True, scratch)
+                loss += deygout_loss_db(
+                    dist[: i + 1], z[: i + 1], h_tx_m, h_rx_m, f_mhz, a_e, True, scratch
+                )
             out[i] = loss
     else:
         for i in range(1, n):
