@@ -56,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--skip-many-sites", action="store_true")
     parser.add_argument(
+        "--milp-long-s",
+        type=float,
+        default=3600.0,
+        help="HiGHS time limit [s] of --only placement-long (default 3600)",
+    )
+    parser.add_argument(
         "--only",
         choices=tuple(_PREFIX),
         help="run one section and replace only its part of RESULTS.md (propagation: the "
@@ -63,7 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.only:
-        return _only(args.only, sites=args.sites, skip_many_sites=args.skip_many_sites)
+        return _only(
+            args.only,
+            sites=args.sites,
+            skip_many_sites=args.skip_many_sites,
+            milp_long_s=args.milp_long_s,
+        )
 
     from benchmarks import propagation
 
@@ -92,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks import placement, scale
 
     sections += placement.run()
+    # the hour-long HiGHS run is not re-run with the suite: its last result is kept
+    sections += _old_sections(_PREFIX["placement-long"])
     sections += scale.run()
     text = "\n".join(
         [
@@ -114,6 +127,7 @@ _PREFIX: dict[str, tuple[str, ...]] = {
     "itm": ("## ITM point-to-point",),
     "propagation": ("## Point-to-area, one site", "## Many sites"),
     "placement": ("## Placement:",),
+    "placement-long": ("## Ngazidja placement:",),
     "scale": ("## Scaling:",),
 }
 
@@ -147,7 +161,29 @@ def _itm_section() -> list[str]:
     return propagation.itm_vs_itmlogic(propagation.comoros_90m())
 
 
-def _only(name: str, *, sites: int = 1000, skip_many_sites: bool = False) -> int:
+def _old_sections(prefixes: tuple[str, ...]) -> list[str]:
+    """The sections under ``prefixes`` in the current RESULTS.md, with their run stamp."""
+    path = Path(__file__).parent / "RESULTS.md"
+    if not path.exists():
+        return []
+    out, keeping, stamp = [], False, None
+    for line in path.read_text().splitlines():
+        if line.startswith("<!-- ") and line.split(" ", 2)[1].endswith(":"):
+            stamp, keeping = line, False
+            continue
+        if line.startswith("## "):
+            keeping = line.startswith(prefixes)
+            if keeping and stamp is not None:
+                out.append(stamp)
+            stamp = None
+        if keeping:
+            out.append(line)
+    return out
+
+
+def _only(
+    name: str, *, sites: int = 1000, skip_many_sites: bool = False, milp_long_s: float = 3600.0
+) -> int:
     """Run one section and splice it into RESULTS.md in place of its old text.
 
     The section's old lines (from each ``## `` heading that starts with one of the
@@ -162,6 +198,7 @@ def _only(name: str, *, sites: int = 1000, skip_many_sites: bool = False) -> int
         "itm": _itm_section,
         "propagation": lambda: _propagation_section(sites, skip_many_sites),
         "placement": placement.run,
+        "placement-long": lambda: placement.ngazidja_long(milp_long_s),
         "scale": scale.run,
     }[name]()
     prefixes = _PREFIX[name]
@@ -172,6 +209,8 @@ def _only(name: str, *, sites: int = 1000, skip_many_sites: bool = False) -> int
     how = f"python -m benchmarks --only {name}"
     if name == "propagation":
         how += " --skip-many-sites" if skip_many_sites else f" --sites {sites}"
+    if name == "placement-long":
+        how += f" --milp-long-s {milp_long_s:g}"
     path.write_text(splice(old, name, prefixes, lines, how))
     print("\n".join(lines))
     return 0

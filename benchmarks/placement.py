@@ -171,6 +171,57 @@ def ngazidja_instance():
     return inst, prep.scenario.budget_usd
 
 
+def ngazidja_long(time_limit_s: float = 3600.0) -> list[str]:
+    """Ngazidja at a fifth of its budget, HiGHS given ``time_limit_s``: how near the optimum.
+
+    At the suite's 120 s HiGHS has not moved its bound from "everyone"; given an hour
+    the bound certifies how far greedy + local search is from the optimum. HiGHS is
+    warm-started with the local-search choice (kept only if HiGHS finds nothing better).
+    """
+    ng = ngazidja_instance()
+    if ng is None:
+        return [f"Ngazidja placement benchmark skipped: {COMOROS} not found."]
+    inst, budget = ng
+    budget /= 5
+    print(f"placement: Ngazidja vs HiGHS for {time_limit_s:.0f} s ...", file=sys.stderr, flush=True)
+    g, ls, _, tls = _fast(inst, budget)
+    m = select_milp(
+        inst, budget_usd=budget, time_limit_s=time_limit_s, mip_rel_gap=0.0, warm_start=ls
+    )
+    highs_own = {
+        "optimal": "optimal",
+        "time_limit": "at least as good as local search",
+        "time_limit_warm_start": "worse than local search",
+        "time_limit_no_incumbent": "none",
+    }.get(m.status, m.status)
+    row = {
+        "HiGHS_status": m.status,
+        "HiGHS_s": round(m.seconds, 1),
+        "bound": round(m.bound, 1),
+        "best_known": round(m.people, 1),
+        "HiGHS_own_incumbent": highs_own,
+        "greedy": round(g.people, 1),
+        "greedy_gap_to_bound_pct": round(100 * (m.bound - g.people) / m.bound, 3),
+        "greedy_ls": round(ls.people, 1),
+        "greedy_ls_gap_to_bound_pct": round(100 * (m.bound - ls.people) / m.bound, 3),
+        "greedy_ls_s": round(tls, 2),
+        "HiGHS_s_per_greedy_ls_s": round(m.seconds / tls, 0),
+    }
+    return [
+        "## Ngazidja placement: HiGHS given an hour",
+        "",
+        f"The real Ngazidja instance ({int(inst.location.max()) + 1} locations, "
+        f"{inst.n_options} options, {inst.n_cells:,} demand cells) at a fifth of the "
+        f"scenario's budget, HiGHS time limit {time_limit_s:.0f} s (mip_rel_gap 0, warm "
+        "start: the greedy + local-search choice). The bound is an upper bound on the "
+        "optimum, so the gap to it is an upper bound on the distance from the optimum. "
+        "Run apart from the suite (`python -m benchmarks --only placement-long`).",
+        "",
+        *table([row]),
+        "",
+    ]
+
+
 def run(time_limit_s: float = 120.0, beyond_limit_s: float = 120.0) -> list[str]:
     instances = []
     for seed, (locs, cells) in enumerate([(200, 100_000), (300, 120_000), (400, 150_000)]):

@@ -340,10 +340,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--only",
-        choices=("pipeline", "itm", "propagation", "placement", "scale"),
+        choices=("pipeline", "itm", "propagation", "placement", "placement-long", "scale"),
         default=None,
         help="run one section and replace only its part of RESULTS.md (propagation: "
-        "point-to-area per site and many sites, with --sites / --skip-many-sites)",
+        "point-to-area per site and many sites, with --sites / --skip-many-sites; "
+        "placement-long: Ngazidja against HiGHS for --milp-long-s, not in the full run)",
     )
     bench.add_argument(
         "--sites",
@@ -354,6 +355,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--skip-many-sites", action="store_true", help="skip the many-sites benchmark"
+    )
+    bench.add_argument(
+        "--milp-long-s",
+        type=float,
+        default=None,
+        metavar="S",
+        help="HiGHS time limit [s] of --only placement-long (default 3600)",
     )
 
     compare = sub.add_parser(
@@ -710,6 +718,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         argv += ["--sites", str(args.sites)]
     if args.skip_many_sites:
         argv.append("--skip-many-sites")
+    if args.milp_long_s is not None:
+        argv += ["--milp-long-s", repr(args.milp_long_s)]
     log.info("running %s in %s", " ".join(argv[1:]), repo)
     return subprocess.run(argv, cwd=repo, check=False).returncode
 

@@ -98,3 +98,50 @@ def test_only_propagation_replaces_both_sections_in_place():
     assert text[9:] == old[10:]  # the next section keeps its stamp
     kept = splice(old, "propagation", _PREFIX["propagation"][:1], new[:2], "how").splitlines()
     assert kept[5:7] == new[:2] and kept[7:] == old[7:]  # --skip-many-sites: old many sites
+
+
+def test_bench_passes_the_long_placement_run(tmp_path):
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "__init__.py").write_text("")
+    (tmp_path / "benchmarks" / "__main__.py").write_text(_RECORDER)
+    argv = ["--only", "placement-long", "--milp-long-s", "60"]
+    assert main(["bench", "-q", "--repo", str(tmp_path), *argv]) == 3
+    assert json.loads((tmp_path / "argv.json").read_text())["argv"] == [
+        "--only",
+        "placement-long",
+        "--milp-long-s",
+        "60.0",
+    ]
+
+
+def test_full_run_keeps_the_long_placement_section(tmp_path, monkeypatch):
+    """The suite does not re-run the hour of HiGHS: its last section and stamp are kept,
+    and ``--only placement`` does not swallow it."""
+    import benchmarks.__main__ as bm
+
+    results = tmp_path / "RESULTS.md"
+    results.write_text(
+        "\n".join(
+            [
+                "# Benchmark results",
+                "<!-- placement: then -->",
+                "## Placement: short",
+                "short text",
+                "<!-- placement-long: then -->",
+                "## Ngazidja placement: HiGHS given an hour",
+                "long text",
+                "## Scaling: x",
+                "scale text",
+            ]
+        )
+    )
+    monkeypatch.setattr(bm, "__file__", str(tmp_path / "__main__.py"))
+    kept = bm._old_sections(bm._PREFIX["placement-long"])
+    assert kept == [
+        "<!-- placement-long: then -->",
+        "## Ngazidja placement: HiGHS given an hour",
+        "long text",
+    ]
+    old = results.read_text().splitlines()
+    text = bm.splice(old, "placement", bm._PREFIX["placement"], ["## Placement: new"], "how")
+    assert "long text" in text and "short text" not in text
