@@ -634,6 +634,12 @@ def expand_cells(rows, weight, copies):
     return new_rows, new_weight
 
 
+# Found by Hypothesis in CI: option 1 covers 4e-150 people (of 1); the search drops it as
+# people-neutral, which its contract allows (never below the start by more than its
+# rounding tolerance, 1e-11 of all people).
+_NEGLIGIBLE_DROP = ([[], [1]], [0.0, 4.074331980417829e-150, 1.0], [1.0, 1.0], [0, 1], 1.0)
+
+
 @settings(max_examples=120, deadline=None)
 @given(inst=typed_instances(max_options=14, max_cells=12), data=st.data())
 def test_merged_search_matches_the_unmerged_search(inst, data):
@@ -641,14 +647,24 @@ def test_merged_search_matches_the_unmerged_search(inst, data):
     and on the cells as they are reach the same people; with integer weights every sum
     is exact, so they make the very same moves and choice. Where float sums make a tie
     go the other way, the merged result is still a local optimum of the original."""
+    n = len(inst[1])
+    copies = data.draw(st.lists(st.integers(1, 4), min_size=n, max_size=n))
+    assert_merged_matches_unmerged(inst, copies)
+
+
+def test_merged_search_may_drop_a_negligible_option():
+    assert_merged_matches_unmerged(_NEGLIGIBLE_DROP, [1, 1, 1])
+
+
+def assert_merged_matches_unmerged(inst, copies):
     rows, weight, cost, location, budget = inst
-    copies = data.draw(st.lists(st.integers(1, 4), min_size=len(weight), max_size=len(weight)))
     rows, weight = expand_cells(rows, weight, copies)
     i = make_instance(rows, weight, cost, location)
     start = select_greedy(i, budget_usd=budget)
     merged = select_local_search(i, budget_usd=budget, start=start)
     check_feasible(i, merged, budget)
-    assert merged.people >= i.coverage_of(start.chosen)
+    people_tol = 1e-11 * float(np.sum(weight))
+    assert merged.people >= i.coverage_of(start.chosen) - people_tol
     plain = improve(
         i,
         np.sort(start.chosen),
