@@ -18,7 +18,7 @@ from pathlib import Path
 
 from benchmarks.common import DATA, REPO, machine
 
-_COMPILE_PROBE = "from rural_plan.jit import warm_up; print(warm_up())"
+_COMPILE_PROBE = "from rural_plan.pipeline.jit import warm_up; print(warm_up())"
 
 
 def compile_seconds() -> tuple[float, float]:

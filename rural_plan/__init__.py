@@ -9,8 +9,8 @@
 import logging
 
 from rural_plan._version import __version__
+from rural_plan.api import Plan, plan
 from rural_plan.errors import RuralPlanError
-from rural_plan.pipeline import Plan, plan
 from rural_plan.scenario import Scenario, load_scenario
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -18,7 +18,7 @@ from pathlib import Path
 from rural_plan import progress
 from rural_plan._version import __version__
 from rural_plan.errors import ExecutorError, OutputError, RuralPlanError, ScenarioError
-from rural_plan.registries import EXECUTOR_NAMES, PLACEMENT_METHOD_NAMES
+from rural_plan.scenario.names import EXECUTOR_NAMES, PLACEMENT_METHOD_NAMES
 
 log = logging.getLogger("rural_plan")
 
@@ -426,8 +426,8 @@ def _headline(summary: dict, out_dir: Path, seconds: float) -> str:
 def _run_plan(
     scenario, out_dir: Path, overwrite: bool, use_cache: bool = True, max_memory_gb=None
 ) -> int:
-    from rural_plan.limits import check_memory
     from rural_plan.pipeline import plan
+    from rural_plan.pipeline.limits import check_memory
     from rural_plan.propagation.cache import cache_dir
     from rural_plan.report import check_output_dir, write_results
 
@@ -554,7 +554,7 @@ def cmd_place(args: argparse.Namespace) -> int:
         out = Path(args.output)
         if out.exists() and out.is_dir():
             raise OutputError(f"{out}: is a folder; give a file name ending in .npz")
-        from rural_plan.limits import check_memory
+        from rural_plan.pipeline.limits import check_memory
 
         scenario = load_scenario(args.export)
         check_memory(scenario)
@@ -620,7 +620,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from rural_plan.limits import check_memory
+    from rural_plan.pipeline.limits import check_memory
     from rural_plan.workflows.compare import as_text as compare_text
     from rural_plan.workflows.compare import read_result, write_comparison
     from rural_plan.workflows.sweep import build_variants, run_sweep
@@ -654,7 +654,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
 
     if not (args.cluster_radius_m > 0 and args.min_cluster_people >= 0):
         raise OutputError("--cluster-radius-m must be > 0 and --min-cluster-people >= 0")
-    from rural_plan.limits import check_memory
+    from rural_plan.pipeline.limits import check_memory
 
     scenario = load_scenario(args.scenario)
     out_dir = args.output or Path("out") / f"{_safe_name(scenario.name)}-diagnosis"

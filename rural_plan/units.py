@@ -45,7 +45,10 @@ def free_space_loss_db(d_m, f_mhz):
     """Free-space basic transmission loss [dB], ITU-R P.525 eq. (4).
 
     L_bf = 32.44 + 20 log10(f [MHz]) + 20 log10(d [km]); exact constant
-    20 log10(4π·10^9 / c) = 32.4478 is used.
+    20 log10(4π·10^9 / c) = 32.4478 is used. ``d_m`` [m]: the 3-D path length;
+    ``f_mhz`` [MHz].
+
+    This one definition serves NumPy (arrays or floats) and the numba kernels, which
+    compile it as it is (:data:`rural_plan.propagation._kernels.free_space_loss_db`).
     """
-    d_m = np.asarray(d_m, dtype=float)
     return 20.0 * np.log10(4.0 * math.pi * d_m * f_mhz * 1e6 / SPEED_OF_LIGHT_M_S)

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from rural_plan.errors import OutputError
-from rural_plan.report import writer
-from rural_plan.report.writer import clean_stale_temporaries, write_folder
+from rural_plan.io import results as writer
+from rural_plan.io.results import clean_stale_temporaries, write_folder
 
 SCENARIO = (
     "name: small\nseed: 3\nbudget_usd: {budget}\n"

@@ -3,6 +3,7 @@ fibre along roads, and the least-cost tree."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -12,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rural_plan.backhaul import (
-    BACKHAUL_TYPE_NAMES,
     BACKHAUL_TYPES,
+    BackhaulSettings,
     RoadNetwork,
     design_backhaul,
     price_link,
@@ -28,6 +29,7 @@ from rural_plan.backhaul.roads import road_network
 from rural_plan.costing import load_preset, net_present_cost
 from rural_plan.errors import BackhaulError, ScenarioError
 from rural_plan.grid.align import finish_grid
+from rural_plan.scenario.names import BACKHAUL_TYPE_NAMES
 
 CELL = 50.0
 K = 4.0 / 3.0
@@ -120,23 +122,35 @@ _FLAT = _grid(_terrain(40, 400))
 Y = 1_000.0  # every point of the flat tests lies on this row
 
 
+SETTINGS = {f.name for f in dataclasses.fields(BackhaulSettings)}
+
+
+def _designed(grid, **kw):
+    """``design_backhaul`` with the settings among ``kw`` (field names of
+    BackhaulSettings, the rest of the schema's defaults) and the other keywords."""
+    settings = BackhaulSettings.from_schema(**{k: v for k, v in kw.items() if k in SETTINGS})
+    rest = {k: v for k, v in kw.items() if k not in SETTINGS}
+    return design_backhaul(grid, settings=settings, **rest)
+
+
 def _design(grid, site_x, fibre_x, **kw):
     args = dict(
         site_y=np.full(len(site_x), Y),
         site_mast_m=np.full(len(site_x), 20.0),
         fibre_y=np.full(len(fibre_x), Y),
-        fibre_mast_m=30.0,
+        fibre_mast_height_m=30.0,
         preset=PRESET,
-        max_hop_m=40_000.0,
-        microwave_f_mhz=F_MHZ,
-        fresnel_fraction=0.6,
+        microwave_max_hop_m=40_000.0,
+        microwave_frequency_mhz=F_MHZ,
+        fresnel_clearance=0.6,
         k_factor=K,
-        satellite_mbps=100.0,
+        satellite_mbps_per_site=100.0,
+        adoption_share=1.0,  # every person a user: demand = people × Mbps per user
         horizon_years=10,
         discount_rate=0.08,
     )
     args.update(kw)
-    return design_backhaul(
+    return _designed(
         grid, site_x=np.asarray(site_x, float), fibre_x=np.asarray(fibre_x, float), **args
     )
 
@@ -184,7 +198,7 @@ def test_microwave_only_chain_matches_old_behaviour():
 
 
 def test_no_fibre_in_reach_falls_back_to_satellite():
-    plan = _design(_FLAT, [6_000.0], [], satellite_mbps=100.0)
+    plan = _design(_FLAT, [6_000.0], [], satellite_mbps_per_site=100.0)
     assert plan.site_kind == ("satellite",)
     assert plan.tco_usd == pytest.approx(plan.all_satellite_tco_usd)
     sat = plan.links[0]
@@ -193,7 +207,9 @@ def test_no_fibre_in_reach_falls_back_to_satellite():
 
 def test_satellite_sized_to_demand():
     people = np.array([10_000.0])
-    plan = _design(_FLAT, [6_000.0], [], satellite_mbps=10.0, site_people=people, adoption=0.5)
+    plan = _design(
+        _FLAT, [6_000.0], [], satellite_mbps_per_site=10.0, site_people=people, adoption_share=0.5
+    )
     demand = 10_000 * 0.5 * 0.04
     (link,) = plan.links
     assert link.load_mbps == pytest.approx(demand)
@@ -256,7 +272,7 @@ def _ridge_grid(ridge_m):
 
 def _ridge_design(grid, max_raise, **kw):
     args = dict(
-        fibre_mast_m=20.0,
+        fibre_mast_height_m=20.0,
         allowed=["microwave", "satellite"],
         max_mast_raise_m=max_raise,
         mast_raise_step_m=5.0,
@@ -353,24 +369,24 @@ def test_capacity_never_exceeded_and_never_dearer_than_all_satellite(lay):
     sy = np.array([s[1] for s in lay["sites"]])
     people = np.array([s[2] for s in lay["sites"]])
     n_donor, n_relay = len(lay["donors"]), len(lay["relays"])
-    plan = design_backhaul(
+    plan = _designed(
         _FLAT,
         site_x=sx,
         site_y=sy,
         site_mast_m=np.full(sx.size, 15.0),
         fibre_x=np.array(lay["fibre"]),
         fibre_y=np.full(len(lay["fibre"]), 1_000.0),
-        fibre_mast_m=30.0,
+        fibre_mast_height_m=30.0,
         preset=PRESET,
-        max_hop_m=15_000.0,
-        microwave_f_mhz=F_MHZ,
-        fresnel_fraction=0.6,
+        microwave_max_hop_m=15_000.0,
+        microwave_frequency_mhz=F_MHZ,
+        fresnel_clearance=0.6,
         k_factor=K,
-        satellite_mbps=10.0,
+        satellite_mbps_per_site=10.0,
         horizon_years=10,
         discount_rate=0.08,
         site_people=people,
-        adoption=0.43,
+        adoption_share=0.43,
         donor_x=np.array(lay["donors"]),
         donor_y=np.full(n_donor, 500.0),
         donor_mast_m=30.0,
@@ -423,11 +439,11 @@ def test_overloaded_link_is_repaired():
         [5_000.0, 9_000.0, 13_000.0],
         [1_000.0],
         site_people=people,
-        adoption=0.43,
+        adoption_share=0.43,
         microwave_capacity_mbps=100.0,
         relay_capacity_mbps=20.0,
-        max_hop_m=4_500.0,
-        satellite_mbps=10.0,
+        microwave_max_hop_m=4_500.0,
+        satellite_mbps_per_site=10.0,
         allowed=["microwave", "relay", "satellite"],
     )
     assert plan.capacity_moves >= 1
@@ -511,7 +527,7 @@ def _two_pops(max_hop_m):
         [1_000.0, 19_000.0],
         site_people=np.array([1_000.0, 2_000.0, 4_000.0]),
         allowed=["microwave", "satellite"],
-        max_hop_m=max_hop_m,
+        microwave_max_hop_m=max_hop_m,
     )
 
 
@@ -548,7 +564,7 @@ def test_design_without_resilience_has_the_same_links_and_costs():
         [1_000.0, 19_000.0],
         site_people=np.array([1_000.0, 2_000.0, 4_000.0]),
         allowed=["microwave", "satellite"],
-        max_hop_m=40_000.0,
+        microwave_max_hop_m=40_000.0,
         resilience=False,
     )
     assert quick.links == full.links and quick.site_kind == full.site_kind
@@ -568,7 +584,7 @@ def test_designs_sharing_a_clearance_memo_equal_designs_without():
     people = np.array([3_000.0, 1_000.0, 2_000.0, 500.0, 800.0])
     memo = ClearanceMemo()
     for n in (2, 5, 3, 5):
-        kw = dict(fibre_mast_m=20.0, allowed=["microwave", "relay", "satellite"])
+        kw = dict(fibre_mast_height_m=20.0, allowed=["microwave", "relay", "satellite"])
         kw.update(site_people=people[:n], max_mast_raise_m=20.0)
         plain = _design(grid, xs[:n], [2_000.0], **kw)
         before = len(memo.values)

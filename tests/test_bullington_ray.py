@@ -24,8 +24,7 @@ from rural_plan.propagation._bullington_ray import (
 )
 from rural_plan.propagation._diffraction import bullington_loss_db, delta_bullington_loss_db
 from rural_plan.propagation._kernels import free_space_loss_db
-
-EARTH_RADIUS_M = 6_371_000.0
+from rural_plan.units import EARTH_RADIUS_M
 
 
 def per_cell_reference(z, step, n, used, h_tx, h_rx, f_mhz, a_e, delta, pol):

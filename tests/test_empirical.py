@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from rural_plan.errors import PropagationError
 from rural_plan.propagation import _empirical as ek
 from rural_plan.propagation import empirical
+from rural_plan.units import free_space_loss_db
 
 ORACLE = Path(__file__).resolve().parents[1].parent / "shared" / "oracles" / "empirical_ns3"
 
@@ -137,7 +138,7 @@ def test_friis_vectors():
     for r in rows:
         d = float(r["distance_m"])
         lam = float(r["wavelength_m"])
-        loss = empirical.free_space_loss_db(float(r["f_hz"]) / 1e6, d)
+        loss = free_space_loss_db(d, float(r["f_hz"]) / 1e6)
         assert loss == pytest.approx(20 * math.log10(4 * math.pi * d / lam), abs=1e-9)
         pr_dbm = 10 * math.log10(float(r["pr_w_expected_ns3"]) * 1e3)
         assert abs(loss - (float(r["pt_dbm"]) - pr_dbm)) <= 1e-4  # ns-3 keeps 6 digits of Pr
@@ -183,7 +184,7 @@ def test_kernel_dispatch_matches_named_kernels():
     ek.empirical_loss_many_db(ek.EMP_COST231_HATA, 1800.0, d, 40.0, 1.5, True, 0.0, 0.0, out)
     assert out[1] == ek.cost231_hata_loss_db(1800.0, 3.0, 40.0, 1.5, True, 3.0)
     assert ek.empirical_loss_db(ek.EMP_FREE_SPACE, 900.0, 300.0, 400.0, 0.0, False, 0, 0) == (
-        pytest.approx(empirical.free_space_loss_db(900, 500.0))  # 3-4-5 triangle
+        pytest.approx(free_space_loss_db(500.0, 900))  # 3-4-5 triangle
     )
 
 
@@ -263,6 +264,6 @@ def test_rma_increases_with_distance(f, d, dd, hbs, dhbs, hut, h, w):
 @PROPS
 @given(f=st.floats(1.0, 1e5), d=st.floats(1.0, 1e6), dd=st.floats(1e-3, 1e3))
 def test_free_space_increases_with_distance_at_6_db_per_octave(f, d, dd):
-    a = empirical.free_space_loss_db(f, d)
-    assert empirical.free_space_loss_db(f, d + dd) > a
-    assert empirical.free_space_loss_db(f, 2 * d) - a == pytest.approx(20 * math.log10(2))
+    a = free_space_loss_db(d, f)
+    assert free_space_loss_db(d + dd, f) > a
+    assert free_space_loss_db(2 * d, f) - a == pytest.approx(20 * math.log10(2))

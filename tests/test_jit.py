@@ -9,9 +9,9 @@ import sys
 import pytest
 
 PROBE = (
-    "import time; t = time.perf_counter(); from rural_plan.jit import _cold, warm_up;"
-    "from rural_plan.propagation._radial import locations_windows as f;"
-    "cold = _cold(f); s = warm_up(); print(cold, round(s, 3))"
+    "import time; t = time.perf_counter(); from rural_plan.pipeline.jit import warm_up;"
+    "from rural_plan.propagation.warm import sweep_is_cold;"
+    "cold = sweep_is_cold(); s = warm_up(); print(cold, round(s, 3))"
 )
 
 

@@ -141,7 +141,8 @@ def test_export_matches_the_pipeline(tmp_path, capsys):
     assert main(["place", str(out), "--budget-usd", "200000", "-q"]) == 0
     solved = json.loads(capsys.readouterr().out)
     # (the plan's first placement: backhaul rounds may then re-price and re-place)
-    from rural_plan.pipeline import prepare, select_sites
+    from rural_plan.pipeline import prepare
+    from rural_plan.placement.select import select_sites
     from rural_plan.scenario.loader import load_scenario
 
     prep = prepare(load_scenario(scenario))

@@ -11,7 +11,8 @@ import pytest
 import rasterio.warp
 
 from rural_plan.coverage import demand_cells
-from rural_plan.pipeline import plan, prepare
+from rural_plan import plan
+from rural_plan.pipeline import prepare
 from rural_plan.placement import KIND_NAMES, CoverageInstance, select_min_cost
 from rural_plan.report import write_results
 from rural_plan.scenario.loader import load_scenario
@@ -57,7 +58,7 @@ def test_plan_uses_the_scenario_method_and_reports_it(small_plan):
     assert p.selection.cost_usd <= summary["placement_budget_usd"] * (1 + 1e-9)
     assert summary["tco_usd"] <= p.scenario.budget_usd * (1 + 1e-9)
     # local search starts from the greedy: never fewer people (the first placement)
-    from rural_plan.pipeline import select_sites
+    from rural_plan.placement.select import select_sites
     from rural_plan.placement import select_greedy
 
     first = select_sites(p.scenario, p.prepared.instance, p.coverage)
@@ -393,7 +394,7 @@ def test_schools_weighted_in_the_objective_are_covered_first(tmp_path):
 
 
 def test_osm_pois_are_typed(tmp_path):
-    from rural_plan.pois import poi_type
+    from rural_plan.io.pois import poi_type
 
     assert poi_type({"amenity": "hospital"}) == "health"
     assert poi_type({"poi_kind": "education", "amenity": "kindergarten"}) == "school"
@@ -672,7 +673,7 @@ def test_a_plan_with_a_curve_points_sites_costs_what_that_point_costs(small_plan
 
 
 def test_budget_curve_backhaul_points_are_spread_and_the_rest_left_empty(small_plan, tmp_path):
-    from rural_plan.pipeline import curve_points_to_design
+    from rural_plan.pipeline.fit import curve_points_to_design
 
     assert curve_points_to_design(25, 0).tolist() == []
     assert curve_points_to_design(25, 1).tolist() == [24]

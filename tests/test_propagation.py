@@ -26,9 +26,10 @@ from rural_plan.propagation._radial import (
     ray_targets,
 )
 from rural_plan.propagation.point_to_area import RadioSettings, covered_demand, site_loss_window
+from rural_plan.units import EARTH_RADIUS_M
 
 C_M_S = 299_792_458.0
-EARTH_RADIUS_M = 6_371_000.0
+
 KNIFE, LOS = 0, 1
 MODEL_NAMES = {KNIFE: "fspl-knife-edge", LOS: "fspl-los"}
 FLAT_EARTH_K = 1e6  # effective earth radius 6.4e12 m: the bulge over a few km is < 1e-6 m

@@ -16,10 +16,9 @@ import numpy as np
 import pytest
 from test_plan import small_scenario
 
-from rural_plan.pipeline import plan
+from rural_plan import plan
 from rural_plan.report import write_results
 from rural_plan.report.html import (
-    cost_split,
     fmt_usd,
     frontier,
     report_html,
@@ -197,7 +196,7 @@ def test_report_lists_the_plan_figures_with_their_sources(report):
     body = page.split('<section id="sites">', 1)[1].split("</section>", 1)[0]
     assert body.count("<tr>") == len(sites) + 1
     # cost breakdown: sites + backhaul add up to the headline TCO
-    split = cost_split(p)
+    split = p.cost_split
     assert sum(v["capex_usd"] for v in split.values()) == pytest.approx(p.summary["capex_usd"])
     assert sum(v["tco_usd"] for v in split.values()) == pytest.approx(p.summary["tco_usd"])
 
@@ -249,10 +248,8 @@ def test_frontier_is_the_most_people_found_at_each_cost():
 
 def test_report_is_deterministic(report):
     """Rendered again from the plan: the same bytes (no clock, no random names)."""
-    from rural_plan.report.maps import covered_area
-
     p, _, page = report
-    assert report_html(p, covered_area=covered_area(p)) == page
+    assert report_html(p, covered_area=p.covered_area) == page
 
 
 def _chrome():
@@ -326,9 +323,7 @@ def test_report_in_headless_chromium(report, tmp_path):
 
 def test_covered_area_holds_every_cell_the_plan_covers(report):
     p, _, _ = report
-    from rural_plan.report.maps import covered_area
-
-    area = covered_area(p)
+    area = p.covered_area
     grid, cov = p.region.grid, p.coverage
     assert cov.demand.block == 1 and len(p.options.type_name) == 1  # where the rule is exact
     newly = cov.people_grid(cov.covered_by(p.selection.chosen), grid.population) > 0

@@ -10,8 +10,8 @@ import yaml
 from pydantic import BaseModel
 
 from rural_plan.errors import ScenarioError
-from rural_plan.registries import PROPAGATION_MODEL_NAMES
 from rural_plan.scenario import Scenario, load_scenario
+from rural_plan.scenario.names import PROPAGATION_MODEL_NAMES
 from tests.conftest import REPO
 
 MINIMAL = "name: t\nbudget_usd: 100000\ninputs: {synthetic: {}}\n"

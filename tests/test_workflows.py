@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-import rural_plan.executors
+import rural_plan.pipeline.executors
 from rural_plan.cli import main
 
 SMALL = {
@@ -28,13 +28,13 @@ def scenario(tmp_path):
 def test_sweep_plans_every_variant_and_propagates_once(tmp_path, scenario, monkeypatch, capsys):
     monkeypatch.setenv("RURAL_PLAN_CACHE_DIR", str(tmp_path / "cache"))
     calls = []
-    real = rural_plan.executors.covered_demand
+    real = rural_plan.pipeline.executors.covered_demand
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(rural_plan.executors, "covered_demand", counting)
+    monkeypatch.setattr(rural_plan.pipeline.executors, "covered_demand", counting)
     out = tmp_path / "sweep"
     code = main(
         [

@@ -7,8 +7,7 @@ import math
 import numba as nb
 import numpy as np
 
-_C_M_S = 299_792_458.0
-_EARTH_RADIUS_M = 6_371_000.0
+from rural_plan.units import EARTH_RADIUS_M, SPEED_OF_LIGHT_M_S
 
 
 @nb.njit(cache=True)
@@ -42,8 +41,8 @@ def fresnel_clearance(elev, x0, y0, cell_m, xa, ya, ha_m, xb, yb, hb_m, f_mhz, k
         return np.inf
     za = _bilinear(elev, x0, y0, cell_m, xa, ya) + ha_m
     zb = _bilinear(elev, x0, y0, cell_m, xb, yb) + hb_m
-    lam = _C_M_S / (f_mhz * 1e6)
-    a_eff = k_factor * _EARTH_RADIUS_M
+    lam = SPEED_OF_LIGHT_M_S / (f_mhz * 1e6)
+    a_eff = k_factor * EARTH_RADIUS_M
     worst = np.inf
     for i in range(1, n):
         t = i / n

@@ -10,7 +10,6 @@ all-satellite → ``resilience`` (second paths, single failures) → :class:`Bac
 from __future__ import annotations
 
 import logging
-import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,11 +24,11 @@ from rural_plan.backhaul.graph import (
     RELAY,
     SITE,
     ClearanceMemo,
-    Radio,
     build_edges,
     make_nodes,
 )
-from rural_plan.backhaul.kinds import BACKHAUL_TYPE_NAMES, check_kinds
+from rural_plan.backhaul.kinds import check_kinds
+from rural_plan.backhaul.links import Link
 from rural_plan.backhaul.pricing import (
     MAST_RAISE_USD_PER_M,
     figure,
@@ -44,45 +43,16 @@ from rural_plan.backhaul.resilience import (
     worst,
 )
 from rural_plan.backhaul.roads import road_network
+from rural_plan.backhaul.settings import BackhaulSettings
 from rural_plan.backhaul.tree import CostModel, TreeState, shortest_path_tree
 from rural_plan.costing import CostPreset, net_present_cost
 from rural_plan.errors import BackhaulError
 from rural_plan.grid.grid import Grid
+from rural_plan.scenario.names import BACKHAUL_TYPE_NAMES
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CORE", "BackhaulPlan", "Failure", "Link", "design_backhaul", "satellite_costs"]
-
-
-@dataclass(frozen=True)
-class Link:
-    """One backhaul link; ``a`` is the end nearer the core. Node names: 'core', 'fibre:N',
-    'donor:N', 'site:N', 'relay:N' (N: index in the caller's arrays)."""
-
-    a: str
-    b: str
-    kind: str
-    """'fibre', 'microwave', 'relay' or 'satellite' (``kinds.BACKHAUL_TYPE_NAMES``)."""
-    length_m: float
-    """Hop length; fibre: the cable route (along roads, or straight line × detour)."""
-    capex_usd: float
-    opex_usd_per_year: float
-    clearance_f1: float
-    """Smallest terrain clearance in first-Fresnel-zone radii (microwave, relay; NaN
-    otherwise), at the raised mast heights when a raise was bought."""
-    capacity_mbps: float = math.nan
-    """What the link can carry; satellite: the Mbps bought (its load, at least the
-    scenario's satellite_mbps_per_site)."""
-    load_mbps: float = 0.0
-    """Busy-hour demand of the sites downstream of it."""
-    mast_raise_m: float = 0.0
-    """Metres of mast raise (at either end) charged to this link, included in capex."""
-    relay_site: bool = False
-    """``b`` is a relay-only node whose site cost is included in this link's costs."""
-    route: str = ""
-    """Fibre: 'road' or 'straight'."""
-    geometry_xy: tuple[tuple[float, float], ...] = ()
-    """Polyline [m, grid CRS] from ``a`` to ``b``; a satellite link: the site's point."""
+__all__ = ["CORE", "BackhaulPlan", "design_backhaul"]
 
 
 @dataclass(frozen=True)
@@ -161,11 +131,6 @@ class BackhaulPlan:
         }
 
 
-def satellite_costs(preset: CostPreset, mbps: float) -> tuple[float, float]:
-    """(CAPEX, OPEX per year) [USD] of one satellite terminal carrying ``mbps``."""
-    return preset.satellite_capex_usd, preset.satellite_opex_usd_per_mbps_per_year * mbps
-
-
 def _array(values, n: int | None, name: str, default: float | None = None) -> np.ndarray:
     if values is None:
         values = [] if default is None else np.full(n or 0, default)
@@ -183,39 +148,21 @@ def _array(values, n: int | None, name: str, default: float | None = None) -> np
 def design_backhaul(
     grid: Grid,
     *,
+    settings: BackhaulSettings,
+    preset: CostPreset,
     site_x: np.ndarray,
     site_y: np.ndarray,
     site_mast_m: np.ndarray,
     fibre_x: np.ndarray,
     fibre_y: np.ndarray,
-    fibre_mast_m: float,
-    preset: CostPreset,
-    max_hop_m: float,
-    microwave_f_mhz: float,
-    fresnel_fraction: float,
-    k_factor: float,
-    satellite_mbps: float,
-    horizon_years: int,
-    discount_rate: float,
     site_people: np.ndarray | None = None,
-    adoption: float = 1.0,
-    busy_hour_mbps_per_user: float = 0.04,
     donor_x: np.ndarray | None = None,
     donor_y: np.ndarray | None = None,
     donor_mast_m: np.ndarray | float | None = None,
-    donor_capacity_mbps: float = 100.0,
     relay_x: np.ndarray | None = None,
     relay_y: np.ndarray | None = None,
     relay_mast_m: np.ndarray | float = 15.0,
     road_lines: Sequence[np.ndarray] = (),
-    allowed: Sequence[str] = BACKHAUL_TYPE_NAMES,
-    max_mast_raise_m: float = 15.0,
-    mast_raise_step_m: float = 5.0,
-    relay_max_hop_m: float = 12_200.0,
-    relay_max_depth: int = 2,
-    microwave_capacity_mbps: float = 400.0,
-    relay_capacity_mbps: float = 50.0,
-    fibre_capacity_mbps: float = 2_000.0,
     resilience: bool = True,
     clearance_memo: ClearanceMemo | None = None,
 ) -> BackhaulPlan:
@@ -226,31 +173,28 @@ def design_backhaul(
     ----------
     grid
         Terrain for the microwave and relay clearance (metric CRS).
+    settings
+        Link types allowed, hop lengths, clearance, capacities, mast raises, demand per
+        user and the horizon of the net present cost (:class:`BackhaulSettings`).
+    preset
+        The cost preset every link is priced from.
     site_x, site_y, site_mast_m
         Chosen sites [m] and their mast heights [m].
-    fibre_x, fibre_y, fibre_mast_m
-        Fibre points of presence [m] (on the core at no cost) and their mast height [m].
+    fibre_x, fibre_y
+        Fibre points of presence [m] (on the core at no cost; their mast is
+        ``settings.fibre_mast_height_m``).
     site_people
-        People covered by each site (no double counting); None: no demand (every
-        satellite terminal is bought at ``satellite_mbps``).
-    adoption, busy_hour_mbps_per_user
-        Busy-hour demand of a site [Mbps] = people × adoption × Mbps per user.
-    donor_x, donor_y, donor_mast_m, donor_capacity_mbps
+        People served by each site (no double counting); None: no demand (every
+        satellite terminal is bought at ``settings.satellite_mbps_per_site``). A site's
+        busy-hour demand [Mbps] is people × adoption × Mbps per user.
+    donor_x, donor_y, donor_mast_m
         Existing towers that can feed sites (relay or microwave) through their own
-        backhaul, at no cost but at most ``donor_capacity_mbps`` in all.
+        backhaul, at no cost but at most ``settings.donor_capacity_mbps`` each.
     relay_x, relay_y, relay_mast_m
         Relay-only candidate nodes [m]; one that is used costs a relay site (preset).
     road_lines
         Road centre lines, each an ``(n, 2)`` array [m] in the grid CRS: fibre follows
         them; without roads a fibre route is the straight line × the preset's detour.
-    allowed
-        Link types to use (``kinds.BACKHAUL_TYPE_NAMES``); unknown names raise.
-    max_mast_raise_m, mast_raise_step_m
-        A hop that fails clearance may raise its masts (not a donor's) in these steps.
-    relay_max_hop_m, relay_max_depth
-        Longest relay hop, and most relay hops in a row from a non-relay uplink.
-    microwave_capacity_mbps, relay_capacity_mbps, fibre_capacity_mbps
-        What one link of each type carries.
     resilience
         Analyse second paths and single failures (False: leave them empty; the links
         and costs are the same, in about half the time on a hundred sites).
@@ -264,7 +208,8 @@ def design_backhaul(
         The links (kind, length, capacity, load, costs), each site's uplink, and the
         resilience report (second paths, single failures).
     """
-    allowed = check_kinds(allowed)
+    s = settings
+    allowed = check_kinds(s.allowed)
     site_x = _array(site_x, None, "site_x")
     n_sites = site_x.size
     site_y = _array(site_y, n_sites, "site_y")
@@ -278,17 +223,17 @@ def design_backhaul(
     relay_y = _array(relay_y, relay_x.size, "relay_y")
     relay_mast = _array(relay_mast_m, relay_x.size, "relay_mast_m")
     people = _array(site_people, n_sites, "site_people", default=0.0)
-    if (people < 0).any() or adoption < 0 or busy_hour_mbps_per_user < 0:
-        raise BackhaulError("site_people, adoption and busy_hour_mbps_per_user must be >= 0")
-    if relay_max_depth < 0 or mast_raise_step_m <= 0 or max_mast_raise_m < 0:
+    if (people < 0).any() or s.adoption_share < 0 or s.busy_hour_mbps_per_user < 0:
+        raise BackhaulError("site_people, adoption_share and busy_hour_mbps_per_user must be >= 0")
+    if s.relay_max_depth < 0 or s.mast_raise_step_m <= 0 or s.max_mast_raise_m < 0:
         raise BackhaulError(
             "relay_max_depth and max_mast_raise_m must be >= 0, mast_raise_step_m > 0"
         )
-    demand = people * adoption * busy_hour_mbps_per_user
+    demand = people * s.adoption_share * s.busy_hour_mbps_per_user
 
     nodes = make_nodes(
         {
-            FIBRE: (fibre_x, fibre_y, np.full(fibre_x.size, float(fibre_mast_m))),
+            FIBRE: (fibre_x, fibre_y, np.full(fibre_x.size, float(s.fibre_mast_height_m))),
             DONOR: (donor_x, donor_y, donor_mast),
             SITE: (site_x, site_y, site_mast_m),
             RELAY: (relay_x, relay_y, relay_mast),
@@ -296,35 +241,22 @@ def design_backhaul(
         demand,
         people,
     )
-    radio = Radio(
-        max_hop_m=max_hop_m,
-        f_mhz=microwave_f_mhz,
-        fresnel_fraction=fresnel_fraction,
-        k_factor=k_factor,
-        max_mast_raise_m=max_mast_raise_m,
-        mast_raise_step_m=mast_raise_step_m,
-        relay_max_hop_m=relay_max_hop_m,
-        microwave_capacity_mbps=microwave_capacity_mbps,
-        relay_capacity_mbps=relay_capacity_mbps,
-        fibre_capacity_mbps=fibre_capacity_mbps,
-        donor_capacity_mbps=donor_capacity_mbps,
-    )
     roads = road_network(road_lines) if len(road_lines) else None
     edges = build_edges(
-        grid, nodes, preset=preset, allowed=allowed, radio=radio, roads=roads, memo=clearance_memo
+        grid, nodes, preset=preset, allowed=allowed, radio=s, roads=roads, memo=clearance_memo
     )
     raises = any(e.raise_u_m > 0 or e.raise_v_m > 0 for e in edges)
     relay_ends = any(nodes.role[e.v] == RELAY or nodes.role[e.u] == RELAY for e in edges)
     cost = CostModel.from_preset(
         preset,
-        horizon_years=horizon_years,
-        discount_rate=discount_rate,
-        sat_min_mbps=satellite_mbps,
+        horizon_years=s.horizon_years,
+        discount_rate=s.discount_rate,
+        sat_min_mbps=s.satellite_mbps_per_site,
         raise_usd_per_m=figure(preset, MAST_RAISE_USD_PER_M) if raises else 0.0,
         relay_site_capex_opex=relay_site_costs(preset) if relay_ends else (0.0, 0.0),
     )
 
-    state = TreeState(nodes, edges, cost, relay_max_depth)
+    state = TreeState(nodes, edges, cost, s.relay_max_depth)
     state.set_tree(shortest_path_tree(state))
     _check_connected(state, allowed)
     state.prune()
@@ -352,8 +284,8 @@ def design_backhaul(
                 net_present_cost(
                     k.capex_usd,
                     k.opex_usd_per_year,
-                    horizon_years=horizon_years,
-                    discount_rate=discount_rate,
+                    horizon_years=s.horizon_years,
+                    discount_rate=s.discount_rate,
                 )
                 for k in links
             )

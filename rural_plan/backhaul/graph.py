@@ -23,6 +23,7 @@ import numpy as np
 from rural_plan.backhaul._kernels import fresnel_clearances, fresnel_clearances_serial
 from rural_plan.backhaul.pricing import BACKHAUL_TYPES, FIBRE_DETOUR, figure
 from rural_plan.backhaul.roads import RoadNetwork
+from rural_plan.backhaul.settings import BackhaulSettings
 from rural_plan.costing import CostPreset
 from rural_plan.grid.grid import Grid
 
@@ -105,23 +106,6 @@ class Edge:
         return self.raise_u_m if n == self.u else self.raise_v_m if n == self.v else 0.0
 
 
-@dataclass(frozen=True)
-class Radio:
-    """What decides which hops are feasible (scenario values)."""
-
-    max_hop_m: float
-    f_mhz: float
-    fresnel_fraction: float
-    k_factor: float
-    max_mast_raise_m: float
-    mast_raise_step_m: float
-    relay_max_hop_m: float
-    microwave_capacity_mbps: float
-    relay_capacity_mbps: float
-    fibre_capacity_mbps: float
-    donor_capacity_mbps: float
-
-
 class ClearanceMemo:
     """Hop clearances already traced, by hop (ends and antenna heights [m]), for several
     designs on one grid and radio (e.g. the budget curve's points, which share most of
@@ -133,9 +117,9 @@ class ClearanceMemo:
         self._grid: Grid | None = None
         self._radio: tuple[float, float] | None = None
 
-    def bind(self, grid: Grid, radio: Radio) -> None:
+    def bind(self, grid: Grid, radio: BackhaulSettings) -> None:
         """Refuse to mix grids or radio settings in one memo."""
-        key = (radio.f_mhz, radio.k_factor)
+        key = (radio.microwave_frequency_mhz, radio.k_factor)
         if self._grid is None:
             self._grid, self._radio = grid, key
         elif grid is not self._grid or key != self._radio:
@@ -143,7 +127,14 @@ class ClearanceMemo:
 
 
 def clearances(
-    grid: Grid, nodes: Nodes, ia, ib, ha, hb, radio: Radio, memo: ClearanceMemo | None = None
+    grid: Grid,
+    nodes: Nodes,
+    ia,
+    ib,
+    ha,
+    hb,
+    radio: BackhaulSettings,
+    memo: ClearanceMemo | None = None,
 ) -> np.ndarray:
     """Smallest clearance [first-Fresnel radii] of hops ``ia[k] → ib[k]`` at antenna
     heights ``ha``, ``hb`` above ground (the numba kernel, in parallel over hops); hops
@@ -181,7 +172,7 @@ PARALLEL_MIN_HOPS = 4_096
 they save on small batches; on a machine whose cores are busy, several times more)."""
 
 
-def _trace(grid: Grid, xa, ya, ha, xb, yb, hb, radio: Radio) -> np.ndarray:
+def _trace(grid: Grid, xa, ya, ha, xb, yb, hb, radio: BackhaulSettings) -> np.ndarray:
     out = np.empty(np.size(xa))
     if out.size:
         kernel = fresnel_clearances if out.size >= PARALLEL_MIN_HOPS else fresnel_clearances_serial
@@ -196,7 +187,7 @@ def _trace(grid: Grid, xa, ya, ha, xb, yb, hb, radio: Radio) -> np.ndarray:
             np.ascontiguousarray(xb, dtype=np.float64),
             np.ascontiguousarray(yb, dtype=np.float64),
             np.ascontiguousarray(hb, dtype=np.float64),
-            radio.f_mhz,
+            radio.microwave_frequency_mhz,
             radio.k_factor,
             out,
         )
@@ -208,7 +199,7 @@ def mast_raises(
     nodes: Nodes,
     ia: np.ndarray,
     ib: np.ndarray,
-    radio: Radio,
+    radio: BackhaulSettings,
     memo: ClearanceMemo | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For hops that fail clearance at the planned masts: the least total raise (ra, rb)
@@ -228,7 +219,7 @@ def mast_raises(
     top = steps * step
     ha, hb = nodes.mast_m[ia], nodes.mast_m[ib]
     at_max = clearances(grid, nodes, ia, ib, ha + ok_a * top, hb + ok_b * top, radio, memo)
-    todo = np.flatnonzero(at_max >= radio.fresnel_fraction)
+    todo = np.flatnonzero(at_max >= radio.fresnel_clearance)
     combos = sorted(
         ((i, j) for i in range(steps + 1) for j in range(steps + 1) if i or j),
         key=lambda c: (c[0] + c[1], max(c), c[0]),
@@ -242,9 +233,9 @@ def mast_raises(
         c = clearances(
             grid, nodes, ia[sel], ib[sel], ha[sel] + i * step, hb[sel] + j * step, radio, memo
         )
-        good = sel[c >= radio.fresnel_fraction]
+        good = sel[c >= radio.fresnel_clearance]
         ra[good], rb[good] = i * step, j * step
-        cl[good] = c[c >= radio.fresnel_fraction]
+        cl[good] = c[c >= radio.fresnel_clearance]
         todo = np.setdiff1d(todo, good, assume_unique=True)
     return ra, rb, cl
 
@@ -255,7 +246,7 @@ def build_edges(
     *,
     preset: CostPreset,
     allowed: tuple[str, ...],
-    radio: Radio,
+    radio: BackhaulSettings,
     roads: RoadNetwork | None,
     memo: ClearanceMemo | None = None,
 ) -> list[Edge]:
@@ -314,7 +305,7 @@ def _fibre_edges(nodes, pops, sites, preset, radio, roads) -> list[Edge]:
 
 def _radio_edges(grid, nodes, preset, allowed, radio, memo=None) -> list[Edge]:
     mw, relay = "microwave" in allowed, "relay" in allowed
-    reach = max(radio.max_hop_m if mw else 0.0, radio.relay_max_hop_m if relay else 0.0)
+    reach = max(radio.microwave_max_hop_m if mw else 0.0, radio.relay_max_hop_m if relay else 0.0)
     n = len(nodes)
     if reach <= 0 or n < 3:
         return []
@@ -327,8 +318,8 @@ def _radio_edges(grid, nodes, preset, allowed, radio, memo=None) -> list[Edge]:
     clear = clearances(grid, nodes, ia, ib, nodes.mast_m[ia], nodes.mast_m[ib], radio, memo)
     edges: list[Edge] = []
     if mw:
-        in_hop = d <= radio.max_hop_m
-        ok = in_hop & (clear >= radio.fresnel_fraction)
+        in_hop = d <= radio.microwave_max_hop_m
+        ok = in_hop & (clear >= radio.fresnel_clearance)
         ra = np.where(ok, 0.0, np.nan)
         rb = np.where(ok, 0.0, np.nan)
         cl = np.where(ok, clear, np.nan)

@@ -1,15 +1,11 @@
-"""The backhaul link types a plan can use (no heavy imports: the scenario schema reads it)."""
+"""The backhaul link types a design may use (names in :mod:`rural_plan.scenario.names`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from rural_plan.errors import BackhaulError
-
-BACKHAUL_TYPE_NAMES: tuple[str, ...] = ("fibre", "microwave", "relay", "satellite")
-"""Link types, each priced by the cost preset (``backhaul.pricing.BACKHAUL_TYPES``):
-fibre extension from a point of presence, microwave hop (Fresnel clearance over the
-DEM), LTE / radio relay to a donor tower or a neighbouring site, satellite terminal."""
+from rural_plan.scenario.names import BACKHAUL_TYPE_NAMES
 
 
 def check_kinds(names: Iterable[str], where: str = "backhaul.allowed") -> tuple[str, ...]:

@@ -10,13 +10,10 @@ scaled preset (sensitivity analysis) moves these prices too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from rural_plan.backhaul.links import Link
 from rural_plan.costing import CostPreset
 from rural_plan.errors import BackhaulError, CostingError
-
-if TYPE_CHECKING:
-    from rural_plan.backhaul.design import Link
 
 MAST_RAISE_USD_PER_M = "backhaul.microwave.mast_raise_capex_usd_per_m"
 RELAY_CAPEX = "backhaul.relay.capex_usd_per_link"
@@ -57,7 +54,7 @@ def _fibre(preset: CostPreset, *, length_m: float, mbps: float) -> tuple[float, 
 
 
 def _satellite(preset: CostPreset, *, length_m: float, mbps: float) -> tuple[float, float]:
-    return preset.satellite_capex_usd, preset.satellite_opex_usd_per_mbps_per_year * mbps
+    return preset.satellite_terminal_usd(mbps)
 
 
 BACKHAUL_TYPES: dict[str, Pricer] = {
@@ -66,7 +63,7 @@ BACKHAUL_TYPES: dict[str, Pricer] = {
     "relay": _relay,
     "satellite": _satellite,
 }
-"""Registry: backhaul type → pricer. Keyed by ``kinds.BACKHAUL_TYPE_NAMES`` (same order).
+"""Registry: backhaul type → pricer. Keyed by ``scenario.names.BACKHAUL_TYPE_NAMES`` (same order).
 ``mbps`` is the capacity bought (satellite: the terminal's billed Mbps)."""
 
 

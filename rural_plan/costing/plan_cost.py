@@ -108,6 +108,20 @@ def plan_cost(
     )
 
 
+def cost_split(costs, **parts: tuple[float, float]) -> dict[str, dict[str, float]]:
+    """CAPEX, OPEX per year, OPEX net present cost and TCO [USD] of each named part of a
+    plan (e.g. ``sites=(capex, opex), backhaul=(capex, opex)``), over the horizon of
+    ``costs`` (a :class:`~rural_plan.costing.settings.CostSettings`)."""
+    af = costs.annuity
+    out = {}
+    for name, (capex, opex) in parts.items():
+        part = {"capex_usd": float(capex), "opex_usd_per_year": float(opex)}
+        part["opex_npv_usd"] = part["opex_usd_per_year"] * af
+        part["tco_usd"] = part["capex_usd"] + part["opex_npv_usd"]
+        out[name] = part
+    return out
+
+
 def people_per_1000_usd(people: float, tco_usd: float) -> float:
     """The headline metric: people newly covered per 1,000 USD of net present cost."""
     return people / (tco_usd / 1000.0) if tco_usd > 0 else 0.0

@@ -72,6 +72,10 @@ class CostPreset:
                 f"valid: {', '.join(self.site_types)}"
             ) from None
 
+    def satellite_terminal_usd(self, mbps: float) -> tuple[float, float]:
+        """(CAPEX, OPEX per year) [USD] of one satellite terminal carrying ``mbps``."""
+        return self.satellite_capex_usd, self.satellite_opex_usd_per_mbps_per_year * mbps
+
     def microwave_capex_usd(self, length_m: float) -> float:
         for max_len, capex in self.microwave_capex_by_length:
             if length_m <= max_len:

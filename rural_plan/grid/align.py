@@ -89,7 +89,7 @@ def area_lonlat(
     return area
 
 
-def _transform_geom(geom: shapely.Geometry, src: CRS | str, dst: CRS | str) -> shapely.Geometry:
+def transform_geom(geom: shapely.Geometry, src: CRS | str, dst: CRS | str) -> shapely.Geometry:
     mapped = rasterio.warp.transform_geom(src, dst, shapely.geometry.mapping(geom))
     return shapely.geometry.shape(mapped)
 
@@ -145,7 +145,7 @@ def build_grid(
     )
     centre = area.centroid
     dst_crs = crs or utm_crs_for(centre.x, centre.y)
-    area_dst = _transform_geom(area, WGS84, dst_crs)
+    area_dst = transform_geom(area, WGS84, dst_crs)
     transform, shape = grid_frame(area_dst, cell_size_m)
     log.info("grid: %s, %d x %d cells of %.0f m", dst_crs, shape[0], shape[1], cell_size_m)
 
@@ -223,7 +223,7 @@ def _population_to_grid(
     shape: tuple[int, int],
 ) -> tuple[np.ndarray, float]:
     """Splat the population inside ``area`` onto the grid; return (grid, input total)."""
-    area_src = _transform_geom(area, WGS84, info.crs)
+    area_src = transform_geom(area, WGS84, info.crs)
     counts, win_transform = read_window(info.path, area_src.bounds, refuse_nan=True)
     bad = np.isinf(counts) | (counts < 0)
     if bad.any():

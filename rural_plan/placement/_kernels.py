@@ -461,13 +461,6 @@ def rows_canonical(indptr, indices):
     return True
 
 
-@nb.njit(cache=True, parallel=True)
-def sort_row_segments(indptr, indices):
-    """Sort each row's cells in place (rows in parallel)."""
-    for i in nb.prange(indptr.shape[0] - 1):
-        indices[indptr[i] : indptr[i + 1]] = np.sort(indices[indptr[i] : indptr[i + 1]])
-
-
 @nb.njit(cache=True)
 def _grown(a, cap, fill):
     """``a`` extended to ``cap`` entries, the new ones set to ``fill``."""

@@ -20,6 +20,8 @@ from scipy.spatial import cKDTree
 
 from rural_plan.errors import PlacementError
 from rural_plan.grid.grid import Grid
+from rural_plan.grid.region import Region
+from rural_plan.scenario.schema import Scenario
 
 log = logging.getLogger(__name__)
 
@@ -195,3 +197,28 @@ def _thin(rows: np.ndarray, cols: np.ndarray, min_cells: float) -> np.ndarray:
             if j != i:
                 dropped[j] = True
     return np.asarray(kept, dtype=np.int64)
+
+
+def scenario_candidates(scenario: Scenario, region: Region) -> Candidates:
+    """The scenario's candidate locations (its ``candidates`` section) on the region: the
+    planner's proposed sites, village centres, settlements, hilltops near villages,
+    existing masts (when ``colocate_existing``) and a grid over populated land."""
+    cand = scenario.candidates
+    return find_candidates(
+        region.grid,
+        village_radius_m=cand.village_radius_m,
+        village_min_people=cand.village_min_people,
+        grid_spacing_m=cand.grid_spacing_m,
+        grid_min_people=cand.grid_min_people,
+        min_spacing_m=cand.min_spacing_m,
+        max_candidates=cand.max_candidates,
+        settlement_rows=region.settlements.rows,
+        settlement_cols=region.settlements.cols,
+        excluded=region.excluded,
+        hilltop_radius_m=cand.hilltop_radius_m,
+        hilltop_min_gain_m=cand.hilltop_min_gain_m,
+        mast_rows=region.towers.rows if cand.colocate_existing else None,
+        mast_cols=region.towers.cols if cand.colocate_existing else None,
+        proposed_rows=region.proposed.rows,
+        proposed_cols=region.proposed.cols,
+    )

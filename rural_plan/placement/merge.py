@@ -25,8 +25,9 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from rural_plan._sparse import sort_row_segments
 from rural_plan.errors import PlacementError
-from rural_plan.placement._kernels import merge_cells, rows_canonical, sort_row_segments
+from rural_plan.placement._kernels import merge_cells, rows_canonical
 from rural_plan.placement.instance import CoverageInstance
 
 

@@ -19,6 +19,7 @@ from dataclasses import replace
 from rural_plan.errors import PlacementError
 from rural_plan.placement.greedy import Selection, check_budget
 from rural_plan.placement.instance import CoverageInstance
+from rural_plan.placement.methods import PLACEMENT_METHODS
 from rural_plan.placement.milp import select_min_cost
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,6 @@ def select_to_target(
     ``cost_usd`` ≤ ``budget_cap_usd``. For ``milp`` ``bound`` is a lower bound on the
     cost in USD and ``gap`` = (cost − bound) / cost.
     """
-    from rural_plan.placement import PLACEMENT_METHODS
-
     if method not in PLACEMENT_METHODS:
         raise PlacementError(
             f"method must be one of {', '.join(PLACEMENT_METHODS)}, got {method!r}"

@@ -221,8 +221,10 @@ def fresnel_knife_edge_db(v2):
 
 
 @nb.njit(cache=True)
-def free_space_loss_db(d_m, f_mhz):
-    """Free-space basic transmission loss 32.45 + 20 log10 f_MHz + 20 log10 d_km [dB]."""
+def ntia_free_space_loss_db(d_m, f_mhz):
+    """Free-space loss as ITM 1.2.2 computes it: 32.45 + 20 log10 f_MHz + 20 log10 d_km
+    [dB] (NTIA's rounded constant, kept so ITM matches NTIA's code to the bit;
+    :func:`rural_plan.units.free_space_loss_db` is the exact P.525 one)."""
     return 32.45 + 20.0 * math.log10(f_mhz) + 20.0 * math.log10(d_m / 1000.0)
 
 
@@ -1158,7 +1160,7 @@ def itm_p2p_tls_kernel(
     warnings |= w_lr
     if err != 0:
         return _fail(out, warnings, err)
-    a_fs = free_space_loss_db(d, f_mhz)
+    a_fs = ntia_free_space_loss_db(d, f_mhz)
     a_var, w_var = variability_db(
         time, location, situation, h_e1, h_e2, delta_h, f_mhz, d, a_ref, climate, mdvar
     )
@@ -1272,7 +1274,7 @@ def itm_area_tls_kernel(
     warnings |= w_lr
     if err != 0:
         return _fail(out, warnings, err)
-    a_fs = free_space_loss_db(d, f_mhz)
+    a_fs = ntia_free_space_loss_db(d, f_mhz)
     a_var, w_var = variability_db(
         time, location, situation, h_e1, h_e2, delta_h_m, f_mhz, d, a_ref, climate, mdvar
     )

@@ -10,6 +10,8 @@ import math
 
 import numba as nb
 
+from rural_plan import units
+
 MODEL_FSPL_KNIFE_EDGE = 0
 MODEL_FSPL_LOS = 1
 MODEL_FREE_SPACE = 2
@@ -20,9 +22,6 @@ MODEL_BULLINGTON = 6
 MODEL_DELTA_BULLINGTON = 7
 MODEL_DEYGOUT = 8
 MODEL_ITM = 9
-
-_C_M_S = 299_792_458.0
-_EARTH_RADIUS_M = 6_371_000.0
 
 
 @nb.njit(cache=True)
@@ -37,7 +36,6 @@ def knife_edge_loss_db(nu):
     return 6.9 + 20.0 * math.log10(math.sqrt(t * t + 1.0) + t)
 
 
-@nb.njit(cache=True)
-def free_space_loss_db(d_m, f_mhz):
-    """Free-space basic transmission loss [dB], ITU-R P.525 eq. (4): 20 log10(4π d / λ)."""
-    return 20.0 * math.log10(4.0 * math.pi * d_m * f_mhz * 1e6 / _C_M_S)
+free_space_loss_db = nb.njit(cache=True)(units.free_space_loss_db)
+"""Free-space basic transmission loss [dB], ITU-R P.525 eq. (4): 20 log10(4π d / λ);
+:func:`rural_plan.units.free_space_loss_db` compiled for the kernels."""

@@ -47,9 +47,7 @@ from rural_plan.propagation._kernels import (
     free_space_loss_db,
     knife_edge_loss_db,
 )
-
-_C_M_S = 299_792_458.0
-_EARTH_RADIUS_M = 6_371_000.0
+from rural_plan.units import EARTH_RADIUS_M, SPEED_OF_LIGHT_M_S
 
 
 @nb.njit(cache=True)
@@ -173,7 +171,7 @@ def ray_loss_fspl(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e_m, knife_edge, 
     cell (``used``); the horizon is followed through every sample.
     """
     z_tx = z[0] + h_tx_m
-    lam = _C_M_S / (f_mhz * 1e6)
+    lam = SPEED_OF_LIGHT_M_S / (f_mhz * 1e6)
     inv_2ae = 1.0 / (2.0 * a_e_m)
     # Free space 20 log10(4π d / λ) as 10 log10(d²) + 20 log10(4π / λ): no square root.
     fs_const = 20.0 * math.log10(4.0 * math.pi / lam)
@@ -284,7 +282,7 @@ def ray_losses(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, param
     holds the model's parameters (ITM: N_0, polarisation, ε, σ, climate, mdvar, time %,
     location %, situation %).
     """
-    a_e = k_factor * _EARTH_RADIUS_M
+    a_e = k_factor * EARTH_RADIUS_M
     if model == MODEL_FSPL_KNIFE_EDGE:
         ray_loss_fspl(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e, True, out)
     elif model == MODEL_FSPL_LOS:
@@ -537,9 +535,9 @@ def site_windows_owned(
         steps[j] = cell_m * math.sqrt(ray_dr[j] ** 2 + ray_dc[j] ** 2) / r
     fspl = model == MODEL_FSPL_KNIFE_EDGE or model == MODEL_FSPL_LOS
     knife_edge = model == MODEL_FSPL_KNIFE_EDGE
-    lam = _C_M_S / (f_mhz * 1e6)
+    lam = SPEED_OF_LIGHT_M_S / (f_mhz * 1e6)
     fs_const = 20.0 * math.log10(4.0 * math.pi / lam)
-    inv_2ae = 1.0 / (2.0 * (k_factor * _EARTH_RADIUS_M))
+    inv_2ae = 1.0 / (2.0 * (k_factor * EARTH_RADIUS_M))
     ray_loss = np.empty(r + 1)
     horizon = np.empty((3, r + 1))
     for o in range(h_tx_m.shape[0]):

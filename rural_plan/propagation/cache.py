@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rural_plan.io import hashing
+
 log = logging.getLogger(__name__)
 
 FORMAT = 1
@@ -42,27 +44,34 @@ def cache_dir() -> Path:
     return Path(base) / "rural_plan"
 
 
+_PACKAGE = Path(__file__).resolve().parents[1]
+"""The rural_plan package folder."""
+
+FINGERPRINT_FILES = ("units.py", "_sparse.py", "grid/grid.py")
+"""Source files outside the propagation package that its results depend on (the
+physical constants and free-space loss, the coverage rows' sorting, the grid's cell
+geometry)."""
+
+
 @cache
 def code_fingerprint() -> str:
-    """SHA-256 of the propagation package's source files (what the results depend on)."""
+    """SHA-256 of the source files propagation results depend on: the propagation
+    package and :data:`FINGERPRINT_FILES`."""
+    here = Path(__file__).parent
     h = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.rglob("*.py")):
-        h.update(path.relative_to(Path(__file__).parent).as_posix().encode())
+    for path in sorted(here.rglob("*.py")):
+        h.update(path.relative_to(here).as_posix().encode())
         h.update(path.read_bytes())
+    for name in FINGERPRINT_FILES:
+        h.update(name.encode())
+        h.update((_PACKAGE / name).read_bytes())
     return h.hexdigest()
 
 
 def key_of(*parts) -> str:
-    """A hex key over arrays, numbers and strings (arrays by dtype, shape and bytes)."""
-    h = hashlib.sha256(f"format={FORMAT};code={code_fingerprint()}".encode())
-    for p in parts:
-        if isinstance(p, np.ndarray):
-            a = np.ascontiguousarray(p)
-            h.update(f"|{a.dtype.str}{a.shape}".encode())
-            h.update(a.tobytes())
-        else:
-            h.update(f"|{p!r}".encode())
-    return h.hexdigest()
+    """A hex key over arrays, numbers and strings (arrays by dtype, shape and bytes),
+    salted with the entry format and the code fingerprint."""
+    return hashing.key_of(*parts, prefix=f"format={FORMAT};code={code_fingerprint()}")
 
 
 def _checksum(indptr: np.ndarray, indices: np.ndarray) -> str:

@@ -24,6 +24,7 @@ import numpy as np
 
 from rural_plan.errors import PropagationError
 from rural_plan.propagation import _diffraction as _k
+from rural_plan.units import EARTH_RADIUS_M
 
 __all__ = [
     "BullingtonResult",
@@ -41,7 +42,6 @@ __all__ = [
     "spherical_earth",
 ]
 
-EARTH_RADIUS_M = 6_371_000.0
 
 _P1812_F_MHZ = (30.0, 6000.0)
 _P1812_H_M = (1.0, 3000.0)

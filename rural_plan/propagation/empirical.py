@@ -25,7 +25,6 @@ from rural_plan.propagation import _empirical as _k
 
 __all__ = [
     "cost231_hata_loss_db",
-    "free_space_loss_db",
     "hata_open_loss_db",
     "hata_suburban_loss_db",
     "hata_urban_loss_db",
@@ -257,17 +256,3 @@ def rma_nlos_loss_db(
         w_m,
         allow_extrapolation,
     )
-
-
-def free_space_loss_db(f_mhz: float, d_m: FloatOrArray) -> FloatOrArray:
-    """Free-space basic transmission loss [dB], ITU-R P.525-4 eq. (4): 20 log10(4π d / λ).
-
-    ``d_m``: path length [m] (the 3-D distance between the antennas).
-    """
-    _check(
-        "Free space",
-        {"f_mhz": f_mhz, "d_m": d_m},
-        {"f_mhz": (0.0, np.inf, "MHz"), "d_m": (0.0, np.inf, "m")},
-        True,
-    )
-    return _evaluate(_k.EMP_FREE_SPACE, f_mhz, d_m, 0.0, 0.0, False)

@@ -9,39 +9,22 @@ memory budget, so memory stays bounded whatever the number of sites.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from rural_plan._sparse import sort_row_segments
 from rural_plan.errors import PropagationError
 from rural_plan.grid.grid import Grid
-from rural_plan.placement._kernels import sort_row_segments
 from rural_plan.progress import progress
 from rural_plan.propagation._radial import covered_cells, locations_windows
 from rural_plan.propagation.models import get_model
+from rural_plan.propagation.settings import RadioSettings
 
 log = logging.getLogger(__name__)
 
 _WINDOW_BYTES_PER_CHUNK = 256 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class RadioSettings:
-    """What the propagation kernels need beyond the sites themselves."""
-
-    model: str
-    f_mhz: float
-    h_rx_m: float
-    k_factor: float
-    radius_m: float
-    params: tuple[float, ...] = ()
-    """Model parameters, in the order the model's kernel reads them."""
-
-    def radius_cells(self, grid: Grid | Terrain) -> int:
-        # The tolerance keeps float noise (730.0000000001 / 10) from adding a ring of cells.
-        return max(1, math.ceil(self.radius_m / grid.cell_size_m - 1e-9))
 
 
 def omni_patterns(radius_cells: int) -> np.ndarray:

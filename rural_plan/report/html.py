@@ -21,15 +21,15 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from rural_plan.costing import annuity_factor
+from rural_plan.costing.plan_cost import cost_split
+from rural_plan.costing.settings import CostSettings
+from rural_plan.pipeline.plan import Plan
 from rural_plan.report.maps import LINK_COLOURS, plan_map
-
-if TYPE_CHECKING:
-    from rural_plan.pipeline import Plan
+from rural_plan.report.tables import budget_curve_frame, sites_frame
 
 MAX_TABLE_ROWS = 2_000
 """Rows shown of a long table (sites, POIs); the CSV files hold them all."""
@@ -405,7 +405,7 @@ def _curve_section(plan: Plan) -> str:
     ax.set_ylim(0, top * 1.06 if top > 0 else 1.0)  # room for the star at the top
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
-    frame = plan.budget_curve
+    frame = budget_curve_frame(plan)
     rows = [
         (
             fmt_usd(r.budget_usd),
@@ -497,27 +497,9 @@ def frontier(cost_usd: np.ndarray, people: np.ndarray) -> tuple[np.ndarray, np.n
     return np.r_[0.0, cost[order][keep]], np.r_[0.0, best[keep]]
 
 
-def cost_split(plan: Plan) -> dict[str, dict[str, float]]:
-    """CAPEX, OPEX per year and OPEX net present cost of the sites and of the backhaul."""
-    opt, chosen, bh = plan.options, plan.selection.chosen, plan.backhaul
-    c = plan.scenario.cost
-    af = float(annuity_factor(c.horizon_years, c.discount_rate))
-    out = {
-        "sites": {
-            "capex_usd": float(opt.capex_usd[chosen].sum()),
-            "opex_usd_per_year": float(opt.opex_usd_per_year[chosen].sum()),
-        },
-        "backhaul": {"capex_usd": bh.capex_usd, "opex_usd_per_year": bh.opex_usd_per_year},
-    }
-    for part in out.values():
-        part["opex_npv_usd"] = part["opex_usd_per_year"] * af
-        part["tco_usd"] = part["capex_usd"] + part["opex_npv_usd"]
-    return out
-
-
 def _cost_section(plan: Plan) -> str:
     plt = _pyplot()
-    split = cost_split(plan)
+    split = plan.cost_split
     s = plan.summary
     fig, ax = plt.subplots(figsize=(8.0, 2.6))
     names = list(split)
@@ -610,7 +592,7 @@ def _more(n: int, csv: str) -> str:
 
 
 def _sites_section(plan: Plan) -> str:
-    frame = plan.sites
+    frame = sites_frame(plan)
     if frame.empty:
         return '<section id="sites">\n<h2>Sites</h2>\n<p>No site was selected.</p>\n</section>\n'
     near = _nearest_settlements(plan)
@@ -663,23 +645,27 @@ def _sites_section(plan: Plan) -> str:
 
 def _backhaul_section(plan: Plan) -> str:
     links = plan.backhaul.links
-    c = plan.scenario.cost
-    af = float(annuity_factor(c.horizon_years, c.discount_rate))
     kinds = sorted({k.kind for k in links})
+    by_kind = {kind: [k for k in links if k.kind == kind] for kind in kinds}
+    split = cost_split(
+        CostSettings.from_scenario(plan.scenario),
+        **{
+            kind: (sum(k.capex_usd for k in ks), sum(k.opex_usd_per_year for k in ks))
+            for kind, ks in by_kind.items()
+        },
+    )
     rows = []
-    for kind in kinds:
-        ks = [k for k in links if k.kind == kind]
-        capex = sum(k.capex_usd for k in ks)
-        opex = sum(k.opex_usd_per_year for k in ks)
+    for kind, ks in by_kind.items():
         length = sum(k.length_m for k in ks) / 1e3
+        part = split[kind]
         rows.append(
             (
                 kind,
                 len(ks),
                 fmt_number(length, 1) if length else "",
-                fmt_usd(capex),
-                fmt_usd(opex),
-                fmt_usd(capex + af * opex),
+                fmt_usd(part["capex_usd"]),
+                fmt_usd(part["opex_usd_per_year"]),
+                fmt_usd(part["tco_usd"]),
             )
         )
     s = plan.summary

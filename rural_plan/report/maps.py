@@ -147,7 +147,7 @@ def plan_map(
     """The plan on its terrain: people newly covered, sites by type (numbered in rollout
     order), backhaul links by type, fibre points of presence. Returns the figure.
 
-    ``covered_area`` (bool per grid cell, e.g. from :func:`covered_area`) is tinted;
+    ``covered_area`` (bool per grid cell, e.g. ``plan.covered_area``) is tinted;
     ``show_population`` also draws, in grey, the people the plan does not newly cover.
     """
     import matplotlib
@@ -238,23 +238,3 @@ def plan_map(
     if handles:
         ax.legend(handles, labels, loc="lower right", fontsize=7)
     return fig
-
-
-def covered_area(plan) -> np.ndarray:
-    """Land cells (bool per grid cell) where the best server's signal clears that site's
-    link budget (received power ≥ EIRP − maximum path loss of the serving site), whether
-    people live there or not."""
-    from rural_plan.report.writer import best_server_field
-
-    rx, server = best_server_field(plan)
-    return covered_from_field(plan, rx, server)
-
-
-def covered_from_field(plan, rx: np.ndarray, server: np.ndarray) -> np.ndarray:
-    """:func:`covered_area` from a best-server field already computed."""
-    opt, chosen = plan.options, plan.selection.chosen
-    threshold = (opt.eirp_dbm[chosen] - opt.max_loss_db[chosen]).astype(np.float64)
-    out = np.zeros(rx.shape, dtype=bool)
-    served = (server >= 0) & plan.region.grid.land
-    out[served] = rx[served] >= threshold[server[served]] - 1e-9
-    return out

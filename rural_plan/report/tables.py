@@ -6,21 +6,17 @@ notebook, ``sites.csv`` and ``sites.geojson`` always agree.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from rural_plan.pipeline import Plan
+from rural_plan.pipeline.plan import Plan
+from rural_plan.report.features import link_features, site_features
 
 
 def sites_frame(plan: Plan) -> pd.DataFrame:
     """One row per chosen site in rollout order, with ``lon`` / ``lat`` (WGS84 degrees)."""
-    from rural_plan.report.writer import _site_features
-
     rows = []
-    for f in _site_features(plan):
+    for f in site_features(plan):
         lon, lat = f["geometry"]["coordinates"]
         rows.append({**f["properties"], "lon": lon, "lat": lat})
     return pd.DataFrame(rows).set_index("site_id") if rows else pd.DataFrame()
@@ -28,9 +24,7 @@ def sites_frame(plan: Plan) -> pd.DataFrame:
 
 def links_frame(plan: Plan) -> pd.DataFrame:
     """One row per backhaul link (the properties of ``links.geojson``)."""
-    from rural_plan.report.writer import _link_features
-
-    return pd.DataFrame([f["properties"] for f in _link_features(plan)])
+    return pd.DataFrame([f["properties"] for f in link_features(plan)])
 
 
 BUDGET_CURVE_COLUMNS = (

@@ -13,8 +13,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rural_plan.registries import (
+from rural_plan.scenario.names import (
+    BACKHAUL_TYPE_NAMES,
     EXECUTOR_NAMES,
+    HATA_ENVIRONMENTS,
     MODEL_VALIDITY,
     PLACEMENT_METHOD_NAMES,
     PROPAGATION_MODEL_NAMES,
@@ -23,6 +25,7 @@ from rural_plan.registries import (
 PropagationModelName = Literal[PROPAGATION_MODEL_NAMES]  # type: ignore[valid-type]
 ExecutorName = Literal[EXECUTOR_NAMES]  # type: ignore[valid-type]
 PlacementMethodName = Literal[PLACEMENT_METHOD_NAMES]  # type: ignore[valid-type]
+HataEnvironment = Literal[HATA_ENVIRONMENTS]  # type: ignore[valid-type]
 
 
 class _Frozen(BaseModel):
@@ -179,7 +182,7 @@ class ItmParams(_Frozen):
 class HataParams(_Frozen):
     """Okumura-Hata / COST-231 Hata environment."""
 
-    environment: Literal["urban", "urban-large-city", "suburban", "open"] = "open"
+    environment: HataEnvironment = "open"
 
 
 class RmaParams(_Frozen):
@@ -360,7 +363,7 @@ class Backhaul(_Frozen):
     fibre_mast_height_m: float = Field(30.0, ge=2.0, le=150.0)
     """Height of the microwave antenna at a fibre point of presence."""
     allowed: tuple[str, ...] = Field(("fibre", "microwave", "relay", "satellite"), min_length=1)
-    """Link types the design may use (``rural_plan.backhaul.BACKHAUL_TYPE_NAMES``); without
+    """Link types the design may use (``rural_plan.scenario.names.BACKHAUL_TYPE_NAMES``); without
     satellite a site no other link reaches is an error."""
     busy_hour_mbps_per_user: float = Field(0.04, ge=0.0, le=100.0)
     """Busy-hour demand per subscriber [Mbps]; a site's demand is the people it covers ×
@@ -391,8 +394,6 @@ class Backhaul(_Frozen):
     @field_validator("allowed")
     @classmethod
     def _known_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from rural_plan.backhaul.kinds import BACKHAUL_TYPE_NAMES
-
         for name in value:
             if name not in BACKHAUL_TYPE_NAMES:
                 raise ValueError(

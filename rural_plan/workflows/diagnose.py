@@ -25,9 +25,17 @@ from typing import Any
 import numpy as np
 import rasterio.warp
 import scipy.ndimage as ndi
+from scipy.spatial import cKDTree
 
 from rural_plan._version import __version__
-from rural_plan.inputs import Region, load_region
+from rural_plan.coverage.demand import scenario_demand
+from rural_plan.coverage.existing import served_by_existing
+from rural_plan.grid.region import Region, load_region
+from rural_plan.io.results import write_folder
+from rural_plan.io.vectors import feature_collection, write_json
+from rural_plan.placement.candidates import disc_sum
+from rural_plan.propagation.settings import RadioSettings
+from rural_plan.report.maps import draw_base, to_km
 from rural_plan.scenario.schema import Scenario
 
 log = logging.getLogger(__name__)
@@ -69,13 +77,11 @@ def diagnose(
     use_cache: bool = True,
 ) -> Diagnosis:
     """Existing coverage and the clusters of people it leaves out."""
-    from rural_plan.pipeline import demand_of, radio_settings, served_by_existing
-
     region = load_region(scenario)
     grid = region.grid
-    demand = demand_of(scenario, region)
+    demand = scenario_demand(scenario, region)
     served = served_by_existing(
-        scenario, region, demand, radio_settings(scenario), use_cache=use_cache
+        scenario, region, demand, RadioSettings.from_scenario(scenario), use_cache=use_cache
     )
     ids = demand.cell_demand_id
     served_cell = np.zeros(grid.shape, dtype=bool)
@@ -139,9 +145,6 @@ def _clusters(
     cluster_radius_m: float,
     min_people: float,
 ) -> list[Cluster]:
-    from scipy.spatial import cKDTree
-
-    from rural_plan.placement.candidates import disc_sum
 
     r = max(1, round(village_radius_m / grid.cell_size_m))
     near = disc_sum(unserved, r)
@@ -230,8 +233,6 @@ def clusters_csv(diagnosis: Diagnosis) -> str:
 
 def write_diagnosis(diagnosis: Diagnosis, out_dir: Path, *, overwrite: bool = False) -> Path:
     """diagnosis.json, clusters.csv, clusters.geojson and diagnosis.png, atomically."""
-    from rural_plan.io.vectors import feature_collection, write_json
-    from rural_plan.report.writer import write_folder
 
     def fill(folder: Path) -> None:
         (folder / "clusters.csv").write_text(clusters_csv(diagnosis), encoding="utf-8")
@@ -261,8 +262,6 @@ def _map_png(diagnosis: Diagnosis, path: Path, top: int = 15) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from rural_plan.report.maps import draw_base, to_km
 
     grid, region = diagnosis.region.grid, diagnosis.region
     fig, ax = plt.subplots(figsize=(8, 8 * grid.shape[0] / max(grid.shape[1], 1) + 0.8))

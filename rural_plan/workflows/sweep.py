@@ -20,7 +20,10 @@ from typing import Any
 import yaml
 
 from rural_plan.errors import ScenarioError
+from rural_plan.io.results import check_output_dir
+from rural_plan.pipeline.recipe import plan
 from rural_plan.progress import progress
+from rural_plan.report.writer import write_results
 from rural_plan.scenario.loader import merge_mappings, read_scenario_mapping, scenario_from_mapping
 from rural_plan.scenario.schema import Scenario
 
@@ -98,9 +101,6 @@ def run_sweep(
     variants: list[Variant], out_dir: Path, *, overwrite: bool, use_cache: bool = True
 ) -> list[tuple[Variant, Path, dict[str, float]]]:
     """Plan every variant into ``out_dir/<label>/``; returns (variant, folder, timings)."""
-    from rural_plan.pipeline import plan
-    from rural_plan.report import check_output_dir, write_results
-
     out_dir.mkdir(parents=True, exist_ok=True)
     folders = [out_dir / v.label for v in variants]
     for folder in folders:  # refuse before spending any time

@@ -1,8 +1,8 @@
 """Turn a scenario's inputs into in-memory data on the plan's grid.
 
-The one orchestration step that reads files (through :mod:`rural_plan.io`): the
-rasters via the grid loader, and the optional vector layers, all projected onto
-the grid's CRS. Everything after this works on arrays.
+The one step that reads input files (through :mod:`rural_plan.io`): the rasters via
+the grid loader, and the optional vector layers, all projected onto the grid's CRS.
+Everything after this works on arrays.
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ import rasterio.warp
 import shapely.geometry
 
 from rural_plan.errors import VectorError
-from rural_plan.grid import Grid, build_grid, synthetic_region
+from rural_plan.grid.align import build_grid
+from rural_plan.grid.grid import Grid
+from rural_plan.grid.synthetic import synthetic_region
 from rural_plan.io.hashing import sha256_file
+from rural_plan.io.pois import Pois, read_pois
 from rural_plan.io.vectors import read_lines, read_points, read_polygons
-from rural_plan.pois import Pois, read_pois
 from rural_plan.scenario.schema import Scenario
 
 

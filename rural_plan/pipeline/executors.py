@@ -36,12 +36,13 @@ from typing import Any
 
 import numpy as np
 
+from rural_plan._version import __version__
 from rural_plan.errors import ExecutorError
 from rural_plan.grid.grid import Grid
+from rural_plan.pipeline.jit import warm_up
 from rural_plan.progress import progress
 from rural_plan.propagation import cache as propagation_cache
 from rural_plan.propagation.point_to_area import (
-    RadioSettings,
     SparseCoverage,
     chunk_rows,
     covered_demand,
@@ -50,7 +51,8 @@ from rural_plan.propagation.point_to_area import (
     option_chunks,
     point_to_area_inputs,
 )
-from rural_plan.registries import EXECUTOR_NAMES
+from rural_plan.propagation.settings import RadioSettings
+from rural_plan.scenario.names import EXECUTOR_NAMES
 from rural_plan.scenario.schema import ExecutorSettings
 
 log = logging.getLogger(__name__)
@@ -112,16 +114,12 @@ class LocalExecutor:
 def worker_identity() -> dict[str, str]:
     """What must agree between the client and every worker for identical results: the
     rural_plan version and the fingerprint of the propagation code."""
-    from rural_plan._version import __version__
-
     return {"rural_plan": __version__, "propagation_code": propagation_cache.code_fingerprint()}
 
 
 def worker_ready() -> dict[str, Any]:
     """Run on each worker before its first task: its identity, and the seconds it took to
     load (or, on a machine that never ran rural_plan, compile) the numba kernels."""
-    from rural_plan.jit import warm_up
-
     return {"identity": worker_identity(), "warm_up_s": warm_up()}
 
 
@@ -353,7 +351,7 @@ EXECUTORS: dict[str, type[Executor]] = {
     "local": LocalExecutor,
     "dask": DaskExecutor,
 }
-"""Executor name → class (names as in :data:`rural_plan.registries.EXECUTOR_NAMES`)."""
+"""Executor name → class (names as in :data:`rural_plan.scenario.names.EXECUTOR_NAMES`)."""
 
 
 def open_executor(settings: ExecutorSettings | None = None) -> Executor:

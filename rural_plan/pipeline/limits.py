@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rural_plan.errors import ResourceError
+from rural_plan.grid.align import WGS84, area_lonlat, grid_frame, transform_geom, utm_crs_for
+from rural_plan.io.rasters import raster_info
 from rural_plan.scenario.schema import Scenario
 
 GB = 1e9
@@ -69,15 +71,6 @@ def _grid_size(scenario: Scenario) -> tuple[int, int, float]:
     if synthetic is not None:
         n = max(16, round(synthetic.size_m / cell_m))
         return n * n, 0, (n * cell_m) ** 2
-    from rural_plan.grid.align import (
-        WGS84,
-        _transform_geom,
-        area_lonlat,
-        grid_frame,
-        utm_crs_for,
-    )
-    from rural_plan.io.rasters import raster_info
-
     dem = [raster_info(p) for p in scenario.inputs.dem_paths]
     pop = raster_info(scenario.inputs.population)
     area = area_lonlat(
@@ -87,9 +80,9 @@ def _grid_size(scenario: Scenario) -> tuple[int, int, float]:
         population=pop,
     )
     crs = scenario.grid.crs or utm_crs_for(area.centroid.x, area.centroid.y)
-    area_m = _transform_geom(area, WGS84, crs)
+    area_m = transform_geom(area, WGS84, crs)
     _, (rows, cols) = grid_frame(area_m, cell_m)
-    w, s, e, n = _transform_geom(area, WGS84, pop.crs).bounds
+    w, s, e, n = transform_geom(area, WGS84, pop.crs).bounds
     src = math.ceil((e - w) / abs(pop.transform.a) + 1) * math.ceil(
         (n - s) / abs(pop.transform.e) + 1
     )

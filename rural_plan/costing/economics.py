@@ -13,20 +13,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rural_plan.costing import (
-    CostPreset,
-    MonteCarloResult,
-    TornadoRow,
+from rural_plan.costing.plan_cost import plan_evaluator
+from rural_plan.costing.presets import CostPreset
+from rural_plan.costing.revenue import (
     affordability,
-    monte_carlo,
     payback_years,
-    plan_evaluator,
-    preset_ranges,
     revenue_npv,
     revenue_per_year_usd,
-    tornado,
     viability_gap_usd,
 )
+from rural_plan.costing.sensitivity import (
+    MonteCarloResult,
+    TornadoRow,
+    monte_carlo,
+    preset_ranges,
+    tornado,
+)
+from rural_plan.costing.settings import CostSettings
 from rural_plan.scenario.schema import Scenario
 
 
@@ -52,8 +55,6 @@ def plan_economics(
 ) -> Economics:
     """Revenue / payback / viability gap / affordability (when the scenario gives an ARPU)
     and the sensitivity of people per 1,000 USD and TCO to every preset figure."""
-    from rural_plan.pipeline import site_specs
-
     c = scenario.cost
     out: dict[str, Any] = {}
     if c.arpu_usd_per_month is not None:
@@ -91,7 +92,7 @@ def plan_economics(
     mc = None
     if c.sensitivity or c.monte_carlo_samples:
         evaluate = plan_evaluator(
-            sites=site_specs(scenario),
+            sites=CostSettings.from_scenario(scenario).sites,
             counts=site_counts,
             people=people,
             peak_sun_hours=c.peak_sun_hours,

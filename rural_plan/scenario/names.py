@@ -8,8 +8,6 @@ the schema validate a name without importing numba kernels.
 
 from __future__ import annotations
 
-from rural_plan.backhaul.kinds import BACKHAUL_TYPE_NAMES  # noqa: F401  (defined there)
-
 PROPAGATION_MODEL_NAMES: tuple[str, ...] = (
     "fspl-knife-edge",
     "fspl-los",
@@ -67,6 +65,15 @@ PLACEMENT_METHOD_NAMES: tuple[str, ...] = ("greedy", "local-search", "milp")
 the greedy start improved by local search (swap, drop-add, change site type); the exact
 MILP (scipy / HiGHS) with a time limit, reporting its bound and gap."""
 
+
+BACKHAUL_TYPE_NAMES: tuple[str, ...] = ("fibre", "microwave", "relay", "satellite")
+"""Link types, each priced by the cost preset (``backhaul.pricing.BACKHAUL_TYPES``):
+fibre extension from a point of presence, microwave hop (Fresnel clearance over the
+DEM), LTE / radio relay to a donor tower or a neighbouring site, satellite terminal."""
+
+HATA_ENVIRONMENTS: tuple[str, ...] = ("urban", "urban-large-city", "suburban", "open")
+"""Okumura-Hata / COST-231 Hata environments (``radio.hata.environment``, ``rural-plan path
+--environment``), in the order of the kernels' environment code (0 urban ... 3 open)."""
 
 DEM_VOID_POLICIES: tuple[str, ...] = ("fill", "error")
 BUDGET_BASES: tuple[str, ...] = ("tco", "capex")

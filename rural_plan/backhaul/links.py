@@ -1,0 +1,37 @@
+"""A designed backhaul link: what it connects, how long, what it carries and costs."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Link:
+    """One backhaul link; ``a`` is the end nearer the core. Node names: 'core', 'fibre:N',
+    'donor:N', 'site:N', 'relay:N' (N: index in the caller's arrays)."""
+
+    a: str
+    b: str
+    kind: str
+    """'fibre', 'microwave', 'relay' or 'satellite' (``scenario.names.BACKHAUL_TYPE_NAMES``)."""
+    length_m: float
+    """Hop length; fibre: the cable route (along roads, or straight line × detour)."""
+    capex_usd: float
+    opex_usd_per_year: float
+    clearance_f1: float
+    """Smallest terrain clearance in first-Fresnel-zone radii (microwave, relay; NaN
+    otherwise), at the raised mast heights when a raise was bought."""
+    capacity_mbps: float = math.nan
+    """What the link can carry; satellite: the Mbps bought (its load, at least the
+    scenario's satellite_mbps_per_site)."""
+    load_mbps: float = 0.0
+    """Busy-hour demand of the sites downstream of it."""
+    mast_raise_m: float = 0.0
+    """Metres of mast raise (at either end) charged to this link, included in capex."""
+    relay_site: bool = False
+    """``b`` is a relay-only node whose site cost is included in this link's costs."""
+    route: str = ""
+    """Fibre: 'road' or 'straight'."""
+    geometry_xy: tuple[tuple[float, float], ...] = ()
+    """Polyline [m, grid CRS] from ``a`` to ``b``; a satellite link: the site's point."""

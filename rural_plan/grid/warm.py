@@ -1,0 +1,23 @@
+"""Compile (or load from numba's cache) the grid stage's kernels on tiny inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rural_plan.grid._kernels import splat_counts
+
+
+def warm_up() -> None:
+    """Run every kernel of the stage once."""
+    splat_counts(
+        np.ones((1, 1)),
+        np.array([[0.0, 1.0], [0.0, 1.0]]),
+        np.array([[1.0, 1.0], [0.0, 0.0]]),
+        0.0,
+        8.0,
+        1.0,
+        8,
+        8,
+        1,
+        np.zeros((8, 8)),
+    )

@@ -1,0 +1,239 @@
+"""The plan's headline numbers (``summary.json``), typed and built in one place.
+
+:class:`Summary` is read by the report, the CLI and notebooks: as attributes
+(``summary.people_per_1000_usd``) or as the mapping ``summary.json`` holds
+(``summary["people_per_1000_usd"]``). Each stage's own keys (backhaul, economics,
+the MILP's certificate) come from that stage's result and are flattened into the mapping.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rural_plan._version import __version__
+from rural_plan.backhaul.design import BackhaulPlan
+from rural_plan.costing.settings import CostSettings
+from rural_plan.coverage.matrix import CoverageMatrix
+from rural_plan.grid.region import Region
+from rural_plan.placement.capacity import served_people
+from rural_plan.placement.greedy import Selection
+from rural_plan.placement.instance import CoverageInstance
+from rural_plan.placement.options import SiteOptions
+from rural_plan.scenario.schema import Scenario
+
+_FLATTENED = ("backhaul", "certificate", "economics")
+"""Fields whose keys are written into the mapping one by one."""
+_OMITTED_WHEN_NONE = ("pois",)
+"""Fields left out of the mapping when they are None."""
+
+
+@dataclass(frozen=True)
+class Summary(Mapping[str, Any]):
+    """The headline numbers of a plan (people, money, provenance), as ``summary.json``."""
+
+    scenario: str
+    scenario_file: str | None
+    rural_plan_version: str
+    seed: int
+    inputs_sha256: dict[str, str]
+    crs: str
+    cell_size_m: float
+    grid_shape: list[int]
+    people_input_total: float
+    people_gridded_total: float
+    population_conservation_error: float
+    people_moved_from_sea: float
+    people_dropped: float
+    dem_void_cells_filled: int
+    dem_cells_outside_data: int
+    people_total: float
+    people_covered_before: float
+    people_newly_covered: float
+    """People the plan newly covers (within the sites' capacities when they are capped)."""
+    people_in_new_footprint: float
+    site_capacity_capped: bool
+    share_newly_covered: float
+    demand_cell_m: float
+    demand_cells: int
+    candidate_locations: int
+    site_options: int
+    sites_selected: int
+    sites_by_type: dict[str, int]
+    propagation_model: str
+    placement_method: str
+    placement_status: str
+    coverage_target_share: float | None
+    cost_preset: str
+    budget_usd: float
+    budget_basis: str
+    budget_used_usd: float
+    """Sites plus their designed backhaul, on the budget basis [USD]."""
+    horizon_years: int
+    discount_rate: float
+    capex_usd: float
+    opex_usd_per_year: float
+    tco_usd: float
+    backhaul_tco_usd: float
+    backhaul_all_satellite_tco_usd: float
+    people_per_1000_usd: float
+    cost_per_person_usd: float | None
+    budget_curve_method: str
+    budget_curve_backhaul: str
+    budget_curve_designed_points: int
+    placement_budget_estimate_usd: float
+    placement_budget_usd: float
+    backhaul_placement_rounds: int
+    backhaul_placement_stable: bool
+    power_source_by_type: dict[str, str]
+    backhaul: Mapping[str, Any] = field(default_factory=dict)
+    """The backhaul design's keys (``BackhaulPlan.summary``)."""
+    certificate: Mapping[str, Any] = field(default_factory=dict)
+    """The placement method's proof of quality, when it gives one (MILP)."""
+    economics: Mapping[str, Any] = field(default_factory=dict)
+    """Revenue, affordability and sensitivity keys (``costing.economics``)."""
+    pois: dict[str, Any] | None = None
+    """Points of interest by type: total, served before, newly covered."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The mapping ``summary.json`` holds."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name in _FLATTENED:
+                out.update(value)
+            elif not (f.name in _OMITTED_WHEN_NONE and value is None):
+                out[f.name] = value
+        return out
+
+    def __getitem__(self, key: str) -> Any:
+        return self.as_dict()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.as_dict())
+
+    def __len__(self) -> int:
+        return len(self.as_dict())
+
+
+def people_newly_served(
+    coverage: CoverageMatrix, options: SiteOptions, chosen: np.ndarray
+) -> tuple[float, float, bool]:
+    """(people newly covered, people in the new footprint, capacity capped): the people
+    the chosen sites serve within their capacities (no POI weight) and every person in
+    their footprint."""
+    footprint = float(coverage.weight[coverage.covered_by(chosen)].sum())
+    capped = bool(np.isfinite(options.capacity_people).any())
+    if not capped:
+        return footprint, footprint, False
+    newly = served_people(
+        CoverageInstance.from_arrays(
+            indptr=coverage.indptr,
+            indices=coverage.indices,
+            weight=coverage.weight,
+            cost_usd=options.cost_usd,
+            location=options.location,
+            capacity=options.capacity_people,
+        ),
+        chosen,
+    )
+    return newly, footprint, True
+
+
+def certificate(selection: Selection) -> dict[str, Any]:
+    """The method's proof of quality, when it gives one (MILP)."""
+    if selection.bound is None:
+        return {}
+    key = (
+        "placement_lower_bound_cost_usd"
+        if selection.method.endswith("min_cost")
+        else "placement_upper_bound_people"
+    )
+    return {key: _r(selection.bound), "placement_gap": round(float(selection.gap or 0.0), 6)}
+
+
+def summarise(
+    scenario: Scenario,
+    region: Region,
+    options: SiteOptions,
+    coverage: CoverageMatrix,
+    selection: Selection,
+    backhaul: BackhaulPlan,
+    *,
+    spent_usd: float,
+    **stages: Any,
+) -> Summary:
+    """The headline numbers of a plan; ``spent_usd`` is what it spends on the budget basis
+    (sites and designed backhaul) and ``stages`` the fields other stages report
+    (``budget_curve_*``, ``placement_budget_*``, ``backhaul_placement_*``,
+    ``power_source_by_type``, ``economics``, ``pois``)."""
+    costs = CostSettings.from_scenario(scenario)
+    chosen = selection.chosen
+    site_capex = float(options.capex_usd[chosen].sum())
+    site_opex = float(options.opex_usd_per_year[chosen].sum())
+    capex = site_capex + backhaul.capex_usd
+    opex = site_opex + backhaul.opex_usd_per_year
+    tco = float(costs.npv_usd(capex, opex))
+    newly, footprint, capped = people_newly_served(coverage, options, chosen)
+    rep = region.grid.report
+    people_total = float(region.grid.population.sum())
+    return Summary(
+        scenario=scenario.name,
+        scenario_file=scenario.source_path.name if scenario.source_path else None,
+        rural_plan_version=__version__,
+        seed=scenario.seed,
+        inputs_sha256=dict(sorted(region.inputs_sha256.items())),
+        crs=region.grid.crs,
+        cell_size_m=region.grid.cell_size_m,
+        grid_shape=list(region.grid.shape),
+        people_input_total=_r(rep.people_input_total),
+        people_gridded_total=_r(rep.people_gridded_total),
+        population_conservation_error=round(rep.population_conservation_error, 9),
+        people_moved_from_sea=_r(rep.people_moved_from_sea),
+        people_dropped=_r(rep.people_dropped),
+        dem_void_cells_filled=rep.dem_void_cells_filled,
+        dem_cells_outside_data=rep.dem_cells_outside_data,
+        people_total=_r(people_total),
+        people_covered_before=_r(coverage.people_covered_before),
+        people_newly_covered=_r(newly),
+        people_in_new_footprint=_r(footprint),
+        site_capacity_capped=capped,
+        share_newly_covered=round(newly / people_total, 6) if people_total else 0.0,
+        demand_cell_m=coverage.demand.block * region.grid.cell_size_m,
+        demand_cells=coverage.demand.size,
+        candidate_locations=int(options.location.max() + 1) if options.location.size else 0,
+        site_options=int(options.location.size),
+        sites_selected=int(chosen.size),
+        sites_by_type={
+            name: int((options.type_index[chosen] == i).sum())
+            for i, name in enumerate(options.type_name)
+        },
+        propagation_model=scenario.radio.model,
+        placement_method=selection.method,
+        placement_status=selection.status,
+        coverage_target_share=scenario.placement.coverage_target_share,
+        cost_preset=scenario.cost.preset,
+        budget_usd=scenario.budget_usd,
+        budget_basis=scenario.budget_basis,
+        budget_used_usd=_r(spent_usd),
+        horizon_years=costs.horizon_years,
+        discount_rate=costs.discount_rate,
+        capex_usd=_r(capex),
+        opex_usd_per_year=_r(opex),
+        tco_usd=_r(tco),
+        backhaul_tco_usd=_r(backhaul.tco_usd),
+        backhaul_all_satellite_tco_usd=_r(backhaul.all_satellite_tco_usd),
+        people_per_1000_usd=round(newly / (tco / 1000.0), 4) if tco > 0 else 0.0,
+        cost_per_person_usd=round(tco / newly, 2) if newly > 0 else None,
+        backhaul=backhaul.summary(),
+        certificate=certificate(selection),
+        **stages,
+    )
+
+
+def _r(x: float) -> float:
+    return round(float(x), 2)

@@ -1,0 +1,123 @@
+"""Site options: every candidate location with every site type of the scenario, priced,
+with its radio loss budget; and the placement instance built from them and the coverage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rural_plan.costing.presets import CostPreset
+from rural_plan.costing.settings import CostSettings
+from rural_plan.coverage.matrix import CoverageMatrix
+from rural_plan.grid.region import Region
+from rural_plan.placement.candidates import Candidates
+from rural_plan.placement.instance import CoverageInstance
+from rural_plan.propagation.settings import loss_budget_db
+from rural_plan.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    """Every (candidate location × site type) the optimiser may choose from."""
+
+    location: np.ndarray
+    type_name: tuple[str, ...]
+    type_index: np.ndarray
+    mast_height_m: np.ndarray
+    eirp_dbm: np.ndarray
+    max_loss_db: np.ndarray
+    capex_usd: np.ndarray
+    opex_usd_per_year: np.ndarray
+    cost_usd: np.ndarray
+    """What each option counts against the budget (site + estimated backhaul) [USD]."""
+    capacity_people: np.ndarray
+    """Most people each option can serve (inf: no cap)."""
+
+    def basis_cost_usd(self, costs: CostSettings) -> np.ndarray:
+        """Each option's site alone (no backhaul) on the budget basis [USD]."""
+        return costs.basis_usd(self.capex_usd, self.opex_usd_per_year)
+
+
+def build_options(scenario: Scenario, candidates: Candidates, preset: CostPreset) -> SiteOptions:
+    """Site options: every candidate location with every site type of the scenario, each
+    priced with a satellite terminal at ``backhaul.satellite_mbps_per_site`` as its
+    backhaul estimate (the placement-backhaul fit corrects it)."""
+    names = tuple(scenario.site_types)
+    n_loc, n_types = len(candidates), len(names)
+    location = np.repeat(np.arange(n_loc), n_types)
+    type_index = np.tile(np.arange(n_types), n_loc)
+    costs = CostSettings.from_scenario(scenario)
+    by_type = costs.site_costs(preset)
+    per_type = []
+    for name in names:
+        st = scenario.site_types[name]
+        per_type.append(
+            (
+                st.mast_height_m,
+                st.eirp_dbm,
+                loss_budget_db(
+                    scenario,
+                    eirp_dbm=st.eirp_dbm,
+                    gain_dbi=st.antenna_gain_dbi,
+                    cable_loss_db=st.cable_loss_db,
+                ),
+                by_type[name].capex_total_usd,
+                by_type[name].opex_total_usd_per_year,
+            )
+        )
+    table = np.array(per_type, dtype=np.float64)[type_index]
+    sat_capex, sat_opex = preset.satellite_terminal_usd(scenario.backhaul.satellite_mbps_per_site)
+    if costs.budget_basis == "tco":
+        cost_usd = costs.npv_usd(table[:, 3], table[:, 4]) + costs.npv_usd(sat_capex, sat_opex)
+    else:
+        cost_usd = table[:, 3] + sat_capex
+    return SiteOptions(
+        location=location,
+        type_name=names,
+        type_index=type_index,
+        mast_height_m=table[:, 0],
+        eirp_dbm=table[:, 1],
+        max_loss_db=table[:, 2],
+        capex_usd=table[:, 3],
+        opex_usd_per_year=table[:, 4],
+        cost_usd=cost_usd,
+        capacity_people=np.array(
+            [
+                np.inf if t.capacity_people is None else t.capacity_people
+                for t in scenario.site_types.values()
+            ]
+        )[type_index],
+    )
+
+
+def poi_bonus(scenario: Scenario, region: Region, coverage: CoverageMatrix) -> np.ndarray | None:
+    """Extra objective weight per demand cell from ``placement.poi_weight_people``: each
+    POI of a weighted type that the existing network does not serve adds its weight to
+    its demand cell. None when nothing is weighted."""
+    weights = scenario.placement.poi_weight_people
+    pois = region.pois
+    if not weights or pois is None or not len(pois):
+        return None
+    bonus = np.zeros(coverage.weight.size)
+    for k, t in enumerate(pois.types):
+        d = coverage.demand.point_id[k]
+        if t in weights and not coverage.served_before[d]:
+            bonus[d] += weights[t]
+    return bonus if bonus.any() else None
+
+
+def coverage_instance(
+    coverage: CoverageMatrix, options: SiteOptions, bonus: np.ndarray | None = None
+) -> CoverageInstance:
+    """The placement instance: coverage rows, newly coverable people (plus any POI
+    bonus weight), option costs."""
+    return CoverageInstance.from_arrays(
+        indptr=coverage.indptr,
+        indices=coverage.indices,
+        weight=coverage.weight if bonus is None else coverage.weight + bonus,
+        cost_usd=options.cost_usd,
+        location=options.location,
+        capacity=options.capacity_people if np.isfinite(options.capacity_people).any() else None,
+        source="plan",
+    )
