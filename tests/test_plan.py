@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import rasterio.warp
 
-from rural_plan.coverage import demand_cells
 from rural_plan import plan
+from rural_plan.coverage import demand_cells
 from rural_plan.pipeline import prepare
 from rural_plan.placement import KIND_NAMES, CoverageInstance, select_min_cost
 from rural_plan.report import write_results
@@ -58,8 +58,8 @@ def test_plan_uses_the_scenario_method_and_reports_it(small_plan):
     assert p.selection.cost_usd <= summary["placement_budget_usd"] * (1 + 1e-9)
     assert summary["tco_usd"] <= p.scenario.budget_usd * (1 + 1e-9)
     # local search starts from the greedy: never fewer people (the first placement)
-    from rural_plan.placement.select import select_sites
     from rural_plan.placement import select_greedy
+    from rural_plan.placement.select import select_sites
 
     first = select_sites(p.scenario, p.prepared.instance, p.coverage)
     assert first.method == "local-search"
