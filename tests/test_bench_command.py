@@ -40,9 +40,9 @@ def test_bench_without_benchmarks_is_one_clear_line(tmp_path, capsys):
 
 def test_bench_finds_this_clone(monkeypatch, capsys):
     monkeypatch.chdir(REPO / "tests")  # not the clone's root: found from the install
-    from rural_plan.cli import _benchmarks_repo
+    from rural_plan.cli.bench import benchmarks_repo
 
-    assert _benchmarks_repo(None) == REPO.resolve()
+    assert benchmarks_repo(None) == REPO.resolve()
 
 
 def test_bench_help_lists_its_options(capsys):

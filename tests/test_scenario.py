@@ -117,6 +117,20 @@ def test_model_enum_comes_from_the_registry():
     assert tuple(PROPAGATION_MODELS) == PROPAGATION_MODEL_NAMES
 
 
+def test_every_registry_is_keyed_by_its_names():
+    """Each stage's registry and the names the schema and the CLI offer are the same."""
+    from rural_plan.backhaul import BACKHAUL_TYPES
+    from rural_plan.pipeline.executors import EXECUTORS
+    from rural_plan.placement import PLACEMENT_METHODS
+    from rural_plan.propagation.point_to_point import PATH_MODELS
+    from rural_plan.scenario import names
+
+    assert tuple(PATH_MODELS) == names.PATH_MODEL_NAMES
+    assert tuple(PLACEMENT_METHODS) == names.PLACEMENT_METHOD_NAMES
+    assert tuple(BACKHAUL_TYPES) == names.BACKHAUL_TYPE_NAMES
+    assert tuple(EXECUTORS) == names.EXECUTOR_NAMES
+
+
 def _all_keys(model: type[BaseModel], prefix: str = "") -> set[str]:
     keys = set()
     for name, field in model.model_fields.items():

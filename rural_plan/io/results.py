@@ -202,3 +202,24 @@ def _move_into_place(tmp: Path, out_dir: Path) -> None:
         os.rename(old, out_dir)  # put the previous results back
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def write_file_atomic(path: Path, write) -> Path:
+    """Run ``write(file)`` on a temporary binary file beside ``path`` and rename it into
+    place when it returns: ``path`` is either absent, its previous content, or complete."""
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; give a file name")
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
+    except OSError as err:
+        raise OutputError(f"{path}: cannot write ({err.strerror or err})") from err
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from rural_plan.errors import InputFileError, PlacementError
+from rural_plan.io.results import write_file_atomic
 from rural_plan.placement._kernels import rows_canonical
 
 ARRAYS = ("indptr", "indices", "weight", "cost_usd", "location")
@@ -131,11 +132,12 @@ class CoverageInstance:
             raise PlacementError(f"{source}: " + "; ".join(problems))
 
     def save(self, path: Path) -> None:
-        """Write the instance as NPZ (arrays named as in ``ARRAYS``)."""
+        """Write the instance as NPZ (arrays named as in ``ARRAYS``), atomically: a
+        temporary file beside ``path`` renamed into place once complete."""
         arrays = {k: getattr(self, k) for k in ARRAYS}
         if self.capacity is not None:
             arrays["capacity"] = self.capacity
-        np.savez_compressed(path, **arrays)
+        write_file_atomic(path, lambda f: np.savez_compressed(f, **arrays))
 
     @classmethod
     def load(cls, path: Path) -> CoverageInstance:

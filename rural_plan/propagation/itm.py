@@ -16,6 +16,13 @@ For loops over many profiles call the kernel directly from numba code::
                                  5, 0, 50.0, 50.0, 50.0, out)
 
 (``out[OUT_ERROR]`` is non-zero and the loss NaN when the kernel refuses its inputs.)
+
+Defaults: the ground constants, climate, refractivity, polarisation, percentages and the
+point-to-point ``mdvar`` are the scenario schema's (``radio.itm``, ``radio.polarization``),
+so a scenario, ``rural-plan path`` and these functions answer alike. Point-to-point mode
+defaults to ``mdvar`` 12 (mobile, location variability removed: the terrain profile is
+known), area mode to :data:`AREA_MDVAR` 0 (single message: its terrain is a statistic,
+so location variability belongs in the prediction).
 """
 
 from __future__ import annotations
@@ -53,8 +60,17 @@ from rural_plan.propagation._itm import (
     itm_p2p_tls_kernel,
     surface_refractivity,
 )
+from rural_plan.scenario.schema import ItmParams, Radio
+
+_ITM = ItmParams()
+"""The scenario schema's ITM defaults (``radio.itm``)."""
+_POL = int(Radio().polarization == "vertical")
+"""The schema's polarisation (``radio.polarization``) as ITM's code: 0 horizontal, 1 vertical."""
+AREA_MDVAR = 0
+"""Area mode's default variability mode: single message (0), location variability in."""
 
 __all__ = [
+    "AREA_MDVAR",
     "OUT_SIZE",
     "WARNING_FLAGS",
     "ItmMode",
@@ -277,15 +293,15 @@ def itm_p2p(
     h_tx_m: float,
     h_rx_m: float,
     f_mhz: float,
-    n0: float = 301.0,
-    pol: int = 0,
-    epsilon: float = 15.0,
-    sigma: float = 0.005,
-    climate: int = 5,
-    mdvar: int = 0,
-    time_pct: float = 50.0,
-    location_pct: float = 50.0,
-    situation_pct: float = 50.0,
+    n0: float = _ITM.n0,
+    pol: int = _POL,
+    epsilon: float = _ITM.epsilon,
+    sigma: float = _ITM.sigma_s_per_m,
+    climate: int = _ITM.climate,
+    mdvar: int = _ITM.mdvar,
+    time_pct: float = _ITM.time_pct,
+    location_pct: float = _ITM.location_pct,
+    situation_pct: float = _ITM.situation_pct,
     ns_direct: bool = False,
 ) -> ItmResult:
     """ITM point-to-point basic transmission loss, time/location/situation variability.
@@ -324,12 +340,12 @@ def itm_p2p_cr(
     f_mhz: float,
     reliability_pct: float,
     confidence_pct: float,
-    n0: float = 301.0,
-    pol: int = 0,
-    epsilon: float = 15.0,
-    sigma: float = 0.005,
-    climate: int = 5,
-    mdvar: int = 0,
+    n0: float = _ITM.n0,
+    pol: int = _POL,
+    epsilon: float = _ITM.epsilon,
+    sigma: float = _ITM.sigma_s_per_m,
+    climate: int = _ITM.climate,
+    mdvar: int = _ITM.mdvar,
     ns_direct: bool = False,
 ) -> ItmResult:
     """ITM point-to-point loss with confidence/reliability variability (``ITM_P2P_CR_Ex``).
@@ -373,15 +389,15 @@ def itm_area(
     f_mhz: float,
     tx_siting: int = 0,
     rx_siting: int = 0,
-    n0: float = 301.0,
-    pol: int = 0,
-    epsilon: float = 15.0,
-    sigma: float = 0.005,
-    climate: int = 5,
-    mdvar: int = 0,
-    time_pct: float = 50.0,
-    location_pct: float = 50.0,
-    situation_pct: float = 50.0,
+    n0: float = _ITM.n0,
+    pol: int = _POL,
+    epsilon: float = _ITM.epsilon,
+    sigma: float = _ITM.sigma_s_per_m,
+    climate: int = _ITM.climate,
+    mdvar: int = AREA_MDVAR,
+    time_pct: float = _ITM.time_pct,
+    location_pct: float = _ITM.location_pct,
+    situation_pct: float = _ITM.situation_pct,
 ) -> ItmResult:
     """ITM area-prediction mode, time/location/situation variability (``ITM_AREA_TLS_Ex``).
 
@@ -426,12 +442,12 @@ def itm_area_cr(
     confidence_pct: float,
     tx_siting: int = 0,
     rx_siting: int = 0,
-    n0: float = 301.0,
-    pol: int = 0,
-    epsilon: float = 15.0,
-    sigma: float = 0.005,
-    climate: int = 5,
-    mdvar: int = 0,
+    n0: float = _ITM.n0,
+    pol: int = _POL,
+    epsilon: float = _ITM.epsilon,
+    sigma: float = _ITM.sigma_s_per_m,
+    climate: int = _ITM.climate,
+    mdvar: int = AREA_MDVAR,
 ) -> ItmResult:
     """Area mode with confidence/reliability variability (``ITM_AREA_CR_Ex``)."""
     rel = _percent("reliability_pct", reliability_pct)

@@ -21,31 +21,36 @@ import numpy as np
 from rural_plan.errors import PropagationError
 from rural_plan.io.profiles import Profile
 from rural_plan.propagation import diffraction, empirical, itm
+from rural_plan.scenario.schema import Radio
 from rural_plan.units import EARTH_RADIUS_M, free_space_loss_db
+
+_RADIO = Radio()
+"""The scenario schema's radio defaults: a path is predicted as a scenario would be."""
 
 
 @dataclass(frozen=True)
 class PathSettings:
-    """Radio settings of one path (units in names; percentages 0–100)."""
+    """Radio settings of one path (units in names; percentages 0–100). Every default is
+    the scenario schema's (``radio``, ``radio.itm``, ``radio.hata``)."""
 
     f_mhz: float
     h_tx_m: float
     h_rx_m: float
-    pol: str = "vertical"
-    k_factor: float = 4.0 / 3.0
-    climate: int = 5
-    n0: float = 301.0
+    pol: str = _RADIO.polarization
+    k_factor: float = _RADIO.k_factor
+    climate: int = _RADIO.itm.climate
+    n0: float = _RADIO.itm.n0
     ns_direct: bool = False
-    epsilon: float = 15.0
-    sigma: float = 0.005
-    mdvar: int = 0
-    time_pct: float = 50.0
-    location_pct: float = 50.0
-    situation_pct: float = 50.0
+    epsilon: float = _RADIO.itm.epsilon
+    sigma: float = _RADIO.itm.sigma_s_per_m
+    mdvar: int = _RADIO.itm.mdvar
+    time_pct: float = _RADIO.itm.time_pct
+    location_pct: float = _RADIO.itm.location_pct
+    situation_pct: float = _RADIO.itm.situation_pct
     reliability_pct: float | None = None
     confidence_pct: float | None = None
-    environment: str = "open"
-    allow_extrapolation: bool = False
+    environment: str = _RADIO.hata.environment
+    allow_extrapolation: bool = _RADIO.allow_extrapolation
 
     @property
     def a_e_m(self) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from importlib import resources
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -323,3 +324,9 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     data = read_scenario_mapping(path)
     scenario = scenario_from_mapping(data, source=str(path))
     return scenario.model_copy(update={"source_path": path})
+
+
+def load_demo_scenario() -> Scenario:
+    """The built-in demo scenario (a seeded synthetic region, packaged as ``demo.yaml``)."""
+    text = (resources.files("rural_plan.scenario") / "demo.yaml").read_text(encoding="utf-8")
+    return scenario_from_mapping(yaml.safe_load(text), source="built-in demo scenario")

@@ -60,6 +60,21 @@ MODEL_VALIDITY: dict[str, dict[str, tuple[float, float]]] = {
 Table 7.4.1-1; NTIA ITM; ITU-R P.526 / P.1812 for the diffraction models). Point-to-area
 evaluates short distances below a model's minimum at the minimum (conservative)."""
 
+PATH_MODEL_NAMES: tuple[str, ...] = (
+    "itm",
+    "bullington",
+    "delta-bullington",
+    "deygout",
+    "knife-edge",
+    "free-space",
+    "okumura-hata",
+    "cost231-hata",
+)
+"""Point-to-point models of ``rural-plan path --model`` (``propagation.point_to_point.
+PATH_MODELS`` is keyed by the same names, in this order)."""
+
+POLARIZATIONS: tuple[str, ...] = ("horizontal", "vertical")
+
 PLACEMENT_METHOD_NAMES: tuple[str, ...] = ("greedy", "local-search", "milp")
 """Budgeted maximum-coverage methods: lazy greedy with the Khuller–Moss–Naor safeguard;
 the greedy start improved by local search (swap, drop-add, change site type); the exact

@@ -19,6 +19,7 @@ from rural_plan.scenario.names import (
     HATA_ENVIRONMENTS,
     MODEL_VALIDITY,
     PLACEMENT_METHOD_NAMES,
+    POLARIZATIONS,
     PROPAGATION_MODEL_NAMES,
 )
 
@@ -26,6 +27,7 @@ PropagationModelName = Literal[PROPAGATION_MODEL_NAMES]  # type: ignore[valid-ty
 ExecutorName = Literal[EXECUTOR_NAMES]  # type: ignore[valid-type]
 PlacementMethodName = Literal[PLACEMENT_METHOD_NAMES]  # type: ignore[valid-type]
 HataEnvironment = Literal[HATA_ENVIRONMENTS]  # type: ignore[valid-type]
+Polarization = Literal[POLARIZATIONS]  # type: ignore[valid-type]
 
 
 class _Frozen(BaseModel):
@@ -173,7 +175,10 @@ class ItmParams(_Frozen):
     """Ground conductivity [S/m]."""
     mdvar: int = Field(12, ge=0, le=33)
     """Variability mode: 0 single message, 1 accidental, 2 mobile, 3 broadcast; +10 no
-    location variability, +20 no direct situation variability."""
+    location variability, +20 no direct situation variability. Default 12: mobile, with
+    location variability removed, because ITM runs on each cell's own terrain profile
+    (known point by point), so only time and situation variability remain; ``rural-plan
+    path`` uses the same default."""
     time_pct: float = Field(50.0, gt=0.0, lt=100.0)
     location_pct: float = Field(50.0, gt=0.0, lt=100.0)
     situation_pct: float = Field(50.0, gt=0.0, lt=100.0)
@@ -201,7 +206,7 @@ class Radio(_Frozen):
     candidates; ``itm`` (Longley-Rice) for a final check."""
     allow_extrapolation: bool = False
     """Use a model outside its published validity range (otherwise that is an error)."""
-    polarization: Literal["horizontal", "vertical"] = "vertical"
+    polarization: Polarization = "vertical"
     itm: ItmParams = Field(default_factory=ItmParams)
     hata: HataParams = Field(default_factory=HataParams)
     rma: RmaParams = Field(default_factory=RmaParams)
@@ -531,3 +536,18 @@ class Scenario(_Frozen):
                 "set radio.allow_extrapolation: true to use it anyway"
             )
         return self
+
+
+def field_default(model: type[BaseModel], name: str):
+    """The schema's default of ``model.name`` (the one home of every default)."""
+    return model.model_fields[name].get_default(call_default_factory=True)
+
+
+def field_range(model: type[BaseModel], name: str) -> tuple[float | None, float | None]:
+    """(lowest, highest) value the schema allows for ``model.name`` (None: unbounded);
+    exclusive bounds are returned as they are."""
+    lo = hi = None
+    for m in model.model_fields[name].metadata:
+        lo = getattr(m, "ge", getattr(m, "gt", lo))
+        hi = getattr(m, "le", getattr(m, "lt", hi))
+    return lo, hi

@@ -115,3 +115,12 @@ def write_comparison(rows: list[Row], out_dir: Path) -> list[Path]:
     csv_path.write_text(as_csv(rows), encoding="utf-8")
     chart_png(rows, png)
     return [txt, csv_path, png]
+
+
+def read_results(folders: list[Path]) -> list[Row]:
+    """The compared numbers of several results folders, labelled by folder name (by path
+    when two folders share a name)."""
+    labels = [Path(p).name for p in folders]
+    if len(set(labels)) != len(labels):  # same folder names under different parents
+        labels = [str(p) for p in folders]
+    return [read_result(p, label) for p, label in zip(folders, labels, strict=True)]

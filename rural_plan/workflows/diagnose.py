@@ -30,6 +30,7 @@ from scipy.spatial import cKDTree
 from rural_plan._version import __version__
 from rural_plan.coverage.demand import scenario_demand
 from rural_plan.coverage.existing import served_by_existing
+from rural_plan.errors import RuralPlanError
 from rural_plan.grid.region import Region, load_region
 from rural_plan.io.results import write_folder
 from rural_plan.io.vectors import feature_collection, write_json
@@ -69,14 +70,25 @@ class Diagnosis:
     summary: dict[str, Any]
 
 
+CLUSTER_RADIUS_M = 2_000.0
+"""Unserved people within this distance [m] of a settlement centre join its cluster."""
+MIN_CLUSTER_PEOPLE = 50.0
+"""Smallest cluster reported [people]."""
+
+
 def diagnose(
     scenario: Scenario,
     *,
-    cluster_radius_m: float = 2_000.0,
-    min_cluster_people: float = 50.0,
+    cluster_radius_m: float = CLUSTER_RADIUS_M,
+    min_cluster_people: float = MIN_CLUSTER_PEOPLE,
     use_cache: bool = True,
 ) -> Diagnosis:
     """Existing coverage and the clusters of people it leaves out."""
+    if not (cluster_radius_m > 0 and min_cluster_people >= 0):
+        raise RuralPlanError(
+            f"cluster radius (--cluster-radius-m) must be > 0 m, got {cluster_radius_m:g}, and "
+            f"the smallest cluster (--min-cluster-people) >= 0, got {min_cluster_people:g}"
+        )
     region = load_region(scenario)
     grid = region.grid
     demand = scenario_demand(scenario, region)

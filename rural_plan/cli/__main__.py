@@ -1,0 +1,5 @@
+import sys
+
+from rural_plan.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,163 @@
+"""``rural-plan path PROFILE.json``: one point-to-point prediction as JSON. Its defaults
+are the scenario schema's (``radio``, ``radio.itm``, ``radio.hata``), so a path and a
+scenario answer alike."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rural_plan.scenario.names import HATA_ENVIRONMENTS, PATH_MODEL_NAMES, POLARIZATIONS
+from rural_plan.scenario.schema import HataParams, ItmParams, Radio, field_default
+
+NAME = "path"
+HELP = "predict the loss over one terrain profile"
+DESCRIPTION = (
+    'Point-to-point prediction over PROFILE.json ({"elevations_m": [...], "step_m": S} or '
+    '{"elevations_m": [...], "distances_m": [...]}, transmitter first). Prints JSON: model, '
+    "loss_db (basic transmission loss for itm and the empirical models; diffraction loss "
+    "for bullington, delta-bullington, deygout, knife-edge) and the model's intermediate "
+    "values. Defaults are a scenario's (radio, radio.itm, radio.hata)."
+)
+PARENTS = ("common",)
+
+
+def _itm(name: str):
+    return field_default(ItmParams, name)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("profile", type=Path, help="profile JSON file")
+    p.add_argument(
+        "--model", required=True, choices=list(PATH_MODEL_NAMES), help="point-to-point model"
+    )
+    p.add_argument("--f-mhz", type=float, required=True, help="frequency [MHz]")
+    p.add_argument(
+        "--h-tx-m", type=float, required=True, help="transmitter antenna height above ground [m]"
+    )
+    p.add_argument(
+        "--h-rx-m", type=float, required=True, help="receiver antenna height above ground [m]"
+    )
+    p.add_argument(
+        "--pol",
+        choices=list(POLARIZATIONS),
+        default=field_default(Radio, "polarization"),
+        help="polarisation (default %(default)s)",
+    )
+    p.add_argument(
+        "--k-factor",
+        type=float,
+        default=field_default(Radio, "k_factor"),
+        help="effective earth radius factor for the diffraction models "
+        "(default 4/3; ITM derives its own from N_s)",
+    )
+    p.add_argument(
+        "--climate",
+        type=int,
+        default=_itm("climate"),
+        help="ITM radio climate 1-7 (5 continental temperate; default %(default)s)",
+    )
+    p.add_argument(
+        "--n0",
+        type=float,
+        default=_itm("n0"),
+        help="ITM sea-level surface refractivity N_0 [N-units], scaled to the "
+        "path as the NTIA code does (default %(default)g)",
+    )
+    p.add_argument(
+        "--ns-direct",
+        action="store_true",
+        help="use --n0 as the surface refractivity N_s itself (QKPFL style)",
+    )
+    p.add_argument(
+        "--epsilon",
+        type=float,
+        default=_itm("epsilon"),
+        help="ITM ground relative permittivity (default %(default)g)",
+    )
+    p.add_argument(
+        "--sigma",
+        type=float,
+        default=_itm("sigma_s_per_m"),
+        help="ITM ground conductivity [S/m] (default %(default)g)",
+    )
+    p.add_argument(
+        "--mdvar",
+        type=int,
+        default=_itm("mdvar"),
+        help="ITM variability mode (0 single message .. 3 broadcast; +10 no location, "
+        "+20 no situation variability; default %(default)s: mobile on a known profile, "
+        "as in a scenario)",
+    )
+    p.add_argument(
+        "--time",
+        type=float,
+        default=_itm("time_pct"),
+        help="ITM time percentage [%%] (default %(default)g)",
+    )
+    p.add_argument(
+        "--location",
+        type=float,
+        default=_itm("location_pct"),
+        help="ITM location percentage [%%] (default %(default)g)",
+    )
+    p.add_argument(
+        "--situation",
+        type=float,
+        default=_itm("situation_pct"),
+        help="ITM situation percentage [%%] (default %(default)g)",
+    )
+    p.add_argument(
+        "--reliability",
+        type=float,
+        default=None,
+        help="ITM reliability percentage [%%] (with --confidence: the CR variant)",
+    )
+    p.add_argument(
+        "--confidence",
+        type=float,
+        default=None,
+        help="ITM confidence percentage [%%] (with --reliability)",
+    )
+    p.add_argument(
+        "--environment",
+        default=field_default(HataParams, "environment"),
+        choices=list(HATA_ENVIRONMENTS),
+        help="Hata / COST-231 environment (default %(default)s)",
+    )
+    p.add_argument(
+        "--allow-extrapolation",
+        action="store_true",
+        help="use a model outside its published validity range",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from rural_plan.io.profiles import read_profile
+    from rural_plan.propagation.point_to_point import PathSettings, path_loss
+
+    settings = PathSettings(
+        f_mhz=args.f_mhz,
+        h_tx_m=args.h_tx_m,
+        h_rx_m=args.h_rx_m,
+        pol=args.pol,
+        k_factor=args.k_factor,
+        climate=args.climate,
+        n0=args.n0,
+        ns_direct=args.ns_direct,
+        epsilon=args.epsilon,
+        sigma=args.sigma,
+        mdvar=args.mdvar,
+        time_pct=args.time,
+        location_pct=args.location,
+        situation_pct=args.situation,
+        reliability_pct=args.reliability,
+        confidence_pct=args.confidence,
+        environment=args.environment,
+        allow_extrapolation=args.allow_extrapolation,
+    )
+    result = path_loss(read_profile(args.profile), args.model, settings)
+    print(json.dumps(result, indent=2, allow_nan=False))
+    return 0

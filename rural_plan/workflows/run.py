@@ -1,0 +1,51 @@
+"""Plan a scenario into a results folder: the guts of ``rural-plan run`` and ``demo``."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rural_plan.io.results import check_output_dir
+from rural_plan.pipeline.limits import check_memory
+from rural_plan.pipeline.plan import Plan
+from rural_plan.pipeline.recipe import plan
+from rural_plan.report.writer import write_results
+from rural_plan.scenario.schema import Scenario
+
+
+def safe_name(name: str) -> str:
+    """``name`` as a folder name: letters, digits, ``-_.``; anything else ``_``."""
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name).strip("._")
+    return cleaned or "plan"
+
+
+def default_output_dir(scenario: Scenario, suffix: str = "") -> Path:
+    """``out/<scenario name><suffix>``: where a command writes when ``-o`` is not given."""
+    return Path("out") / f"{safe_name(scenario.name)}{suffix}"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    plan: Plan
+    out_dir: Path
+    seconds: float
+    """Wall time of the plan and its writing [s]."""
+
+
+def run_scenario(
+    scenario: Scenario,
+    out_dir: Path,
+    *,
+    overwrite: bool = False,
+    use_cache: bool = True,
+    max_memory_gb: float | None = None,
+) -> RunResult:
+    """Refuse an output folder or a memory estimate that cannot work, before any work;
+    then plan ``scenario`` and write its results folder atomically."""
+    check_output_dir(out_dir, overwrite=overwrite)
+    check_memory(scenario, max_memory_gb=max_memory_gb)
+    t0 = time.perf_counter()
+    result = plan(scenario, use_cache=use_cache)
+    out = write_results(result, out_dir, overwrite=overwrite)
+    return RunResult(result, out, time.perf_counter() - t0)
