@@ -24,6 +24,7 @@ import numpy as np
 
 from rural_plan.errors import PropagationError
 from rural_plan.propagation import _diffraction as _k
+from rural_plan.scenario.names import MODEL_VALIDITY
 from rural_plan.units import EARTH_RADIUS_M
 
 __all__ = [
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 
-_P1812_F_MHZ = (30.0, 6000.0)
+_P1812_F_MHZ = MODEL_VALIDITY["delta-bullington"]["f_mhz"]
 _P1812_H_M = (1.0, 3000.0)
 _P1812_D_M = (250.0, 3_000_000.0)
 

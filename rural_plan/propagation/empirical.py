@@ -22,6 +22,8 @@ import numpy as np
 
 from rural_plan.errors import PropagationError
 from rural_plan.propagation import _empirical as _k
+from rural_plan.scenario.names import MODEL_VALIDITY
+from rural_plan.scenario.schema import RmaParams, field_range
 
 __all__ = [
     "cost231_hata_loss_db",
@@ -34,21 +36,26 @@ __all__ = [
 
 FloatOrArray = float | np.ndarray
 
+_HATA = MODEL_VALIDITY["okumura-hata"]
+_RMA = MODEL_VALIDITY["3gpp-rma"]
 _HATA_RANGES = {
-    "f_mhz": (150.0, 1500.0, "MHz"),
-    "h_b_m": (30.0, 200.0, "m"),
-    "h_m_m": (1.0, 10.0, "m"),
-    "d_km": (1.0, 20.0, "km"),
+    "f_mhz": (*_HATA["f_mhz"], "MHz"),
+    "h_b_m": (*_HATA["h_tx_m"], "m"),
+    "h_m_m": (*_HATA["h_rx_m"], "m"),
+    "d_km": (_HATA["d_m"][0] / 1000.0, _HATA["d_m"][1] / 1000.0, "km"),
 }
-_COST231_RANGES = {**_HATA_RANGES, "f_mhz": (1500.0, 2000.0, "MHz")}
+_COST231_RANGES = {
+    **_HATA_RANGES,
+    "f_mhz": (*MODEL_VALIDITY["cost231-hata"]["f_mhz"], "MHz"),
+}
 _RMA_RANGES = {
-    "f_mhz": (500.0, 30_000.0, "MHz"),
-    "h_bs_m": (10.0, 150.0, "m"),
-    "h_ut_m": (1.0, 10.0, "m"),
-    "h_m": (5.0, 50.0, "m"),
-    "w_m": (5.0, 50.0, "m"),
+    "f_mhz": (*_RMA["f_mhz"], "MHz"),
+    "h_bs_m": (*_RMA["h_tx_m"], "m"),
+    "h_ut_m": (*_RMA["h_rx_m"], "m"),
+    "h_m": (*field_range(RmaParams, "building_height_m"), "m"),
+    "w_m": (*field_range(RmaParams, "street_width_m"), "m"),
 }
-_RMA_LOS_D = (10.0, 10_000.0, "m")
+_RMA_LOS_D = (*_RMA["d_m"], "m")
 _RMA_NLOS_D = (10.0, 5_000.0, "m")
 
 
