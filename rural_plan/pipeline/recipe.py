@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
 
 from rural_plan.costing.economics import plan_economics
 from rural_plan.costing.plan_cost import cost_split
@@ -18,6 +17,7 @@ from rural_plan.coverage.existing import served_by_existing
 from rural_plan.coverage.matrix import build_matrix
 from rural_plan.coverage.poi_coverage import poi_rows, poi_summary
 from rural_plan.grid.region import load_region
+from rural_plan.pipeline.clock import StageClock
 from rural_plan.pipeline.executors import Executor, open_executor
 from rural_plan.pipeline.fit import backhaul_pricer, curve_backhaul, place_with_backhaul
 from rural_plan.pipeline.jit import warm_up
@@ -31,19 +31,6 @@ from rural_plan.propagation.settings import RadioSettings, site_patterns
 from rural_plan.scenario.schema import Scenario
 
 log = logging.getLogger(__name__)
-
-
-class _Clock:
-    """Wall time per stage, in call order."""
-
-    def __init__(self, timings: dict[str, float] | None = None) -> None:
-        self.timings: dict[str, float] = dict(timings or {})
-        self._t = time.perf_counter()
-
-    def lap(self, stage: str) -> None:
-        now = time.perf_counter()
-        self.timings[stage] = round(now - self._t, 3)
-        self._t = now
 
 
 def plan(scenario: Scenario, *, use_cache: bool = True) -> Plan:
@@ -69,7 +56,7 @@ def prepare(scenario: Scenario, *, use_cache: bool = True) -> Prepared:
 
 
 def _prepare(scenario: Scenario, executor: Executor, use_cache: bool) -> Prepared:
-    clock = _Clock({"jit_compile": round(warm_up(), 3)})
+    clock = StageClock({"jit_compile": round(warm_up(), 3)})
     preset = scenario_preset(scenario)
     region = load_region(scenario)
     clock.lap("grid")
@@ -119,7 +106,7 @@ def _prepare(scenario: Scenario, executor: Executor, use_cache: bool) -> Prepare
 def finish(prep: Prepared) -> Plan:
     """Placement, backhaul and costing on prepared coverage (no propagation)."""
     scenario, region, options, preset = prep.scenario, prep.region, prep.options, prep.preset
-    clock = _Clock(prep.timings_s)
+    clock = StageClock(prep.timings_s)
     selection = select_sites(scenario, prep.instance, prep.coverage)
     clock.lap("placement")
     log.info(
