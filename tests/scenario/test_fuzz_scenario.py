@@ -3,7 +3,7 @@
 Whatever is in the YAML — keys deleted, types changed, numbers out of range, random
 strings, nested garbage, tags, broken syntax — the answer is exit status 0 or 2 and, on
 2, one ``rural-plan: error: ...`` line per problem; never a traceback.
-``tests/fuzz_scenarios.py`` runs the same mutations in bulk as a script.
+``tests/scenario/fuzz_scenarios.py`` runs the same mutations in bulk as a script.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fuzz_scenarios import base_scenarios, mutate, mutated_scenario, validate
+from tests.scenario.fuzz_scenarios import base_scenarios, mutate, mutated_scenario, validate
 
 
 def _settings(n: int) -> settings:
