@@ -73,6 +73,7 @@ def test_budget_curve_csv_is_monotone_and_affordable(small_plan):
     assert people.max() <= everything + 0.005  # CSV keeps 2 decimals
 
 
+@pytest.mark.slow
 def test_minimum_cost_to_reach_a_target(tmp_path):
     s = small_scenario(tmp_path, placement__coverage_target_share=0.6, placement__method="greedy")
     p = plan(s)
@@ -109,6 +110,7 @@ def test_proposed_sites_from_csv_are_candidates(tmp_path):
     assert "mine.csv" in p.region.inputs_sha256
 
 
+@pytest.mark.slow
 def test_capacity_capped_sites_never_claim_more_than_they_carry(tmp_path):
     s = small_scenario(
         tmp_path,

@@ -267,7 +267,7 @@ def disc_instance(seed: int, n_loc: int = 40, side: int = 40) -> CoverageInstanc
     return make_instance(rows, weight, np.array(cost), location)
 
 
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", [pytest.param(0, marks=pytest.mark.slow), 1, 2])
 def test_merging_is_exact(seed, monkeypatch):
     """Same optimum with and without merging; merging cuts the rows on disc coverage."""
     inst = disc_instance(seed)

@@ -35,6 +35,7 @@ def _check(folder: Path, raw: bytes) -> None:
     assert outcome.failure() == "", raw[:2000]
 
 
+@pytest.mark.slow
 @_settings(300)
 @given(rng=st.randoms(use_true_random=False))
 def test_mutated_scenarios_never_crash(folder, rng):
@@ -55,6 +56,7 @@ yaml_values = st.recursive(
 )
 
 
+@pytest.mark.slow
 @_settings(200)
 @given(
     base=st.sampled_from(sorted(base_scenarios())),
