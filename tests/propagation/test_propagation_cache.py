@@ -65,6 +65,7 @@ def _writer(args):
     return True
 
 
+@pytest.mark.slow
 def test_several_processes_writing_at_once(tmp_path):
     ctx = mp.get_context("spawn")
     with ctx.Pool(4) as pool:

@@ -4,8 +4,6 @@ fallback paths, and the error messages."""
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -23,19 +21,12 @@ from rural_plan.placement.milp import (
     select_milp,
     select_min_cost,
 )
+from tests.references import brute_max, brute_min_cost, feasible_sets, set_reference
+from tests.support import make_instance
 
 REL = 1e-9
 
 # --------------------------------------------------------------------------- instances
-
-
-def make_instance(rows, weight, cost, location) -> CoverageInstance:
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum([len(r) for r in rows])
-    indices = np.array([k for r in rows for k in r], dtype=np.int64)
-    return CoverageInstance.from_arrays(
-        indptr=indptr, indices=indices, weight=weight, cost_usd=cost, location=location
-    )
 
 
 def random_tiny(seed: int, max_options: int = 12) -> CoverageInstance:
@@ -70,24 +61,6 @@ def random_budget(inst: CoverageInstance, seed: int) -> float:
         pick = rng.choice(inst.n_options, size=int(rng.integers(1, inst.n_options + 1)))
         return float(max(lo, inst.cost_usd[np.unique(pick)].sum()))
     return float(rng.uniform(lo, hi))
-
-
-def feasible_sets(inst: CoverageInstance):
-    """Every choice with at most one option per location: (options, cost, people)."""
-    by_loc: dict[int, list[int]] = {}
-    for i, loc in enumerate(inst.location):
-        by_loc.setdefault(int(loc), []).append(i)
-    for combo in itertools.product(*[[None, *opts] for opts in by_loc.values()]):
-        chosen = [i for i in combo if i is not None]
-        yield chosen, float(inst.cost_usd[chosen].sum()), inst.coverage_of(chosen)
-
-
-def brute_max(inst: CoverageInstance, budget: float) -> float:
-    return max(p for _, c, p in feasible_sets(inst) if c <= budget * (1 + 1e-12))
-
-
-def brute_min_cost(inst: CoverageInstance, target: float) -> float:
-    return min(c for _, c, p in feasible_sets(inst) if p >= target)
 
 
 def assert_feasible(inst: CoverageInstance, chosen, budget: float | None = None) -> None:
@@ -195,11 +168,7 @@ def test_milp_and_greedy_upgrade_a_site_type():
 
 def ref_merge(inst: CoverageInstance):
     """Plain reference: cell -> frozenset of covering options."""
-    sets: dict[int, set[int]] = {}
-    for i in range(inst.n_options):
-        for k in inst.row(i):
-            sets.setdefault(int(k), set()).add(i)
-    return {k: frozenset(s) for k, s in sets.items()}
+    return set_reference([inst.row(i) for i in range(inst.n_options)], inst.n_cells)
 
 
 def check_merge(inst: CoverageInstance) -> MergedCells:
@@ -298,7 +267,7 @@ def disc_instance(seed: int, n_loc: int = 40, side: int = 40) -> CoverageInstanc
     return make_instance(rows, weight, np.array(cost), location)
 
 
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", [pytest.param(0, marks=pytest.mark.slow), 1, 2])
 def test_merging_is_exact(seed, monkeypatch):
     """Same optimum with and without merging; merging cuts the rows on disc coverage."""
     inst = disc_instance(seed)

@@ -39,8 +39,9 @@ from rural_plan.propagation.itm import (
     itm_p2p_tls_kernel,
     surface_refractivity,
 )
+from tests.conftest import REPO
 
-ORACLES = Path(__file__).resolve().parents[1].parent / "shared" / "oracles"
+ORACLES = REPO.parent / "shared" / "oracles"
 P2P_DIR = ORACLES / "itm_p2p_ntia"
 QKPFL_FILE = ORACLES / "itm_qkpfl_crystal_palace" / "crystal_palace_mursley.json"
 AREA_FILE = ORACLES / "itm_area_ntia" / "itm_area_ntia_cases.csv"

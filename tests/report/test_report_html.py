@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_plan import small_scenario
 
 from rural_plan import plan
 from rural_plan.report import write_results
@@ -24,6 +23,7 @@ from rural_plan.report.html import (
     report_html,
     used_figure_prefixes,
 )
+from tests.support import small_scenario
 
 EVIL_NAME = "<script>alert(1)</script>"
 EVIL_TYPE = 'pole <b>&</b> "$x$"'

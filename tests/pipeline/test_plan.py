@@ -1,5 +1,6 @@
 """The plan recipe end to end on a small synthetic region: placement modes, the budget
-curve, the demand grid and the existing network."""
+curve, site capacity, points of interest, economics and the designed backhaul (the demand
+grid and the existing network: tests/coverage/)."""
 
 from __future__ import annotations
 
@@ -8,37 +9,12 @@ import json
 
 import numpy as np
 import pytest
-import rasterio.warp
 
 from rural_plan import plan
-from rural_plan.coverage import demand_cells
 from rural_plan.pipeline import prepare
 from rural_plan.placement import KIND_NAMES, CoverageInstance, select_min_cost
 from rural_plan.report import write_results
-from rural_plan.scenario.loader import load_scenario
-
-SMALL = {
-    "name": "small",
-    "seed": 3,
-    "inputs": {"synthetic": {"size_m": 12_000, "relief_m": 400, "villages": 10, "people": 12_000}},
-    "grid": {"cell_size_m": 90},
-    "radio": {"radius_m": 6_000},
-    "candidates": {"grid_spacing_m": 2_000},
-    "budget_usd": 400_000,
-}
-
-
-def small_scenario(tmp_path, **changes):
-    doc = json.loads(json.dumps(SMALL))
-    for dotted, value in changes.items():
-        node = doc
-        *parents, leaf = dotted.split("__")
-        for key in parents:
-            node = node.setdefault(key, {})
-        node[leaf] = value
-    path = tmp_path / "small.yaml"
-    path.write_text(json.dumps(doc))  # JSON is YAML
-    return load_scenario(path)
+from tests.support import lonlat, small_scenario
 
 
 @pytest.fixture(scope="module")
@@ -97,39 +73,7 @@ def test_budget_curve_csv_is_monotone_and_affordable(small_plan):
     assert people.max() <= everything + 0.005  # CSV keeps 2 decimals
 
 
-def test_demand_grid_conserves_people_and_picks_the_most_populous_cell():
-    rng = np.random.default_rng(0)
-    pop = rng.gamma(0.3, 20.0, (37, 41)) * (rng.random((37, 41)) < 0.6)
-    land = rng.random((37, 41)) < 0.9
-    for block in (1, 2, 3, 5):
-        d = demand_cells(pop, land, block)
-        want = pop[land & (pop > 0)].sum()
-        assert d.people.sum() == pytest.approx(want, rel=1e-12)
-        # every populated land cell belongs to exactly the block holding it
-        r, c = np.nonzero(land & (pop > 0))
-        ids = d.cell_demand_id[r, c]
-        assert (ids >= 0).all()
-        for k in range(d.size):
-            members = ids == k
-            rr, cc = r[members], c[members]
-            assert len(set(zip(rr // block, cc // block, strict=True))) == 1
-            assert pop[rr, cc].sum() == pytest.approx(d.people[k])
-            assert pop[d.rows[k], d.cols[k]] == pop[rr, cc].max()
-            assert d.sample_id[d.rows[k], d.cols[k]] == k
-        assert (d.sample_id >= 0).sum() == d.size
-
-
-def test_coarser_demand_grid_keeps_the_people_and_shrinks_the_matrix(tmp_path):
-    fine = prepare(small_scenario(tmp_path, grid__demand_cell_m=90))
-    coarse = prepare(small_scenario(tmp_path, grid__demand_cell_m=270))
-    assert coarse.coverage.demand.block == 3 and fine.coverage.demand.block == 1
-    total = float(fine.region.grid.population.sum())
-    assert fine.coverage.demand.people.sum() == pytest.approx(total, rel=1e-9)
-    assert coarse.coverage.demand.people.sum() == pytest.approx(total, rel=1e-9)
-    assert coarse.instance.n_cells < fine.instance.n_cells / 3
-    assert coarse.instance.indices.size < fine.instance.indices.size
-
-
+@pytest.mark.slow
 def test_minimum_cost_to_reach_a_target(tmp_path):
     s = small_scenario(tmp_path, placement__coverage_target_share=0.6, placement__method="greedy")
     p = plan(s)
@@ -152,66 +96,12 @@ def test_unreachable_target_is_one_clear_error(tmp_path):
         plan(s)
 
 
-def _lonlat(crs, x, y):
-    lon, lat = rasterio.warp.transform(crs, "EPSG:4326", [x], [y])
-    return lon[0], lat[0]
-
-
-def test_people_served_by_existing_towers_are_never_counted_again(tmp_path):
-    bare = prepare(small_scenario(tmp_path))
-    grid = bare.region.grid
-    # a tall tower on the most populous cell: it serves a good share of the region
-    r, c = np.unravel_index(np.argmax(grid.population), grid.shape)
-    x, y = grid.xy_of(np.array([r]), np.array([c]))
-    lon, lat = _lonlat(grid.crs, float(x[0]), float(y[0]))
-    towers = tmp_path / "towers.geojson"
-    towers.write_text(
-        json.dumps(
-            {
-                "type": "FeatureCollection",
-                "features": [
-                    {
-                        "type": "Feature",
-                        "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                        "properties": {"name": "incumbent", "height_m": 40, "eirp_dbm": 60},
-                    }
-                ],
-            }
-        )
-    )
-    s = small_scenario(tmp_path, inputs__existing_towers="towers.geojson")
-    p = plan(s)
-    cov = p.coverage
-    served = cov.weight == 0
-    assert cov.people_covered_before > 0
-    assert cov.people_covered_before == pytest.approx(cov.demand.people[served].sum())
-    # newly covered counts only cells the tower does not serve ...
-    chosen_mask = cov.covered_by(p.selection.chosen)
-    assert p.summary["people_newly_covered"] == pytest.approx(
-        cov.demand.people[chosen_mask & ~served].sum(), abs=0.01
-    )
-    assert p.selection.people == pytest.approx(p.summary["people_newly_covered"], abs=0.01)
-    # ... and never exceeds the people the tower leaves unserved
-    total = float(grid.population.sum())
-    assert p.summary["people_newly_covered"] <= total - cov.people_covered_before + 1e-6
-    # the same options without the tower would claim the tower's people too
-    assert bare.coverage.people_covered_before == 0
-    unserved = CoverageInstance.from_arrays(
-        indptr=cov.indptr,
-        indices=cov.indices,
-        weight=cov.demand.people,
-        cost_usd=p.options.cost_usd,
-        location=p.options.location,
-    )
-    assert unserved.coverage_of(p.selection.chosen) >= p.selection.people
-
-
 def test_proposed_sites_from_csv_are_candidates(tmp_path):
     bare = prepare(small_scenario(tmp_path))
     grid = bare.region.grid
     r, c = grid.shape[0] // 3, grid.shape[1] // 4
     x, y = grid.xy_of(np.array([r]), np.array([c]))
-    lon, lat = _lonlat(grid.crs, float(x[0]), float(y[0]))
+    lon, lat = lonlat(grid.crs, float(x[0]), float(y[0]))
     (tmp_path / "mine.csv").write_text(f"name,Longitude,Latitude\nschool roof,{lon},{lat}\n")
     p = prepare(small_scenario(tmp_path, inputs__candidate_sites="mine.csv"))
     kinds = [KIND_NAMES[k] for k in p.candidates.kind]
@@ -220,16 +110,7 @@ def test_proposed_sites_from_csv_are_candidates(tmp_path):
     assert "mine.csv" in p.region.inputs_sha256
 
 
-def test_csv_without_coordinates_is_one_clear_error(tmp_path):
-    from rural_plan.errors import RuralPlanError
-    from rural_plan.io.vectors import read_points
-
-    bad = tmp_path / "bad.csv"
-    bad.write_text("name,east,north\na,1,2\n")
-    with pytest.raises(RuralPlanError, match=r"bad\.csv: CSV needs a longitude column"):
-        read_points(bad)
-
-
+@pytest.mark.slow
 def test_capacity_capped_sites_never_claim_more_than_they_carry(tmp_path):
     s = small_scenario(
         tmp_path,
@@ -333,7 +214,7 @@ def _giga_pois_csv(path, grid, cells):
     lines = ["poi_id,lat,lon,poi_type,is_connected,connectivity_type,has_electricity"]
     for k, (r, c, kind) in enumerate(cells):
         x, y = grid.xy_of(np.array([r]), np.array([c]))
-        lon, lat = _lonlat(grid.crs, float(x[0]), float(y[0]))
+        lon, lat = lonlat(grid.crs, float(x[0]), float(y[0]))
         lines.append(f"P{k},{lat},{lon},{kind},false,,true")
     path.write_text("\n".join(lines) + "\n")
 
@@ -391,16 +272,6 @@ def test_schools_weighted_in_the_objective_are_covered_first(tmp_path):
     real = float(cov.weight[cov.covered_by(weighted.selection.chosen)].sum())
     assert weighted.summary["people_newly_covered"] == pytest.approx(real, abs=0.01)
     assert weighted.summary["people_newly_covered"] <= plain.summary["people_newly_covered"] + 1e-6
-
-
-def test_osm_pois_are_typed(tmp_path):
-    from rural_plan.io.pois import poi_type
-
-    assert poi_type({"amenity": "hospital"}) == "health"
-    assert poi_type({"poi_kind": "education", "amenity": "kindergarten"}) == "school"
-    assert poi_type({"poi_type": "School"}) == "school"
-    assert poi_type({"amenity": "pharmacy"}) == "pharmacy"
-    assert poi_type({}) == "other"
 
 
 def test_economics_and_cost_files(tmp_path):
@@ -514,7 +385,7 @@ def test_fibre_follows_the_roads_layer(tmp_path):
     x0, y0 = float(base.region.fibre.x[0]), float(base.region.fibre.y[0])
     corner = (x0 + 3_000.0, y0)
     end = (x0 + 3_000.0, y0 + 4_000.0)
-    pts = [_lonlat(grid.crs, x, y) for x, y in [(x0, y0), corner, end]]
+    pts = [lonlat(grid.crs, x, y) for x, y in [(x0, y0), corner, end]]
     _feature_collection(
         tmp_path / "roads.geojson", [{"type": "LineString", "coordinates": [list(q) for q in pts]}]
     )
@@ -542,7 +413,7 @@ def test_an_existing_tower_feeds_sites_as_a_donor(tmp_path, small_plan):
     loc = p0.options.location[p0.selection.chosen[0]]
     r, c = p0.candidates.rows[loc], p0.candidates.cols[loc] + 1
     x, y = grid.xy_of(np.array([r]), np.array([c]))
-    lon, lat = _lonlat(grid.crs, float(x[0]), float(y[0]))
+    lon, lat = lonlat(grid.crs, float(x[0]), float(y[0]))
     _feature_collection(
         tmp_path / "towers.geojson",
         [{"type": "Point", "coordinates": [lon, lat]}],

@@ -3,7 +3,7 @@
 Whatever is in the YAML — keys deleted, types changed, numbers out of range, random
 strings, nested garbage, tags, broken syntax — the answer is exit status 0 or 2 and, on
 2, one ``rural-plan: error: ...`` line per problem; never a traceback.
-``tests/fuzz_scenarios.py`` runs the same mutations in bulk as a script.
+``tests/scenario/fuzz_scenarios.py`` runs the same mutations in bulk as a script.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fuzz_scenarios import base_scenarios, mutate, mutated_scenario, validate
+from tests.scenario.fuzz_scenarios import base_scenarios, mutate, mutated_scenario, validate
 
 
 def _settings(n: int) -> settings:
@@ -35,6 +35,7 @@ def _check(folder: Path, raw: bytes) -> None:
     assert outcome.failure() == "", raw[:2000]
 
 
+@pytest.mark.slow
 @_settings(300)
 @given(rng=st.randoms(use_true_random=False))
 def test_mutated_scenarios_never_crash(folder, rng):
@@ -55,6 +56,7 @@ yaml_values = st.recursive(
 )
 
 
+@pytest.mark.slow
 @_settings(200)
 @given(
     base=st.sampled_from(sorted(base_scenarios())),

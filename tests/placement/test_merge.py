@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from rural_plan.placement._kernels import merge_cells
 from rural_plan.placement.instance import CoverageInstance
 from rural_plan.placement.merge import merge_identical_cells, merged_instance
+from tests.references import set_reference
+from tests.support import to_csr
 
 # --------------------------------------------------------------------------- references
 
@@ -67,20 +69,9 @@ def numpy_merge(instance: CoverageInstance):
     return cell_to_merged, weight, rows
 
 
-def set_reference(rows, n_cells):
-    """Per covered cell, the frozenset of options listing it."""
-    sets: dict[int, set[int]] = {}
-    for i, row in enumerate(rows):
-        for k in row:
-            sets.setdefault(int(k), set()).add(i)
-    return {k: frozenset(s) for k, s in sets.items()}
-
-
 def raw_instance(rows, weight, *, canonical: bool) -> CoverageInstance:
     """Rows as given (unsorted, repeats) or canonicalised by ``from_arrays``."""
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum([len(r) for r in rows])
-    indices = np.array([k for r in rows for k in r], dtype=np.int64)
+    indptr, indices = to_csr(rows)
     arrays = {
         "indptr": indptr,
         "indices": indices,

@@ -32,8 +32,10 @@ from rural_plan.errors import PropagationError
 from rural_plan.propagation import _diffraction as dk
 from rural_plan.propagation import diffraction
 from rural_plan.propagation._kernels import knife_edge_loss_db
+from tests.conftest import REPO
+from tests.references import nu_itu
 
-ORACLES = Path(__file__).resolve().parents[1].parent / "shared" / "oracles"
+ORACLES = REPO.parent / "shared" / "oracles"
 P1812 = ORACLES / "p1812_itu_validation"
 P1812_CASES = P1812 / "p1812_6_validation_cases_matlab_ref.csv"
 KNIFE_TABLE = ORACLES / "knife_edge_j_v" / "knife_edge_j_v_table.csv"
@@ -281,16 +283,11 @@ def test_knife_edge_j_error_against_exact_is_bounded():
 FLAT_A_E = 1e15  # effectively flat earth: the bulge d1 d2 / (2 a_e) vanishes
 
 
-def _nu(h_clear, d1, d2, f_mhz):
-    lam = dk.C_ITU_M_S / (f_mhz * 1e6)
-    return h_clear * math.sqrt(2 * (d1 + d2) / (lam * d1 * d2))
-
-
 def test_single_edge_knife_edge_deygout_and_bullington_agree():
     d = np.array([0.0, 4000.0, 10000.0])
     h = np.array([100.0, 160.0, 100.0])
     f = 900.0
-    nu = _nu(160.0 - 120.0, 4000.0, 6000.0, f)  # ray at 120 m (both antennas 20 m)
+    nu = nu_itu(160.0 - 120.0, 4000.0, 6000.0, f)  # ray at 120 m (both antennas 20 m)
     j = knife_edge_loss_db(nu)
     out = np.empty(16)
     assert dk.knife_edge_profile_loss_db(d, h, 20.0, 20.0, f, FLAT_A_E, out) == pytest.approx(j)
@@ -310,11 +307,11 @@ def test_deygout_three_edges_by_hand():
     h = np.array([0.0, 36.0, 60.0, 35.0, 0.0])
     f = 600.0
     # Principal edge: index 2 (height 60 above a 10 m ray).
-    nu_p = _nu(50.0, 5000.0, 5000.0, f)
+    nu_p = nu_itu(50.0, 5000.0, 5000.0, f)
     # Tx side: ray from (0, 10) to the top of the principal edge (5000, 60).
-    nu_t = _nu(36.0 - (10.0 + 50.0 * 2000.0 / 5000.0), 2000.0, 3000.0, f)
+    nu_t = nu_itu(36.0 - (10.0 + 50.0 * 2000.0 / 5000.0), 2000.0, 3000.0, f)
     # Rx side: ray from (5000, 60) to (10000, 10).
-    nu_r = _nu(35.0 - (60.0 - 50.0 * 3000.0 / 5000.0), 3000.0, 2000.0, f)
+    nu_r = nu_itu(35.0 - (60.0 - 50.0 * 3000.0 / 5000.0), 3000.0, 2000.0, f)
     out = np.empty(dk.DEY_N_OUT)
     got = dk.deygout_loss_db(d, h, 10.0, 10.0, f, FLAT_A_E, False, out)
     assert out[dk.DEY_I_P] == 2 and out[dk.DEY_I_T] == 1 and out[dk.DEY_I_R] == 3

@@ -10,7 +10,6 @@ import pytest
 from affine import Affine
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from scipy.special import fresnel
 
 import rural_plan.propagation.point_to_area as pta
 from rural_plan.grid.align import finish_grid
@@ -27,8 +26,15 @@ from rural_plan.propagation._radial import (
 )
 from rural_plan.propagation.point_to_area import RadioSettings, covered_demand, site_loss_window
 from rural_plan.units import EARTH_RADIUS_M
-
-C_M_S = 299_792_458.0
+from tests.references import (
+    C_M_S,
+    fspl_array,
+    fspl_ref,
+    fspl_textbook,
+    j_fresnel,
+    j_ref,
+    nu_ref,
+)
 
 KNIFE, LOS = 0, 1
 MODEL_NAMES = {KNIFE: "fspl-knife-edge", LOS: "fspl-los"}
@@ -36,34 +42,6 @@ FLAT_EARTH_K = 1e6  # effective earth radius 6.4e12 m: the bulge over a few km i
 
 
 # --------------------------------------------------------------------------- references
-
-
-def fspl_ref(d_m: float, f_mhz: float) -> float:
-    """Free-space loss 20 log10(4π d / λ) with λ = c / f."""
-    lam = C_M_S / (f_mhz * 1e6)
-    return 20.0 * math.log10(4.0 * math.pi * d_m / lam)
-
-
-def fspl_textbook(d_m: float, f_mhz: float) -> float:
-    return 32.45 + 20.0 * math.log10(f_mhz) + 20.0 * math.log10(d_m / 1000.0)
-
-
-def j_ref(nu: float) -> float:
-    """ITU-R P.526 eq. (31), written out again here."""
-    if nu <= -0.78:
-        return 0.0
-    return 6.9 + 20.0 * math.log10(math.sqrt((nu - 0.1) ** 2 + 1.0) + nu - 0.1)
-
-
-def j_fresnel(nu: np.ndarray) -> np.ndarray:
-    """Exact knife-edge loss from the Fresnel integrals, ITU-R P.526 eq. (27)."""
-    s, c = fresnel(nu)
-    return -20.0 * np.log10(np.sqrt((1.0 - c - s) ** 2 + (c - s) ** 2) / 2.0)
-
-
-def nu_ref(h: float, d1: float, d2: float, lam: float) -> float:
-    """Fresnel–Kirchhoff parameter ν = h sqrt(2/λ (1/d1 + 1/d2)), ITU-R P.526 eq. (26)."""
-    return h * math.sqrt(2.0 / lam * (1.0 / d1 + 1.0 / d2))
 
 
 def ray_order(radius: int) -> list[tuple[int, int]]:
@@ -410,10 +388,6 @@ def _disc_offsets(radius):
     return dr, dc, dr**2 + dc**2 <= radius**2
 
 
-def _fspl_array(d_m, dz_m, f_mhz):
-    return 20 * np.log10(4 * np.pi * np.hypot(d_m, dz_m) * f_mhz * 1e6 / C_M_S)
-
-
 # Flat ground where the knife-edge term vanishes: ν of the ground cell just before a
 # receiver is at most −h_rx·sqrt(2/(λ·√2·cell)) = −10·sqrt(2/(0.15·42.4)) ≈ −5.6 < −0.78,
 # so both models reduce to free space.
@@ -434,11 +408,11 @@ def test_flat_terrain_is_free_space_of_3d_distance(model):
     # off along the ray's minor axis; exactly on the axes and diagonals.
     inner = disc.copy()
     inner[radius, radius] = False
-    lo = _fspl_array(np.maximum(dist - 0.5 * cell, 0.0), h_rx - h_tx, f_mhz)
-    hi = _fspl_array(dist + 0.5 * cell, h_rx - h_tx, f_mhz)
+    lo = fspl_array(np.maximum(dist - 0.5 * cell, 0.0), h_rx - h_tx, f_mhz)
+    hi = fspl_array(dist + 0.5 * cell, h_rx - h_tx, f_mhz)
     assert (got[inner] >= lo[inner] - 1e-3).all() and (got[inner] <= hi[inner] + 1e-3).all()
     on_line = disc & ((dr == 0) | (dc == 0) | (np.abs(dr) == np.abs(dc)))
-    exact = _fspl_array(dist, h_rx - h_tx, f_mhz)
+    exact = fspl_array(dist, h_rx - h_tx, f_mhz)
     np.testing.assert_allclose(got[on_line], exact[on_line], atol=1e-3)
 
 
@@ -462,12 +436,12 @@ def test_flat_terrain_site_loss_window_is_free_space_within_a_sample(model):
     )
     fin = np.isfinite(got)
     fin[radius, radius] = False
-    lo = _fspl_array(np.maximum(dist - slack, 0.0), h_rx - h_tx, f_mhz)
-    hi = _fspl_array(dist + slack, h_rx - h_tx, f_mhz)
+    lo = fspl_array(np.maximum(dist - slack, 0.0), h_rx - h_tx, f_mhz)
+    hi = fspl_array(dist + slack, h_rx - h_tx, f_mhz)
     assert (got[fin] >= lo[fin] - 1e-3).all()
     assert (got[fin] <= hi[fin] + 1e-3).all()
     on_line = fin & ((dr == 0) | (dc == 0) | (np.abs(dr) == np.abs(dc)))
-    exact = _fspl_array(dist, h_rx - h_tx, f_mhz)
+    exact = fspl_array(dist, h_rx - h_tx, f_mhz)
     np.testing.assert_allclose(got[on_line], exact[on_line], atol=1e-3)
 
 

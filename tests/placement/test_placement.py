@@ -3,7 +3,6 @@ error paths of select_greedy, and the candidate rules on synthetic grids."""
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -25,6 +24,8 @@ from rural_plan.placement.candidates import (
     KIND_SETTLEMENT,
     KIND_VILLAGE,
 )
+from tests.references import brute_force, built, coverage, is_nested, ref_moves
+from tests.support import to_csr
 
 
 def select_greedy(*, budget_usd, **arrays):
@@ -38,83 +39,12 @@ KMN_RATIO = (1.0 - 1.0 / math.e) / 2.0
 # --------------------------------------------------------------------------- references
 
 
-def to_csr(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum([len(r) for r in rows])
-    indices = np.array([k for r in rows for k in r], dtype=np.int64)
-    return indptr, indices
-
-
 def _gain(row, weight, covered):
     g = 0.0
     for k in row:  # in row order, like the kernel, so float sums agree bit for bit
         if k not in covered:
             g += weight[k]
     return g
-
-
-def _move_gain(rows, weight, n_cover, i, held):
-    """People gained by building option i where ``held`` stands (None: free ground), in
-    the kernel's order of summation."""
-    g = 0.0
-    for k in rows[i]:
-        if n_cover[k] == 0:
-            g += weight[k]
-    if held is not None:
-        mine = set(rows[i])
-        for k in rows[held]:
-            if n_cover[k] == 1 and k not in mine:
-                g -= weight[k]
-    return g
-
-
-def ref_moves(rows, weight, cost, location, budget):
-    """The moves of the cost-effective greedy with site-type upgrades, non-lazy: every
-    step recomputes every move — build option i on free ground, or replace its
-    location's option h by it for cost[i] − cost[h] more (never less) — and makes the
-    affordable move with the most people gained per extra dollar (a free move first;
-    lowest index on ties). Returns [(option, extra cost)] in the order made."""
-    n_cover = [0] * len(weight)
-    held: dict[int, int] = {}
-    moves = []
-    spent = 0.0
-    while True:
-        best, best_key, best_extra = -1, 0.0, 0.0
-        for i in range(len(rows)):
-            h = held.get(location[i])
-            if h == i:
-                continue
-            extra = cost[i] - (cost[h] if h is not None else 0.0)
-            # the kernels' budget rule: a budget of exactly a sum of costs affords them
-            # all, so the sum may exceed it by rounding (relative 1e-12)
-            if extra < 0.0 or spent + extra > budget * (1.0 + 1e-12):
-                continue
-            g = _move_gain(rows, weight, n_cover, i, h)
-            if g <= 0.0:
-                continue
-            key = math.inf if extra <= 0.0 else g / extra
-            if best < 0 or key > best_key:
-                best, best_key, best_extra = i, key, extra
-        if best < 0:
-            return moves
-        q = location[best]
-        if q in held:
-            for k in rows[held[q]]:
-                n_cover[k] -= 1
-        for k in rows[best]:
-            n_cover[k] += 1
-        held[q] = best
-        spent += best_extra
-        moves.append((best, best_extra))
-
-
-def built(moves, location):
-    """The options standing after ``moves``, in the order their locations were first
-    built."""
-    held: dict[int, int] = {}
-    for i, _ in moves:
-        held[location[i]] = i  # a dict keeps the first insertion's place
-    return list(held.values())
 
 
 def ref_greedy(rows, weight, cost, location, budget):
@@ -136,25 +66,6 @@ def ref_greedy(rows, weight, cost, location, budget):
     if single >= 0 and single_gain > total * (1.0 + 1e-12):
         return [single], [single_gain]
     return chosen, gains
-
-
-def coverage(rows, weight, chosen):
-    cells = set().union(*(set(rows[i]) for i in chosen)) if len(chosen) else set()
-    return sum(weight[k] for k in cells)
-
-
-def brute_force(rows, weight, cost, location, budget):
-    """Best coverage over every subset within budget with distinct locations."""
-    best = 0.0
-    n = len(rows)
-    for size in range(1, n + 1):
-        for subset in itertools.combinations(range(n), size):
-            if sum(cost[i] for i in subset) > budget:
-                continue
-            if len({location[i] for i in subset}) < size:
-                continue
-            best = max(best, coverage(rows, weight, subset))
-    return best
 
 
 def run_lazy(rows, weight, cost, location, budget):
@@ -262,17 +173,6 @@ def nested_instances(draw, max_locations=5, max_types=3, max_cells=15):
         )
     )
     return rows, weight, cost, location, budget
-
-
-def is_nested(rows, cost, location):
-    """Whether every location's options are nested by cost (dearer covers cheaper)."""
-    for a, b in itertools.permutations(range(len(rows)), 2):
-        if location[a] == location[b] and cost[a] <= cost[b]:
-            if not set(rows[a]) <= set(rows[b]) and (
-                cost[a] < cost[b] or not set(rows[b]) <= set(rows[a])
-            ):
-                return False
-    return True
 
 
 def random_nested_instance(rng):

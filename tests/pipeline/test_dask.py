@@ -12,13 +12,13 @@ import time
 
 import numpy as np
 import pytest
-from test_plan import SMALL
 
 from rural_plan.cli import main
 from rural_plan.pipeline import executors
 from rural_plan.pipeline.executors import EXECUTORS, TASK_PREFIX
 from rural_plan.scenario.loader import load_scenario
 from rural_plan.scenario.names import EXECUTOR_NAMES
+from tests.support import SMALL
 
 try:
     from distributed.diagnostics.plugin import SchedulerPlugin

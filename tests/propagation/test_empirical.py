@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,8 +18,9 @@ from rural_plan.errors import PropagationError
 from rural_plan.propagation import _empirical as ek
 from rural_plan.propagation import empirical
 from rural_plan.units import free_space_loss_db
+from tests.conftest import REPO
 
-ORACLE = Path(__file__).resolve().parents[1].parent / "shared" / "oracles" / "empirical_ns3"
+ORACLE = REPO.parent / "shared" / "oracles" / "empirical_ns3"
 
 
 def _rows(name: str) -> list[dict]:

@@ -5,9 +5,9 @@ one ``rural-plan: error: ...`` line per problem), never a traceback. Run it as a
 script to push many scenarios through; it prints the counts and exits non-zero
 when any traceback (or other exit status) was seen::
 
-    python tests/fuzz_scenarios.py --n 2000 --seed 1
+    python tests/scenario/fuzz_scenarios.py --n 2000 --seed 1
 
-``tests/test_fuzz_scenario.py`` drives the same mutations from Hypothesis.
+``tests/scenario/test_fuzz_scenario.py`` drives the same mutations from Hypothesis.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BASES = {
     "template": REPO / "scenarios" / "template.yaml",
     "demo": REPO / "scenarios" / "demo.yaml",

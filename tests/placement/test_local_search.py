@@ -4,7 +4,6 @@ failures fixed, determinism, and the curve's monotonicity and budgets."""
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -17,44 +16,15 @@ from rural_plan.placement.greedy import Selection, rollout, select_greedy
 from rural_plan.placement.instance import CoverageInstance
 from rural_plan.placement.local_search import improve, prepare, select_local_search
 from rural_plan.placement.sweep import BudgetCurve, budget_curve, everything_budget
-from tests.test_placement import built, is_nested, ref_moves
+from tests.references import brute_force_per_location as brute_force
+from tests.references import built, is_nested, ref_moves
+from tests.references import covered_people as coverage
+from tests.support import make_instance
 
 KMN_RATIO = (1.0 - 1.0 / math.e) / 2.0
 TOL = 1e-9
 
-# --------------------------------------------------------------------------- references
-
-
-def make_instance(rows, weight, cost, location) -> CoverageInstance:
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum([len(r) for r in rows])
-    indices = np.array([k for r in rows for k in r], dtype=np.int64)
-    return CoverageInstance.from_arrays(
-        indptr=indptr, indices=indices, weight=weight, cost_usd=cost, location=location
-    )
-
-
-def coverage(rows, weight, chosen) -> float:
-    cells = set()
-    for i in chosen:
-        cells.update(rows[i])
-    return float(sum(weight[k] for k in cells))
-
-
-def brute_force(rows, weight, cost, location, budget) -> tuple[float, tuple[int, ...]]:
-    """Best coverage over every choice of at most one option per location within budget."""
-    per_loc: dict[int, list[int]] = {}
-    for i, loc in enumerate(location):
-        per_loc.setdefault(loc, []).append(i)
-    best, best_set = 0.0, ()
-    for pick in itertools.product(*([None, *opts] for opts in per_loc.values())):
-        chosen = tuple(i for i in pick if i is not None)
-        if sum(cost[i] for i in chosen) > budget * (1 + 1e-12):
-            continue
-        got = coverage(rows, weight, chosen)
-        if got > best:
-            best, best_set = got, chosen
-    return best, best_set
+# --------------------------------------------------------------------------- checks
 
 
 def check_feasible(inst: CoverageInstance, sel: Selection, budget: float) -> None:

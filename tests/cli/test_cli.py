@@ -40,6 +40,8 @@ def demo_out(tmp_path_factory):
     return out
 
 
+# demo_out runs the demo once for the module (~9 s): every test using it is slow
+@pytest.mark.slow
 def test_demo_writes_a_complete_plan(demo_out, capsys):
     summary = json.loads((demo_out / "summary.json").read_text())
     assert SUMMARY_KEYS <= set(summary)
@@ -72,6 +74,7 @@ def test_demo_writes_a_complete_plan(demo_out, capsys):
     assert not list(demo_out.parent.glob(".*partial*"))
 
 
+@pytest.mark.slow
 def test_demo_is_deterministic(demo_out, tmp_path):
     out = tmp_path / "again"
     assert main(["demo", "-q", "-o", str(out)]) == 0

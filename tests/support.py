@@ -1,0 +1,61 @@
+"""Helpers several test folders share: the small synthetic scenario, coordinates for
+input files, and tiny coverage instances. Reference implementations that kernels are
+checked against live in ``tests/references.py``."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import rasterio.warp
+
+from rural_plan.placement.instance import CoverageInstance
+from rural_plan.scenario.loader import load_scenario
+
+# ------------------------------------------------------------------- small synthetic scenario
+
+SMALL = {
+    "name": "small",
+    "seed": 3,
+    "inputs": {"synthetic": {"size_m": 12_000, "relief_m": 400, "villages": 10, "people": 12_000}},
+    "grid": {"cell_size_m": 90},
+    "radio": {"radius_m": 6_000},
+    "candidates": {"grid_spacing_m": 2_000},
+    "budget_usd": 400_000,
+}
+
+
+def small_scenario(tmp_path, **changes):
+    doc = json.loads(json.dumps(SMALL))
+    for dotted, value in changes.items():
+        node = doc
+        *parents, leaf = dotted.split("__")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    path = tmp_path / "small.yaml"
+    path.write_text(json.dumps(doc))  # JSON is YAML
+    return load_scenario(path)
+
+
+def lonlat(crs, x, y):
+    """WGS84 longitude and latitude of the point (x, y) in ``crs``."""
+    lon, lat = rasterio.warp.transform(crs, "EPSG:4326", [x], [y])
+    return lon[0], lat[0]
+
+
+# ------------------------------------------------------------------- tiny coverage instances
+
+
+def to_csr(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(r) for r in rows])
+    indices = np.array([k for r in rows for k in r], dtype=np.int64)
+    return indptr, indices
+
+
+def make_instance(rows, weight, cost, location) -> CoverageInstance:
+    indptr, indices = to_csr(rows)
+    return CoverageInstance.from_arrays(
+        indptr=indptr, indices=indices, weight=weight, cost_usd=cost, location=location
+    )
