@@ -156,7 +156,7 @@ def hata_open_loss_db(
     """Okumura-Hata open-area loss [dB], Hata (1980).
 
     Urban − 4.78 log² f + 18.33 log f − 40.94 (textbook coefficients; ns-3's Octave reference
-    script uses 4.70, see ``tests/test_empirical.py``).
+    script uses 4.70, see ``tests/propagation/test_empirical.py``).
     """
     lc = _city(city)
     _check(
