@@ -23,13 +23,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=Path("comparison"),
         help="folder for comparison.txt / .csv / .png (default: comparison/)",
     )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing comparison folder (one rural_plan wrote) once the new one "
+        "is complete",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from rural_plan.workflows.compare import as_text, read_results, write_comparison
 
     rows = read_results(args.results)
-    files = write_comparison(rows, args.output)
+    files = write_comparison(rows, args.output, overwrite=args.overwrite)
     print(as_text(rows))
     print(f"written               {', '.join(str(f) for f in files)}")
     return 0

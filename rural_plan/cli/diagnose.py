@@ -44,7 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rural_plan.io.results import check_output_dir
+    from rural_plan.io.results import claim_output_dir
     from rural_plan.pipeline.limits import check_memory
     from rural_plan.scenario import load_scenario
     from rural_plan.workflows.diagnose import diagnose, write_diagnosis
@@ -52,15 +52,15 @@ def run(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     out_dir = args.output or default_output_dir(scenario, "-diagnosis")
-    check_output_dir(out_dir, overwrite=args.overwrite)
-    check_memory(scenario, max_memory_gb=args.max_memory_gb)
-    d = diagnose(
-        scenario,
-        cluster_radius_m=args.cluster_radius_m,
-        min_cluster_people=args.min_cluster_people,
-        use_cache=not args.no_cache,
-    )
-    out = write_diagnosis(d, out_dir, overwrite=args.overwrite)
+    with claim_output_dir(out_dir, overwrite=args.overwrite, protect=scenario.files()):
+        check_memory(scenario, max_memory_gb=args.max_memory_gb)
+        d = diagnose(
+            scenario,
+            cluster_radius_m=args.cluster_radius_m,
+            min_cluster_people=args.min_cluster_people,
+            use_cache=not args.no_cache,
+        )
+        out = write_diagnosis(d, out_dir, overwrite=args.overwrite)
     s = d.summary
     print(f"scenario              {s['scenario']}")
     print(

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
 
     from rural_plan.cli.options import with_executor
     from rural_plan.pipeline.limits import check_memory
-    from rural_plan.workflows.compare import as_text, read_result, write_comparison
+    from rural_plan.workflows.compare import as_text, read_result, write_comparison_files
     from rural_plan.workflows.run import default_output_dir
     from rural_plan.workflows.sweep import build_variants, run_sweep
 
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     out_dir = args.output or default_output_dir(variants[0].scenario, "-sweep")
     done = run_sweep(variants, out_dir, overwrite=args.overwrite, use_cache=not args.no_cache)
     rows = [read_result(folder, v.label) for v, folder, _ in done]
-    write_comparison(rows, out_dir)
+    write_comparison_files(rows, out_dir)
     print(as_text(rows))
     print()
     for v, _, t in done:

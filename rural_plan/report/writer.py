@@ -26,7 +26,12 @@ log = logging.getLogger(__name__)
 def write_results(plan: Plan, out_dir: Path, *, overwrite: bool = False) -> Path:
     """Write summary.json, provenance.json, sites.geojson, links.geojson, budget_curve.csv,
     sites.csv, costs.csv, coverage.tif and report.html."""
-    return write_folder(out_dir, lambda folder: _write_all(plan, folder), overwrite=overwrite)
+    return write_folder(
+        out_dir,
+        lambda folder: _write_all(plan, folder),
+        overwrite=overwrite,
+        protect=plan.scenario.files(),
+    )
 
 
 def _write_all(plan: Plan, folder: Path) -> None:

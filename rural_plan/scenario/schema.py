@@ -499,6 +499,18 @@ class Scenario(_Frozen):
     source_path: Path | None = Field(default=None, exclude=True)
     """The YAML file this scenario came from (set by the loader; not a YAML key)."""
 
+    def files(self) -> tuple[Path, ...]:
+        """Every file this scenario reads: its YAML and each input (and a cost preset
+        given as a file). An output folder holding one of them is never replaced."""
+        out = [] if self.source_path is None else [self.source_path]
+        for name in type(self.inputs).model_fields:
+            value = getattr(self.inputs, name)
+            values = value if isinstance(value, list) else [value]
+            out += [v for v in values if isinstance(v, Path)]
+        if self.cost.preset.endswith((".yaml", ".yml")):
+            out.append(Path(self.cost.preset))
+        return tuple(out)
+
     @model_validator(mode="after")
     def _capacity_needs_greedy(self) -> Scenario:
         capped = [k for k, t in self.site_types.items() if t.capacity_people is not None]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rural_plan.errors import InputFileError
+from rural_plan.io.results import write_file_atomic, write_folder
 
 COLUMNS = (
     ("people_newly_covered", "people newly covered", "{:,.0f}"),
@@ -103,18 +104,37 @@ def chart_png(rows: list[Row], path: Path) -> None:
         for t in ax.get_xticklabels():
             t.set_horizontalalignment("right")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, format="png")
     plt.close(fig)
 
 
-def write_comparison(rows: list[Row], out_dir: Path) -> list[Path]:
-    """comparison.txt, comparison.csv and comparison.png in ``out_dir`` (created)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    txt, csv_path, png = (out_dir / f"comparison.{ext}" for ext in ("txt", "csv", "png"))
-    txt.write_text(as_text(rows) + "\n", encoding="utf-8")
-    csv_path.write_text(as_csv(rows), encoding="utf-8")
-    chart_png(rows, png)
+COMPARISON_FILES = ("comparison.txt", "comparison.csv", "comparison.png")
+
+
+def write_comparison_files(rows: list[Row], folder: Path) -> list[Path]:
+    """comparison.txt, comparison.csv and comparison.png in ``folder`` (created), each
+    written atomically (a sweep's folder also holds its variants' results)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    txt, csv_path, png = (folder / name for name in COMPARISON_FILES)
+    write_file_atomic(txt, lambda f: f.write((as_text(rows) + "\n").encode("utf-8")))
+    write_file_atomic(csv_path, lambda f: f.write(as_csv(rows).encode("utf-8")))
+    write_file_atomic(png, lambda f: chart_png(rows, f))
     return [txt, csv_path, png]
+
+
+def write_comparison(rows: list[Row], out_dir: Path, *, overwrite: bool = False) -> list[Path]:
+    """A comparison folder ``out_dir`` (comparison.txt / .csv / .png), written as a results
+    folder is (:func:`rural_plan.io.results.write_folder`): atomically, refused when it
+    exists without ``overwrite``, and never replacing a folder rural_plan did not write or
+    one of the compared folders."""
+    folders = [r.folder for r in rows]
+    write_folder(
+        out_dir,
+        lambda folder: write_comparison_files(rows, folder),
+        overwrite=overwrite,
+        protect=[f / "summary.json" for f in folders],
+    )
+    return [Path(out_dir) / name for name in COMPARISON_FILES]
 
 
 def read_results(folders: list[Path]) -> list[Row]:

@@ -266,7 +266,7 @@ def write_diagnosis(diagnosis: Diagnosis, out_dir: Path, *, overwrite: bool = Fa
         _map_png(diagnosis, folder / "diagnosis.png")
         write_json(folder / "diagnosis.json", diagnosis.summary)  # last: marks it complete
 
-    return write_folder(out_dir, fill, overwrite=overwrite)
+    return write_folder(out_dir, fill, overwrite=overwrite, protect=diagnosis.scenario.files())
 
 
 def _map_png(diagnosis: Diagnosis, path: Path, top: int = 15) -> None:

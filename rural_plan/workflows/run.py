@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from rural_plan.io.results import check_output_dir
+from rural_plan.io.results import claim_output_dir
 from rural_plan.pipeline.limits import check_memory
 from rural_plan.pipeline.plan import Plan
 from rural_plan.pipeline.recipe import plan
@@ -41,11 +41,12 @@ def run_scenario(
     use_cache: bool = True,
     max_memory_gb: float | None = None,
 ) -> RunResult:
-    """Refuse an output folder or a memory estimate that cannot work, before any work;
+    """Refuse an output folder or a memory estimate that cannot work, before any work,
+    and claim the folder (a second run writing it is refused until this one is done);
     then plan ``scenario`` and write its results folder atomically."""
-    check_output_dir(out_dir, overwrite=overwrite)
-    check_memory(scenario, max_memory_gb=max_memory_gb)
-    t0 = time.perf_counter()
-    result = plan(scenario, use_cache=use_cache)
-    out = write_results(result, out_dir, overwrite=overwrite)
+    with claim_output_dir(out_dir, overwrite=overwrite, protect=scenario.files()):
+        check_memory(scenario, max_memory_gb=max_memory_gb)
+        t0 = time.perf_counter()
+        result = plan(scenario, use_cache=use_cache)
+        out = write_results(result, out_dir, overwrite=overwrite)
     return RunResult(result, out, time.perf_counter() - t0)

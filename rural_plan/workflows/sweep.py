@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from rural_plan.errors import ScenarioError
-from rural_plan.io.results import check_output_dir
+from rural_plan.io.results import check_output_dir, claim_output_dir
 from rural_plan.pipeline.recipe import plan
 from rural_plan.progress import progress
 from rural_plan.report.writer import write_results
@@ -103,15 +103,17 @@ def run_sweep(
     """Plan every variant into ``out_dir/<label>/``; returns (variant, folder, timings)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     folders = [out_dir / v.label for v in variants]
-    for folder in folders:  # refuse before spending any time
-        check_output_dir(folder, overwrite=overwrite)
+    for variant, folder in zip(variants, folders, strict=True):  # refuse before any work
+        check_output_dir(folder, overwrite=overwrite, protect=variant.scenario.files())
     done = []
     with progress(len(variants), "sweep", unit="variant") as bar:
         for i, (variant, folder) in enumerate(zip(variants, folders, strict=True), start=1):
             t0 = time.perf_counter()
             log.info("sweep: variant %d of %d: %s", i, len(variants), variant.label)
-            result = plan(variant.scenario, use_cache=use_cache)
-            write_results(result, folder, overwrite=overwrite)
+            files = variant.scenario.files()
+            with claim_output_dir(folder, overwrite=overwrite, protect=files):
+                result = plan(variant.scenario, use_cache=use_cache)
+                write_results(result, folder, overwrite=overwrite)
             timings = dict(result.timings_s, total=round(time.perf_counter() - t0, 3))
             done.append((variant, folder, timings))
             bar.update()
