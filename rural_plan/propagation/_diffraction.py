@@ -26,7 +26,8 @@ P.526-15 carries the same Bullington / delta-Bullington text in §4.5.1 / §4.5.
 method") and J(ν) in eq. (31).
 
 Written from the published equations; the ITU reference implementations (eeveetza/p1812,
-eeveetza/Py1812) were read only to check conventions (see ``tests/propagation/test_diffraction.py``).
+eeveetza/Py1812) were read only to check conventions (see
+``tests/propagation/test_diffraction.py``).
 """
 
 from __future__ import annotations
