@@ -26,6 +26,7 @@ from rural_plan.backhaul.graph import (
     ClearanceMemo,
     build_edges,
     make_nodes,
+    node_name,
 )
 from rural_plan.backhaul.kinds import check_kinds
 from rural_plan.backhaul.links import Link
@@ -94,6 +95,33 @@ class BackhaulPlan:
     def links_by_kind(self) -> dict[str, int]:
         counts = Counter(link.kind for link in self.links)
         return {kind: counts.get(kind, 0) for kind in BACKHAUL_TYPE_NAMES}
+
+    def site_shares(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each site's share of the backhaul's (CAPEX [USD], OPEX [USD/yr]), in site order:
+        a link's cost is shared by the sites downstream of it (whose traffic it carries)
+        in proportion to their busy-hour demand, equally when none has demand. The shares
+        add up to the whole backhaul (a link no site uses, if any, is shared by all)."""
+        n = len(self.site_kind)
+        capex, opex = np.zeros(n), np.zeros(n)
+        if n == 0:
+            return capex, opex
+        demand = np.asarray(self.site_demand_mbps, dtype=np.float64)
+        demand = demand if demand.size == n else np.zeros(n)
+        into = {link.b: link for link in self.links}
+        users: dict[int, list[int]] = {}
+        for k in range(n):
+            node, seen = node_name(SITE, k), set()
+            while node in into and node not in seen:
+                seen.add(node)
+                users.setdefault(id(into[node]), []).append(k)
+                node = into[node].a
+        for link in self.links:
+            sites = np.asarray(users.get(id(link), range(n)), dtype=np.int64)
+            w = demand[sites]
+            w = w / w.sum() if w.sum() > 0 else np.full(sites.size, 1.0 / sites.size)
+            np.add.at(capex, sites, link.capex_usd * w)
+            np.add.at(opex, sites, link.opex_usd_per_year * w)
+        return capex, opex
 
     @property
     def max_link_utilisation(self) -> float:

@@ -33,6 +33,19 @@ ROLE_NAMES = ("fibre", "donor", "site", "relay")
 EXISTING = "existing"
 
 
+def node_name(role: int, index: int) -> str:
+    """The name of the ``index``-th node of a role (0-based in the caller's arrays):
+    'fibre:N', 'donor:N', 'site:N', 'relay:N', numbered from 1 as every output numbers
+    sites (``sites.csv`` ``site_id``)."""
+    return f"{ROLE_NAMES[role]}:{index + 1}"
+
+
+def node_index(name: str) -> tuple[str, int]:
+    """(role name, 0-based index) of a node name made by :func:`node_name`."""
+    role, _, number = name.partition(":")
+    return role, int(number) - 1
+
+
 @dataclass(frozen=True)
 class Nodes:
     """Graph nodes; index 0 is the core (role -1). Coordinates [m] in the grid CRS."""
@@ -60,7 +73,7 @@ def make_nodes(
     for r in (FIBRE, DONOR, SITE, RELAY):
         x, y, m = groups[r]
         for i in range(len(x)):
-            names.append(f"{ROLE_NAMES[r]}:{i}")
+            names.append(node_name(r, i))
             role.append(r)
             xs.append(float(x[i]))
             ys.append(float(y[i]))

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Link:
     """One backhaul link; ``a`` is the end nearer the core. Node names: 'core', 'fibre:N',
-    'donor:N', 'site:N', 'relay:N' (N: index in the caller's arrays)."""
+    'donor:N', 'site:N', 'relay:N' (N: position in the caller's arrays, from 1; a site's N
+    is its ``site_id`` in sites.csv)."""
 
     a: str
     b: str

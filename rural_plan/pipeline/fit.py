@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from rural_plan.backhaul.design import BackhaulPlan
-from rural_plan.backhaul.graph import ClearanceMemo
+from rural_plan.backhaul.graph import ClearanceMemo, node_index
 from rural_plan.backhaul.pricing import price_link
 from rural_plan.backhaul.settings import BackhaulSettings
 from rural_plan.backhaul.sites import design_for_sites
@@ -119,9 +119,9 @@ def place_with_backhaul(prep, first: Selection) -> BackhaulFit:
         previous = frozenset(int(i) for i in selection.chosen)
         estimate = estimate.copy()
         for link in fit.backhaul.links:
-            role, _, k = link.b.partition(":")
+            role, k = node_index(link.b) if ":" in link.b else (link.b, -1)
             if link.kind == "satellite" and role == "site":
-                at = options.location == options.location[selection.chosen[int(k)]]
+                at = options.location == options.location[selection.chosen[k]]
                 own = costs.basis_usd(link.capex_usd, link.opex_usd_per_year)
                 estimate[at] = np.maximum(estimate[at], own)
         scale = min(1.5, max(0.5, budget / max(fit.spent_usd, 1e-9)))
@@ -238,6 +238,16 @@ class CurveBackhaul:
             "budget_curve_backhaul": "designed" if n else "estimate",
             "budget_curve_designed_points": n,
         }
+
+
+def curve_people(curve: BudgetCurve, coverage) -> np.ndarray:
+    """People newly covered at each point of the budget curve (real people: no POI
+    priority weight, which the curve's own objective values include)."""
+    if len(curve.chosen) != curve.budget_usd.size:
+        return np.asarray(curve.people, dtype=np.float64)
+    return np.array(
+        [float(coverage.weight[coverage.covered_by(chosen)].sum()) for chosen in curve.chosen]
+    )
 
 
 def curve_points_to_design(n_points: int, wanted: int) -> np.ndarray:

@@ -17,6 +17,7 @@ from rural_plan.costing.site import SiteCostBreakdown
 from rural_plan.coverage.matrix import CoverageMatrix
 from rural_plan.grid.region import Region
 from rural_plan.pipeline.fit import CurveBackhaul
+from rural_plan.pipeline.sites import SiteTable
 from rural_plan.pipeline.summary import Summary
 from rural_plan.placement.candidates import Candidates
 from rural_plan.placement.greedy import Selection
@@ -75,6 +76,10 @@ class Plan:
     cost_split: dict[str, dict[str, float]] = field(default_factory=dict, compare=False)
     """CAPEX, OPEX per year, OPEX net present cost and TCO [USD] of the sites and of the
     backhaul (``costing.cost_split``)."""
+    site_table: SiteTable | None = field(default=None, compare=False)
+    """The chosen sites' people and whole costs, backhaul share included (``sites.csv``)."""
+    curve_people: np.ndarray | None = field(default=None, compare=False)
+    """People newly covered at each budget-curve point, no priority weight in them."""
 
     @cached_property
     def best_server_field(self) -> tuple[np.ndarray, np.ndarray]:

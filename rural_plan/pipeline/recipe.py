@@ -19,9 +19,15 @@ from rural_plan.coverage.poi_coverage import poi_rows, poi_summary
 from rural_plan.grid.region import load_region
 from rural_plan.pipeline.clock import StageClock
 from rural_plan.pipeline.executors import Executor, open_executor
-from rural_plan.pipeline.fit import backhaul_pricer, curve_backhaul, place_with_backhaul
+from rural_plan.pipeline.fit import (
+    backhaul_pricer,
+    curve_backhaul,
+    curve_people,
+    place_with_backhaul,
+)
 from rural_plan.pipeline.jit import warm_up
 from rural_plan.pipeline.plan import Plan, Prepared
+from rural_plan.pipeline.sites import site_table
 from rural_plan.pipeline.summary import summarise
 from rural_plan.placement.candidates import scenario_candidates
 from rural_plan.placement.options import build_options, coverage_instance, poi_bonus
@@ -173,6 +179,7 @@ def finish(prep: Prepared) -> Plan:
         sites=(options.capex_usd[chosen].sum(), options.opex_usd_per_year[chosen].sum()),
         backhaul=(backhaul.capex_usd, backhaul.opex_usd_per_year),
     )
+    sites = site_table(costs, options, prep.coverage, selection, backhaul)
     clock.lap("costing")
     log.info(
         "plan: %d sites, %.0f people newly covered, TCO %.0f USD, %.2f people per 1,000 USD",
@@ -200,4 +207,6 @@ def finish(prep: Prepared) -> Plan:
         executor=dict(prep.executor),
         curve_backhaul=designed,
         cost_split=split,
+        site_table=sites,
+        curve_people=curve_people(curve, prep.coverage),
     )

@@ -25,10 +25,11 @@ def site_features(plan: Plan) -> list[dict[str, Any]]:
     rows, cols = plan.candidates.rows[loc], plan.candidates.cols[loc]
     x, y = grid.xy_of(rows, cols)
     lon, lat = _lonlat(grid.crs, x, y)
+    table = plan.site_table
     feats = []
     for order, i in enumerate(sel.chosen):
-        people = float(sel.marginal_people[order])
-        cost = float(opt.cost_usd[i])
+        people = float(table.people_newly_covered[order])
+        tco = float(table.tco_usd[order])
         feats.append(
             {
                 "type": "Feature",
@@ -45,10 +46,16 @@ def site_features(plan: Plan) -> list[dict[str, Any]]:
                     "eirp_dbm": float(opt.eirp_dbm[i]),
                     "max_path_loss_db": round(float(opt.max_loss_db[i]), 2),
                     "people_newly_covered": round(people, 1),
+                    "priority_score": round(float(table.priority_score[order]), 1),
                     "capex_usd": round(float(opt.capex_usd[i]), 2),
                     "opex_usd_per_year": round(float(opt.opex_usd_per_year[i]), 2),
-                    "budget_cost_usd": round(cost, 2),
-                    "people_per_1000_usd": round(people / (cost / 1000.0), 3),
+                    "backhaul_capex_usd": round(float(table.backhaul_capex_usd[order]), 2),
+                    "backhaul_opex_usd_per_year": round(
+                        float(table.backhaul_opex_usd_per_year[order]), 2
+                    ),
+                    "tco_usd": round(tco, 2),
+                    "budget_cost_usd": round(float(table.budget_cost_usd[order]), 2),
+                    "people_per_1000_usd": round(people / (tco / 1000.0), 3) if tco > 0 else 0.0,
                     "backhaul": plan.backhaul.site_kind[order],
                 },
             }

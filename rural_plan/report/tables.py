@@ -36,6 +36,7 @@ BUDGET_CURVE_COLUMNS = (
     "backhaul_usd",
     "cost_designed_usd",
     "people_per_1000_usd_designed",
+    "priority_score",
 )
 """The columns of :func:`budget_curve_frame` (``budget_curve.csv`` adds ``budget_basis``
 after ``people_per_1000_usd``)."""
@@ -48,8 +49,11 @@ def budget_curve_frame(plan: Plan) -> pd.DataFrame:
     terminal per site); for the points re-costed with their designed backhaul,
     ``backhaul_usd`` is that backhaul and ``cost_designed_usd`` the sites plus it, both
     on the budget basis, and ``people_per_1000_usd_designed`` the people per 1,000 USD of
-    that real cost (NaN for the points not re-costed)."""
+    that real cost (NaN for the points not re-costed). People are people: the priority
+    weight of points of interest that placement maximises with them is the separate
+    ``priority_score`` (equal to the people when no POI is weighted)."""
     c = plan.curve
+    people = plan.curve_people if plan.curve_people is not None else c.people
     cost = c.cost_usd
     n = cost.size
     d = plan.curve_backhaul
@@ -59,14 +63,15 @@ def budget_curve_frame(plan: Plan) -> pd.DataFrame:
         {
             "budget_usd": c.budget_usd,
             "cost_usd": cost,
-            "people_newly_covered": c.people,
+            "people_newly_covered": people,
             "sites": c.sites,
-            "people_per_1000_usd": _per_1000(c.people, cost),
+            "people_per_1000_usd": _per_1000(people, cost),
             "backhaul_usd": backhaul,
             "cost_designed_usd": designed,
             "people_per_1000_usd_designed": np.where(
-                np.isfinite(designed), _per_1000(c.people, designed), np.nan
+                np.isfinite(designed), _per_1000(people, designed), np.nan
             ),
+            "priority_score": c.people,
         },
         columns=list(BUDGET_CURVE_COLUMNS),
     )

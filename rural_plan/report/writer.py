@@ -103,7 +103,7 @@ def _write_budget_curve(plan: Plan, path: Path) -> None:
             designed = ",,"  # not re-costed: empty cells
         lines.append(
             f"{r.budget_usd:.2f},{r.cost_usd:.2f},{r.people_newly_covered:.2f},{int(r.sites)},"
-            f"{r.people_per_1000_usd:.4f},{basis},{designed}"
+            f"{r.people_per_1000_usd:.4f},{basis},{designed},{r.priority_score:.2f}"
         )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
