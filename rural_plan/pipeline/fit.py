@@ -48,6 +48,8 @@ class BackhaulFit:
     """The last round chose the sites of the round before (the iteration converged)."""
     placement_budget_usd: float
     """The budget placement was given in the kept round [USD]."""
+    stop: str = ""
+    """Why the rounds stopped, in words (``STOP_REASONS``)."""
 
     def summary(self) -> dict[str, Any]:
         """The fit's fields of the plan's :class:`~rural_plan.pipeline.summary.Summary`."""
@@ -56,7 +58,61 @@ class BackhaulFit:
             "placement_budget_usd": round(float(self.placement_budget_usd), 2),
             "backhaul_placement_rounds": self.rounds,
             "backhaul_placement_stable": self.stable,
+            "backhaul_placement_stop": self.stop,
         }
+
+
+STOP_REASONS = {
+    "stable": "converged: the last round chose the sites of the round before, within budget",
+    "budget": "the plan spends at least 98 % of the budget with its designed backhaul",
+    "search": "after {search} rounds the best plan within budget found so far was kept",
+    "rounds": "the most rounds ({rounds}) were run; the best plan within budget was kept",
+    "floor": "placement's budget fell below the cheapest site; the best plan within budget "
+    "was kept",
+    "satellite": "no round fitted the budget; the last placement priced every site with a "
+    "satellite terminal sized to all the people it could cover",
+}
+"""Why placement and backhaul design stopped iterating (``backhaul_placement_stop``)."""
+
+
+def _stop(key: str) -> str:
+    return STOP_REASONS[key].format(search=BACKHAUL_SEARCH_ROUNDS, rounds=BACKHAUL_ROUNDS)
+
+
+def unused_budget(prep, fit: BackhaulFit) -> tuple[float, str]:
+    """The budget the plan leaves unspent [USD] and why, in words ('' when it spends
+    within 0.5 % of it)."""
+    budget = prep.scenario.budget_usd
+    left = budget - fit.spent_usd
+    if left <= 0.005 * budget:
+        return max(left, 0.0), ""
+    cov, options = prep.coverage, prep.options
+    covered = cov.covered_by(fit.selection.chosen)
+    taken = np.zeros(int(options.location.max()) + 1 if options.location.size else 0, bool)
+    taken[options.location[fit.selection.chosen]] = True
+    adds = np.array(
+        [
+            not taken[options.location[i]]
+            and bool((cov.weight[cov.indices[cov.indptr[i] : cov.indptr[i + 1]]] > 0).any())
+            and not covered[cov.indices[cov.indptr[i] : cov.indptr[i + 1]]].all()
+            for i in range(options.location.size)
+        ],
+        dtype=bool,
+    )
+    if not adds.any():
+        return left, "no other candidate site would cover anyone not already covered"
+    cheapest = float(options.cost_usd[adds].min())
+    if cheapest > left:
+        return left, (
+            f"the cheapest candidate site that would cover more people costs {cheapest:,.0f} "
+            f"USD with its estimated backhaul, more than the {left:,.0f} USD left"
+        )
+    return left, (
+        f"a site that would cover more people costs {cheapest:,.0f} USD with its estimated "
+        f"backhaul, within the {left:,.0f} USD left, but placement was given "
+        f"{fit.placement_budget_usd:,.0f} USD so that the sites with their designed backhaul "
+        f"fit the budget ({fit.stop})"
+    )
 
 
 def plan_spend_usd(
@@ -107,14 +163,17 @@ def place_with_backhaul(prep, first: Selection) -> BackhaulFit:
     best: BackhaulFit | None = None
     previous: frozenset[int] | None = None
     fit: BackhaulFit | None = None
+    stop = "rounds"
     for rounds in range(1, BACKHAUL_ROUNDS + 1):
         fit = _design_round(prep, selection, rounds, previous, placement_budget)
         fits = fit.spent_usd <= budget * (1 + 1e-9)
         if fits and (best is None or selection.people > best.selection.people + 1e-9):
             best = fit
         if fits and (fit.stable or fit.spent_usd >= 0.98 * budget):
+            stop = "stable" if fit.stable else "budget"
             break
         if best is not None and rounds >= BACKHAUL_SEARCH_ROUNDS:
+            stop = "search"
             break
         previous = frozenset(int(i) for i in selection.chosen)
         estimate = estimate.copy()
@@ -139,10 +198,11 @@ def place_with_backhaul(prep, first: Selection) -> BackhaulFit:
         )
         instance = dataclasses.replace(instance, cost_usd=site_part + estimate)
         if placement_budget < float(instance.cost_usd.min()):
+            stop = "floor"
             break
         selection = select_sites(scenario, instance, prep.coverage, budget_usd=placement_budget)
     if best is not None:
-        return dataclasses.replace(best, rounds=rounds)
+        return dataclasses.replace(best, rounds=rounds, stop=_stop(stop))
     log.info("backhaul: no round within budget; pricing every option's own satellite")
     instance = dataclasses.replace(
         instance, cost_usd=site_part + np.maximum(estimate, _satellite_bound(prep, costs))
@@ -158,7 +218,9 @@ def place_with_backhaul(prep, first: Selection) -> BackhaulFit:
             "budget_usd, or lower backhaul.busy_hour_mbps_per_user or "
             "cost.adoption_share"
         ) from None
-    fit = _design_round(prep, selection, rounds + 1, None, budget)
+    fit = dataclasses.replace(
+        _design_round(prep, selection, rounds + 1, None, budget), stop=_stop("satellite")
+    )
     if fit.spent_usd > budget * (1 + 1e-9):
         log.warning(
             "budget: the plan spends %.0f USD with its designed backhaul, over the "

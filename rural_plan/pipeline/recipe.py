@@ -24,6 +24,7 @@ from rural_plan.pipeline.fit import (
     curve_backhaul,
     curve_people,
     place_with_backhaul,
+    unused_budget,
 )
 from rural_plan.pipeline.jit import warm_up
 from rural_plan.pipeline.plan import Plan, Prepared
@@ -149,6 +150,7 @@ def finish(prep: Prepared) -> Plan:
         )
     costs = CostSettings.from_scenario(scenario)
     site_costs = costs.site_costs(preset)
+    unused_usd, unused_why = unused_budget(prep, fit)
     summary = summarise(
         scenario,
         region,
@@ -160,6 +162,8 @@ def finish(prep: Prepared) -> Plan:
         budget_curve_method=curve.method,
         **designed.summary(),
         **fit.summary(),
+        budget_unused_usd=round(unused_usd, 2),
+        budget_unused_reason=unused_why,
         pois=None if pois is None else poi_summary(pois),
         power_source_by_type={name: b.power_source for name, b in site_costs.items()},
     )

@@ -89,6 +89,12 @@ class Summary(Mapping[str, Any]):
     placement_budget_usd: float
     backhaul_placement_rounds: int
     backhaul_placement_stable: bool
+    backhaul_placement_stop: str
+    """Why placement and backhaul design stopped iterating, in words."""
+    budget_unused_usd: float
+    """Budget the plan leaves unspent, sites and designed backhaul counted [USD]."""
+    budget_unused_reason: str
+    """Why that budget is left, in words ('' when the plan spends within 0.5 % of it)."""
     power_source_by_type: dict[str, str]
     backhaul: Mapping[str, Any] = field(default_factory=dict)
     """The backhaul design's keys (``BackhaulPlan.summary``)."""

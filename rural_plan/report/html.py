@@ -270,12 +270,17 @@ def _headline(s: dict[str, Any]) -> str:
             f"used {v('budget_used_usd', fmt_usd)}"
             + (f" ({esc(fmt_share(used, 1))})" if used is not None else ""),
             f"counted as {v('budget_basis', str)}",
+            f"left {v('budget_unused_usd', fmt_usd)}: {v('budget_unused_reason', str)}"
+            if s.get("budget_unused_reason")
+            else "",
         ),
         _card(
             "Placement",
             v("placement_method", str),
             f"status {v('placement_status', str)}",
             gap,
+            f"with backhaul: {v('backhaul_placement_rounds')} rounds, "
+            f"{v('backhaul_placement_stop', str)}",
         ),
         _card("Backhaul links", links or "none", f"{v('cost_preset', str)} cost preset"),
     ]
@@ -325,7 +330,8 @@ def _curve_axis_usd(plan: Plan, spent_usd: float) -> float:
     if d is not None:
         costs.append(np.where(d.designed, d.cost_usd, np.nan))
     xs = np.concatenate(costs)
-    ys = np.concatenate([c.people] * len(costs))
+    people = plan.curve_people if plan.curve_people is not None else c.people
+    ys = np.concatenate([people] * len(costs))
     ok = np.isfinite(xs)
     full = max(float(xs[ok].max(initial=0.0)), spent_usd, float(s["budget_usd"]), 1.0)
     peak = float(ys[ok].max(initial=0.0))
@@ -343,14 +349,16 @@ def _curve_section(plan: Plan) -> str:
     d = plan.curve_backhaul
     designed = d.designed if d is not None else np.zeros(c.cost_usd.size, dtype=bool)
     weighted = bool(plan.scenario.placement.poi_weight_people)
-    spent = float(s.get("budget_used_usd", sel.cost_usd))
+    spent = float(s["budget_used_usd"])
+    people = plan.curve_people if plan.curve_people is not None else c.people
+    plan_people = float(s["people_newly_covered"])
     fig, ax = plt.subplots(figsize=(8.0, 3.8))
     order = np.argsort(c.cost_usd, kind="stable")
     estimate_x = np.concatenate(([0.0], c.cost_usd[order])) / 1e3
-    estimate_y = np.concatenate(([0.0], c.people[order]))
+    estimate_y = np.concatenate(([0.0], people[order]))
     if designed.any():
-        real_x, real_y = d.cost_usd[designed], c.people[designed]
-        env_x, env_y = frontier(np.r_[real_x, spent], np.r_[real_y, sel.people])
+        real_x, real_y = d.cost_usd[designed], people[designed]
+        env_x, env_y = frontier(np.r_[real_x, spent], np.r_[real_y, plan_people])
         ax.step(
             env_x / 1e3,
             env_y,
@@ -386,11 +394,11 @@ def _curve_section(plan: Plan) -> str:
             lw=1.6,
             label="best plan at each budget",
         )
-        ax.plot(c.cost_usd / 1e3, c.people, "o", ms=3, color=CURVE_COLOUR)
+        ax.plot(c.cost_usd / 1e3, people, "o", ms=3, color=CURVE_COLOUR)
     ax.axvline(s["budget_usd"] / 1e3, color="#999", ls="--", lw=1, label="budget")
     ax.plot(
         [spent / 1e3],
-        [sel.people],
+        [plan_people],
         "*",
         ms=14,
         color="#d95f02",
@@ -399,9 +407,9 @@ def _curve_section(plan: Plan) -> str:
     )
     basis = "TCO" if s["budget_basis"] == "tco" else "CAPEX"
     ax.set_xlabel(f"investment, {basis} (thousand USD)")
-    ax.set_ylabel("people newly covered" + (" + POI weight" if weighted else ""))
+    ax.set_ylabel("people newly covered")
     ax.set_xlim(0, _curve_axis_usd(plan, spent) / 1e3)
-    top = max(float(c.people.max(initial=0.0)), float(sel.people))
+    top = max(float(people.max(initial=0.0)), plan_people)
     ax.set_ylim(0, top * 1.06 if top > 0 else 1.0)  # room for the star at the top
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
@@ -429,7 +437,9 @@ def _curve_section(plan: Plan) -> str:
     ]
     n_points, n_designed = len(c.budget_usd), int(designed.sum())
     note = f"<p class=note>Computed with {esc(c.method)} at {n_points} budgets. " + (
-        "The objective counts POI weights (placement.poi_weight_people) as people. "
+        "Placement also weighs unserved schools and clinics (placement.poi_weight_people): "
+        "the curve counts only people; the weighted objective is budget_curve.csv's "
+        "priority_score. "
         if weighted
         else ""
     )
