@@ -23,7 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         required=True,
         metavar="KEY=V1,V2",
         help="a dotted scenario key and its values, e.g. budget_usd=1e6,2e6 or "
-        "cost.preset=default,light (repeat for a grid of every combination)",
+        "cost.preset=default,lean-macro (repeat for a grid of every combination)",
     )
     p.add_argument(
         "-o",
