@@ -67,6 +67,13 @@ def run(args: argparse.Namespace) -> int:
         f"people served today   {s['people_covered_before']:,.0f} of {s['people_total']:,.0f} "
         f"({100 * s['share_covered_before']:.1f} %) by {s['existing_towers']} existing towers"
     )
+    if s.get("reported_coverage_pct") is not None:
+        print(
+            f"reported served       {s['reported_coverage_pct']:g} % "
+            f"({s['reported_coverage_source']})"
+        )
+    if s.get("baseline_warning"):
+        print(f"warning               {s['baseline_warning']}")
     print(
         f"people not served     {s['people_unserved']:,.0f}: {s['people_in_clusters']:,.0f} in "
         f"{s['clusters']} clusters, {s['people_dispersed']:,.0f} dispersed"

@@ -17,6 +17,11 @@ def headline(summary: Mapping[str, Any], out_dir: Path, seconds: float) -> str:
         f"people in area        {total:,.0f} (input {summary['people_input_total']:,.0f}; "
         f"already covered {summary['people_covered_before']:,.0f})",
         f"people newly covered  {newly:,.0f} ({share:.1f} %)",
+        *(
+            [f"warning               {summary['baseline_warning']}"]
+            if summary.get("baseline_warning")
+            else []
+        ),
         f"sites selected        {summary['sites_selected']} "
         f"({', '.join(f'{k} {v}' for k, v in summary['sites_by_type'].items())})",
         f"CAPEX                 {summary['capex_usd']:,.0f} USD",

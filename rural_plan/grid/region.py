@@ -7,6 +7,8 @@ Everything after this works on arrays.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +17,7 @@ import numpy as np
 import rasterio.features
 import rasterio.warp
 import shapely.geometry
+from rasterio.enums import Resampling
 
 from rural_plan.errors import VectorError
 from rural_plan.grid.align import build_grid
@@ -22,8 +25,12 @@ from rural_plan.grid.grid import Grid
 from rural_plan.grid.synthetic import synthetic_region
 from rural_plan.io.hashing import sha256_file
 from rural_plan.io.pois import Pois, read_pois
-from rural_plan.io.vectors import read_lines, read_points, read_polygons
-from rural_plan.scenario.schema import Scenario
+from rural_plan.io.rasters import raster_info, warp_to_grid
+from rural_plan.io.towers import read_towers
+from rural_plan.io.vectors import read_lines, read_points, read_polygon_features, read_polygons
+from rural_plan.scenario.schema import ExistingNetwork, Scenario, field_range
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,9 +44,27 @@ class Points:
     cols: np.ndarray
     height_m: np.ndarray
     eirp_dbm: np.ndarray
+    technologies: tuple[frozenset[str] | None, ...] = ()
+    """Existing sites: the generations each carries (None: its file does not say)."""
 
     def __len__(self) -> int:
         return len(self.names)
+
+
+@dataclass(frozen=True)
+class ExistingLayer:
+    """Today's network as read: the towers' file and what was skipped, which sites count
+    as serving, and an operator's coverage map on the grid."""
+
+    towers_format: str = ""
+    """'opencellid', 'giga', 'osm' or 'points' ('' without towers)."""
+    towers_rows: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Rows or sites not used, by reason (outside the area included)."""
+    serving: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    """Per site of ``Region.towers``: it counts as serving people today."""
+    coverage: np.ndarray | None = None
+    """Grid cells an operator's coverage map covers (``inputs.existing_coverage``)."""
 
 
 def _empty_points() -> Points:
@@ -65,10 +90,21 @@ class Region:
     roads: tuple[np.ndarray, ...] = ()
     """Road centre lines (inputs.roads), each an ``(n, 2)`` array of (x, y) [m] in the
     grid CRS: fibre extensions follow them."""
+    existing: ExistingLayer = field(default_factory=ExistingLayer)
+    """Today's network: file, skips, serving sites, coverage map."""
 
 
 def _points_on_grid(
-    grid: Grid, lon, lat, names, height_m, eirp_dbm, *, source: str, require_inside: bool
+    grid: Grid,
+    lon,
+    lat,
+    names,
+    height_m,
+    eirp_dbm,
+    *,
+    source: str,
+    require_inside: bool,
+    technologies=(),
 ) -> Points:
     if len(lon) == 0:
         return _empty_points()
@@ -95,6 +131,7 @@ def _points_on_grid(
         cols=cols[keep],
         height_m=np.asarray(height_m, dtype=np.float64)[keep],
         eirp_dbm=np.asarray(eirp_dbm, dtype=np.float64)[keep],
+        technologies=tuple(t for t, k in zip(technologies, keep, strict=False) if k),
     )
 
 
@@ -188,35 +225,7 @@ def load_region(scenario: Scenario) -> Region:
             np.r_[0.0, fibre.eirp_dbm],
         )
 
-    towers = _empty_points()
-    if inp.existing_towers is not None:
-        hashes[_relpath(inp.existing_towers, scenario)] = sha256_file(inp.existing_towers)
-        pts = read_points(inp.existing_towers)
-        net = scenario.existing_network
-        towers = _points_on_grid(
-            grid,
-            [p.lon for p in pts],
-            [p.lat for p in pts],
-            [
-                str(p.properties.get("name") or p.properties.get("ict_id") or f"tower {i}")
-                for i, p in enumerate(pts)
-            ],
-            [
-                _number(
-                    p.properties,
-                    "height_m" if "height_m" in p.properties else "antenna_height",
-                    net.default_height_m,
-                    inp.existing_towers,
-                )
-                for p in pts
-            ],
-            [
-                _number(p.properties, "eirp_dbm", net.default_eirp_dbm, inp.existing_towers)
-                for p in pts
-            ],
-            source=str(inp.existing_towers),
-            require_inside=False,
-        )
+    towers, existing = _existing_network(scenario, grid, hashes)
 
     settlements = _empty_points()
     if inp.settlements is not None:
@@ -267,7 +276,109 @@ def load_region(scenario: Scenario) -> Region:
     if inp.roads is not None:
         hashes[_relpath(inp.roads, scenario)] = sha256_file(inp.roads)
         roads = _lines_on_grid(grid, read_lines(inp.roads))
-    return Region(grid, fibre, towers, settlements, excluded, hashes, proposed, pois, roads)
+    return Region(
+        grid, fibre, towers, settlements, excluded, hashes, proposed, pois, roads, existing
+    )
+
+
+def _existing_network(
+    scenario: Scenario, grid: Grid, hashes: dict[str, str]
+) -> tuple[Points, ExistingLayer]:
+    """The existing sites on the grid (those outside it counted), which of them serve today
+    (``existing_network.serving_technologies``), and the coverage map on the grid."""
+    inp, net = scenario.inputs, scenario.existing_network
+    towers, info = _empty_points(), ExistingLayer()
+    if inp.existing_towers is not None:
+        path = inp.existing_towers
+        hashes[_relpath(path, scenario)] = sha256_file(path)
+        read = read_towers(path, merge_m=net.site_merge_m)
+        skipped = dict(read.skipped)
+        heights = [
+            _in_range(s.height_m, net.default_height_m, "height_m", s, path) for s in read.sites
+        ]
+        eirps = [
+            _in_range(s.eirp_dbm, net.default_eirp_dbm, "eirp_dbm", s, path) for s in read.sites
+        ]
+        towers = _points_on_grid(
+            grid,
+            [s.lon for s in read.sites],
+            [s.lat for s in read.sites],
+            [s.name for s in read.sites],
+            heights,
+            eirps,
+            source=str(path),
+            require_inside=False,
+            technologies=[s.technologies for s in read.sites],
+        )
+        outside = len(read.sites) - len(towers)
+        if outside:
+            skipped["outside the area"] = outside
+        if read.sites and not len(towers):
+            raise VectorError(
+                f"{path}: none of its {len(read.sites)} sites lies inside the area (lon/lat "
+                f"{_extent_lonlat(grid)}); check that the file covers this area"
+            )
+        for reason, n in skipped.items():
+            log.warning("%s: %d %s skipped: %s", path.name, n, "rows or sites", reason)
+        wanted = set(net.serving_technologies)
+        serving = np.array(
+            [
+                net.unknown_technology_serves if t is None else bool(t & wanted)
+                for t in towers.technologies
+            ],
+            dtype=bool,
+        )
+        info = ExistingLayer(read.format, read.rows, skipped, serving, None)
+    if inp.existing_coverage is not None:
+        hashes[_relpath(inp.existing_coverage, scenario)] = sha256_file(inp.existing_coverage)
+        info = dataclasses.replace(
+            info, coverage=coverage_on_grid(inp.existing_coverage, grid, scenario)
+        )
+    return towers, info
+
+
+def coverage_on_grid(path: Path, grid: Grid, scenario: Scenario) -> np.ndarray:
+    """Grid cells (bool) an operator's coverage map covers: GeoJSON polygons (those whose
+    ``technology`` property, if any, is one of ``existing_network.serving_technologies``)
+    or a raster in any CRS (non-zero, non-nodata cells; nearest neighbour onto the grid)."""
+    net = scenario.existing_network
+    if path.suffix.lower() in (".geojson", ".json"):
+        shapes = []
+        for poly, props in read_polygon_features(path):
+            tech = props.get("technology")
+            if tech is not None and str(tech).strip():
+                if str(tech).strip().upper() not in net.serving_technologies:
+                    continue
+            elif not net.unknown_technology_serves:
+                continue
+            shapes.append(
+                rasterio.warp.transform_geom("EPSG:4326", grid.crs, shapely.geometry.mapping(poly))
+            )
+        if not shapes:
+            return np.zeros(grid.shape, dtype=bool)
+        return rasterio.features.geometry_mask(
+            shapes, out_shape=grid.shape, transform=grid.transform, invert=True
+        )
+    raster_info(path)  # a CRS and a geotransform, or one clear error
+    values = warp_to_grid(
+        (path,),
+        dst_crs=grid.crs,
+        dst_transform=grid.transform,
+        shape=grid.shape,
+        resampling=Resampling.nearest,
+    )
+    return np.nan_to_num(values, nan=0.0) != 0.0
+
+
+def _in_range(value: float | None, default: float, key: str, site, path: Path) -> float:
+    """A tower's height or EIRP from its file, else the scenario's default; a value
+    outside the schema's range for the default is an error naming the site."""
+    if value is None:
+        return default
+    lo, hi = field_range(ExistingNetwork, f"default_{key}")
+    if not lo <= value <= hi:
+        raise VectorError(f"{path}: site {site.name!r}: {key}={value:g} is outside {lo:g}..{hi:g}")
+    return float(value)
 
 
 def _lines_on_grid(grid: Grid, lines: list[list[tuple[float, float]]]) -> tuple[np.ndarray, ...]:

@@ -116,7 +116,12 @@ def _lonlat(path: Path, i: int, c: Any) -> tuple[float, float]:
 
 def read_polygons(path: Path) -> list[shapely.Geometry]:
     """Read Polygon / MultiPolygon features as valid shapely geometries (lon/lat)."""
-    polys: list[shapely.Geometry] = []
+    return [poly for poly, _ in read_polygon_features(path)]
+
+
+def read_polygon_features(path: Path) -> list[tuple[shapely.Geometry, dict[str, Any]]]:
+    """Polygon / MultiPolygon features as (valid shapely geometry (lon/lat), properties)."""
+    polys: list[tuple[shapely.Geometry, dict[str, Any]]] = []
     for i, feat in enumerate(_load_features(path)):
         geom = (feat or {}).get("geometry")
         kind = (geom or {}).get("type")
@@ -129,7 +134,7 @@ def read_polygons(path: Path) -> list[shapely.Geometry]:
         if not shape.is_valid:
             reason = shapely.is_valid_reason(shape)
             raise VectorError(f"{path}: feature {i}: invalid polygon ({reason})")
-        polys.append(shape)
+        polys.append((shape, dict((feat or {}).get("properties") or {})))
     return polys
 
 

@@ -90,11 +90,11 @@ def unused_budget(prep, fit: BackhaulFit) -> tuple[float, str]:
     covered = cov.covered_by(fit.selection.chosen)
     taken = np.zeros(int(options.location.max()) + 1 if options.location.size else 0, bool)
     taken[options.location[fit.selection.chosen]] = True
+    gains = (cov.weight > 0) & ~covered  # demand cells someone else could still cover
     adds = np.array(
         [
             not taken[options.location[i]]
-            and bool((cov.weight[cov.indices[cov.indptr[i] : cov.indptr[i + 1]]] > 0).any())
-            and not covered[cov.indices[cov.indptr[i] : cov.indptr[i + 1]]].all()
+            and bool(gains[cov.indices[cov.indptr[i] : cov.indptr[i + 1]]].any())
             for i in range(options.location.size)
         ],
         dtype=bool,

@@ -14,6 +14,7 @@ from rural_plan.backhaul.design import BackhaulPlan
 from rural_plan.costing.economics import Economics
 from rural_plan.costing.presets import CostPreset
 from rural_plan.costing.site import SiteCostBreakdown
+from rural_plan.coverage.existing import ServedToday
 from rural_plan.coverage.matrix import CoverageMatrix
 from rural_plan.grid.region import Region
 from rural_plan.pipeline.fit import CurveBackhaul
@@ -43,6 +44,8 @@ class Prepared:
     timings_s: dict[str, float]
     executor: dict[str, Any] = field(default_factory=dict, compare=False)
     """Where propagation ran (name, cluster, tasks; ``provenance.json``)."""
+    today: ServedToday | None = field(default=None, compare=False)
+    """Who today's network serves, checked against the published figure."""
 
 
 @dataclass(frozen=True)

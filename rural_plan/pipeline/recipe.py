@@ -13,7 +13,7 @@ from rural_plan.costing.economics import plan_economics
 from rural_plan.costing.plan_cost import cost_split
 from rural_plan.costing.settings import CostSettings, scenario_preset
 from rural_plan.coverage.demand import scenario_demand
-from rural_plan.coverage.existing import served_by_existing
+from rural_plan.coverage.existing import served_today
 from rural_plan.coverage.matrix import build_matrix
 from rural_plan.coverage.poi_coverage import poi_rows, poi_summary
 from rural_plan.grid.region import load_region
@@ -87,13 +87,11 @@ def _prepare(scenario: Scenario, executor: Executor, use_cache: bool) -> Prepare
         patterns=site_patterns(scenario, radio, region.grid.cell_size_m),
         executor=executor,
     )
-    served_before = served_by_existing(
-        scenario, region, demand, radio, use_cache=use_cache, executor=executor
-    )
+    today = served_today(scenario, region, demand, radio, use_cache=use_cache, executor=executor)
     clock.lap("propagation")
 
     coverage = build_matrix(
-        demand=demand, indptr=sparse.indptr, indices=sparse.indices, served_before=served_before
+        demand=demand, indptr=sparse.indptr, indices=sparse.indices, served_before=today.served
     )
     instance = coverage_instance(coverage, options, poi_bonus(scenario, region, coverage))
     clock.lap("coverage")
@@ -107,6 +105,7 @@ def _prepare(scenario: Scenario, executor: Executor, use_cache: bool) -> Prepare
         preset,
         clock.timings,
         executor=dict(executor.info),
+        today=today,
     )
 
 
@@ -158,6 +157,7 @@ def finish(prep: Prepared) -> Plan:
         prep.coverage,
         selection,
         backhaul,
+        today=prep.today,
         spent_usd=fit.spent_usd,
         budget_curve_method=curve.method,
         **designed.summary(),

@@ -83,4 +83,5 @@ def reprice(prep: Prepared, scenario: Scenario, preset: CostPreset | None = None
         preset,
         dict(prep.timings_s),
         executor=dict(prep.executor),
+        today=prep.today,
     )

@@ -18,6 +18,7 @@ import numpy as np
 from rural_plan._version import __version__
 from rural_plan.backhaul.design import BackhaulPlan
 from rural_plan.costing.settings import CostSettings
+from rural_plan.coverage.existing import ServedToday
 from rural_plan.coverage.matrix import CoverageMatrix
 from rural_plan.grid.region import Region
 from rural_plan.placement.capacity import served_people
@@ -26,7 +27,7 @@ from rural_plan.placement.instance import CoverageInstance
 from rural_plan.placement.options import SiteOptions
 from rural_plan.scenario.schema import Scenario
 
-_FLATTENED = ("backhaul", "certificate", "economics")
+_FLATTENED = ("today", "backhaul", "certificate", "economics")
 """Fields whose keys are written into the mapping one by one."""
 _OMITTED_WHEN_NONE = ("pois",)
 """Fields left out of the mapping when they are None."""
@@ -96,6 +97,9 @@ class Summary(Mapping[str, Any]):
     budget_unused_reason: str
     """Why that budget is left, in words ('' when the plan spends within 0.5 % of it)."""
     power_source_by_type: dict[str, str]
+    today: Mapping[str, Any] = field(default_factory=dict)
+    """Today's network: existing sites, people it serves modelled and assumed, the
+    reported figure and any warning (``ServedToday.summary``)."""
     backhaul: Mapping[str, Any] = field(default_factory=dict)
     """The backhaul design's keys (``BackhaulPlan.summary``)."""
     certificate: Mapping[str, Any] = field(default_factory=dict)
@@ -170,6 +174,7 @@ def summarise(
     selection: Selection,
     backhaul: BackhaulPlan,
     *,
+    today: ServedToday | None = None,
     spent_usd: float,
     **stages: Any,
 ) -> Summary:
@@ -235,6 +240,7 @@ def summarise(
         backhaul_all_satellite_tco_usd=_r(backhaul.all_satellite_tco_usd),
         people_per_1000_usd=round(newly / (tco / 1000.0), 4) if tco > 0 else 0.0,
         cost_per_person_usd=round(tco / newly, 2) if newly > 0 else None,
+        today={} if today is None else today.summary(),
         backhaul=backhaul.summary(),
         certificate=certificate(selection),
         **stages,

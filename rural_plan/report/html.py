@@ -168,6 +168,7 @@ h2 { font-size: 1.25rem; margin: 2.2rem 0 .6rem; padding-bottom: .25rem;
 h3 { font-size: 1.02rem; margin: 1.3rem 0 .4rem; }
 p { margin: .4rem 0; }
 .muted, figcaption, .note { color: var(--muted); font-size: .88rem; }
+.warning { border-left: 4px solid #d95f02; background: #fff4e5; padding: .5rem .8rem; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(235px, 1fr));
   gap: .7rem; }
 .card { border: 1px solid var(--rule); border-radius: 6px; padding: .6rem .8rem;
@@ -287,8 +288,42 @@ def _headline(s: dict[str, Any]) -> str:
     return (
         '<section id="headline">\n<h2>Headline</h2>\n<div class="cards">\n'
         + "".join(cards)
-        + "</div>\n</section>\n"
+        + "</div>\n"
+        + _baseline_note(s)
+        + "</section>\n"
     )
+
+
+def _baseline_note(s) -> str:
+    """Today's network against the published figure, and the warning when they differ."""
+    if s.get("reported_coverage_pct") is None and not s.get("existing_sites"):
+        return ""
+    sites = _value("existing_sites", s["existing_sites"], fmt_number(s["existing_sites"]))
+    pct = s["modelled_coverage_before_pct"]
+    modelled = _value("modelled_coverage_before_pct", pct, fmt_number(pct, 1))
+    parts = [
+        f"Today's network: {sites} existing sites ({fmt_number(s['existing_sites_serving'])} "
+        f"counted as serving) reach {modelled} % of the people."
+    ]
+    reported = s.get("reported_coverage_pct")
+    if reported is not None:
+        value = _value("reported_coverage_pct", reported, fmt_number(reported, 1))
+        parts.append(
+            f" The reported share served is {value} % ({esc(s['reported_coverage_source'])})."
+        )
+    if s.get("people_assumed_served_before"):
+        parts.append(
+            f" {fmt_number(s['people_assumed_served_before'])} people are assumed served today "
+            "(baseline.fill_to_reported: the most populous cells not reached first)."
+        )
+    text = "".join(parts)
+    warning = s.get("baseline_warning")
+    if warning:
+        return (
+            f'<p class="warning">{text} <strong>Warning:</strong> '
+            f"{_value('baseline_warning', warning, warning)}</p>\n"
+        )
+    return f'<p class="note">{text}</p>\n'
 
 
 def fmt_usd_cents(x: Any) -> str:

@@ -22,17 +22,9 @@ from rural_plan.errors import ScenarioError
 from rural_plan.scenario import schema
 from rural_plan.scenario.schema import Scenario
 
-_PATH_KEYS = (
-    "dem",
-    "population",
-    "existing_towers",
-    "fibre_nodes",
-    "settlements",
-    "exclusions",
-    "candidate_sites",
-    "pois",
-    "roads",
-)
+_PATH_KEYS = tuple(k for k in schema.Inputs.model_fields if k != "synthetic")
+"""The ``inputs`` keys that name files (every one but ``synthetic``): resolved against the
+scenario's folder."""
 
 
 class _StrictSafeLoader(yaml.SafeLoader):

@@ -90,6 +90,9 @@ HATA_ENVIRONMENTS: tuple[str, ...] = ("urban", "urban-large-city", "suburban", "
 """Okumura-Hata / COST-231 Hata environments (``radio.hata.environment``, ``rural-plan path
 --environment``), in the order of the kernels' environment code (0 urban ... 3 open)."""
 
+TECHNOLOGIES: tuple[str, ...] = ("2G", "3G", "4G", "5G")
+"""Radio generations of today's network (``existing_network.serving_technologies``)."""
+
 DEM_VOID_POLICIES: tuple[str, ...] = ("fill", "error")
 BUDGET_BASES: tuple[str, ...] = ("tco", "capex")
 

@@ -21,6 +21,7 @@ from rural_plan.scenario.names import (
     PLACEMENT_METHOD_NAMES,
     POLARIZATIONS,
     PROPAGATION_MODEL_NAMES,
+    TECHNOLOGIES,
 )
 
 PropagationModelName = Literal[PROPAGATION_MODEL_NAMES]  # type: ignore[valid-type]
@@ -28,6 +29,7 @@ ExecutorName = Literal[EXECUTOR_NAMES]  # type: ignore[valid-type]
 PlacementMethodName = Literal[PLACEMENT_METHOD_NAMES]  # type: ignore[valid-type]
 HataEnvironment = Literal[HATA_ENVIRONMENTS]  # type: ignore[valid-type]
 Polarization = Literal[POLARIZATIONS]  # type: ignore[valid-type]
+Technology = Literal[TECHNOLOGIES]  # type: ignore[valid-type]
 
 
 class _Frozen(BaseModel):
@@ -99,6 +101,12 @@ class Inputs(_Frozen):
     dem: InputFile | list[InputFile] | None = None
     population: InputFile | None = None
     existing_towers: InputFile | None = None
+    """Today's sites: an OpenCelliD cell export (CSV, detected from its header; cells
+    grouped into sites), the Giga cell-site CSV, OpenStreetMap masts (GeoJSON; other
+    features are skipped and counted) or points (GeoJSON / CSV with lon, lat)."""
+    existing_coverage: InputFile | None = None
+    """An operator's coverage map: polygons (GeoJSON, optional ``technology`` property) or
+    a raster (any CRS; non-zero cells are covered). Its people count as served today."""
     fibre_nodes: InputFile | None = None
     settlements: InputFile | None = None
     candidate_sites: InputFile | None = None
@@ -408,14 +416,54 @@ class Backhaul(_Frozen):
 
 
 class ExistingNetwork(_Frozen):
-    """Values for existing towers (inputs.existing_towers) whose GeoJSON properties do not
-    give them (``height_m``, ``eirp_dbm``)."""
+    """Today's network (``inputs.existing_towers``, ``inputs.existing_coverage``): which of
+    its sites count as serving people, and values for sites whose file does not give them
+    (``height_m``, ``eirp_dbm``)."""
 
     default_height_m: float = Field(30.0, ge=2.0, le=300.0)
+    """Antenna height of a site whose file gives none [m] (a typical rural macro mast:
+    pysim5g's ``tx_baseline_height`` is 30 m)."""
     default_eirp_dbm: float = Field(60.0, ge=10.0, le=80.0)
     antenna_gain_dbi: float = Field(15.0, ge=0.0, le=25.0)
     """Base-station receive antenna gain (uplink budget of existing towers)."""
     cable_loss_db: float = Field(1.0, ge=0.0, le=10.0)
+    site_merge_m: float = Field(250.0, ge=0.0, le=5_000.0)
+    """OpenCelliD cells of one operator whose positions lie within this distance [m] form
+    one site. OpenCelliD positions are estimated from crowd-sourced measurements, so the
+    sectors of one site scatter by up to a few hundred metres; LTE cells of one eNodeB
+    (cell id // 256) are one site whatever the distance."""
+    serving_technologies: tuple[Technology, ...] = Field(("2G", "3G", "4G", "5G"), min_length=1)
+    """Generations that count as serving a person today: e.g. [4G] for a 4G plan, so that
+    only sites carrying 4G (and coverage polygons of 4G) count as served before."""
+    unknown_technology_serves: bool = True
+    """A site or coverage polygon whose file does not say its technology counts as serving
+    (false: it does not)."""
+
+
+class Baseline(_Frozen):
+    """The official figure the modelled network is checked against, and an explicit
+    assumption for areas whose towers are not known."""
+
+    reported_coverage_pct: float | None = Field(None, ge=0.0, le=100.0)
+    """Share of the people served by a mobile signal today according to a published
+    figure [%]; None: no check."""
+    source: str = Field("", max_length=1_000)
+    """Where that figure comes from (publisher, document, year): required with it."""
+    warn_above_points: float = Field(10.0, ge=0.0, le=100.0)
+    """Warn (summary.json ``baseline_warning``, diagnose, report) when the modelled share
+    served today differs from the reported one by more than this [percentage points]."""
+    fill_to_reported: bool = False
+    """An explicit, labelled assumption for when the towers are not known: the most populous
+    demand cells not modelled as served are assumed served until the share served today
+    reaches the reported one (people newly covered then counts only the rest)."""
+
+    @model_validator(mode="after")
+    def _cited(self) -> Baseline:
+        if self.reported_coverage_pct is not None and not self.source.strip():
+            raise ValueError("reported_coverage_pct needs its source (baseline.source)")
+        if self.fill_to_reported and self.reported_coverage_pct is None:
+            raise ValueError("fill_to_reported needs baseline.reported_coverage_pct")
+        return self
 
 
 class Outputs(_Frozen):
@@ -492,6 +540,7 @@ class Scenario(_Frozen):
     cost: Cost = Field(default_factory=Cost)
     backhaul: Backhaul = Field(default_factory=Backhaul)
     existing_network: ExistingNetwork = Field(default_factory=ExistingNetwork)
+    baseline: Baseline = Field(default_factory=Baseline)
     outputs: Outputs = Field(default_factory=Outputs)
     limits: Limits = Field(default_factory=Limits)
     executor: ExecutorSettings = Field(default_factory=ExecutorSettings)

@@ -29,7 +29,7 @@ from scipy.spatial import cKDTree
 
 from rural_plan._version import __version__
 from rural_plan.coverage.demand import scenario_demand
-from rural_plan.coverage.existing import served_by_existing
+from rural_plan.coverage.existing import served_today
 from rural_plan.errors import RuralPlanError
 from rural_plan.grid.region import Region, load_region
 from rural_plan.io.results import write_folder
@@ -92,9 +92,10 @@ def diagnose(
     region = load_region(scenario)
     grid = region.grid
     demand = scenario_demand(scenario, region)
-    served = served_by_existing(
+    today = served_today(
         scenario, region, demand, RadioSettings.from_scenario(scenario), use_cache=use_cache
     )
+    served = today.served
     ids = demand.cell_demand_id
     served_cell = np.zeros(grid.shape, dtype=bool)
     if served is not None:
@@ -136,6 +137,7 @@ def diagnose(
         "people_in_clusters": round(sum(c.people for c in clusters), 2),
         "people_dispersed": round(total - before - sum(c.people for c in clusters), 2),
         "largest_cluster_people": round(clusters[0].people, 2) if clusters else 0.0,
+        **today.summary(),
     }
     log.info(
         "diagnosis: %.0f of %.0f people served today (%.1f %%); %d clusters of unserved people",
