@@ -9,7 +9,9 @@ all-satellite → ``resilience`` (second paths, single failures) → :class:`Bac
 
 from __future__ import annotations
 
+import itertools
 import logging
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from rural_plan.backhaul.graph import (
     RELAY,
     SITE,
     ClearanceMemo,
+    Edge,
     build_edges,
     make_nodes,
     node_name,
@@ -378,6 +381,9 @@ def _links(state: TreeState, preset: CostPreset) -> tuple[Link, ...]:
         incident = ([pe[x]] if pe[x] >= 0 else []) + [pe[c] for c in state.children[x]]
         best = max(incident, key=lambda i: (edges[i].raise_at(x), -i))
         charged[best] = charged.get(best, 0.0) + state.raise_m[x]
+    trench = _fibre_trenches(
+        [(edges[pe[v]], nodes.names[v]) for v in state.order[1:] if edges[pe[v]].kind == "fibre"]
+    )
     out = []
     for v in state.order[1:]:
         i = pe[v]
@@ -391,7 +397,7 @@ def _links(state: TreeState, preset: CostPreset) -> tuple[Link, ...]:
         capex, opex = link_costs(
             preset,
             kind=e.kind,
-            length_m=e.length_m,
+            length_m=trench.get(id(e), e.length_m),
             mbps=cap,
             mast_raise_m=charged.get(i, 0.0),
             relay_site=relay_site,
@@ -418,9 +424,39 @@ def _links(state: TreeState, preset: CostPreset) -> tuple[Link, ...]:
                 relay_site=relay_site,
                 route=e.route,
                 geometry_xy=geometry,
+                trench_length_m=trench.get(id(e), math.nan),
             )
         )
     return tuple(sorted(out, key=lambda k: (k.b, k.a)))
+
+
+def _fibre_trenches(fibre: list[tuple[Edge, str]]) -> dict[int, float]:
+    """The new trench [m] each fibre link of a tree pays for, by ``id`` of its edge.
+
+    Routes from one point of presence along the roads follow its shortest-path tree, so
+    they share their first stretches exactly. Taking the links shortest route first, each
+    pays for the stretches of its route (consecutive polyline points) no earlier link
+    trenched: a shared stretch is paid once, by the site nearest the PoP, and the trenches
+    add up to the length of the union of the routes. A straight route (no roads layer)
+    shares nothing and pays its whole length."""
+    dug: set[tuple] = set()
+    out: dict[int, float] = {}
+    for e, _name in sorted(fibre, key=lambda en: (en[0].length_m, en[1])):
+        if e.route != "road" or len(e.xy) < 2:
+            out[id(e)] = float(e.length_m)
+            continue
+        pts = [(round(x, 2), round(y, 2)) for x, y in e.xy]
+        new = 0.0
+        for a, b in itertools.pairwise(pts):
+            key = (a, b) if a <= b else (b, a)
+            if key not in dug:
+                dug.add(key)
+                new += math.dist(a, b)
+        # the polyline is the route: scale away the rounding so an unshared route pays
+        # exactly its length
+        total = sum(math.dist(a, b) for a, b in itertools.pairwise(pts))
+        out[id(e)] = float(e.length_m) * (new / total if total > 0 else 1.0)
+    return out
 
 
 def _log(plan: BackhaulPlan, n_sites: int, edges) -> None:

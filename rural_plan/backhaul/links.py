@@ -36,3 +36,12 @@ class Link:
     """Fibre: 'road' or 'straight'."""
     geometry_xy: tuple[tuple[float, float], ...] = ()
     """Polyline [m, grid CRS] from ``a`` to ``b``; a satellite link: the site's point."""
+    trench_length_m: float = math.nan
+    """Fibre: the new trench this link pays for [m]: its route less the stretches an
+    earlier fibre link of the plan already trenched (a road stretch several sites share
+    is trenched and paid once); NaN for other types."""
+
+    @property
+    def priced_length_m(self) -> float:
+        """The length its type is priced by: fibre its new trench, others the hop."""
+        return self.trench_length_m if self.kind == "fibre" else self.length_m

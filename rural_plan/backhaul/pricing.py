@@ -111,7 +111,7 @@ def price_link(link: Link, preset: CostPreset) -> tuple[float, float]:
     return link_costs(
         preset,
         kind=link.kind,
-        length_m=link.length_m,
+        length_m=link.priced_length_m,
         mbps=link.capacity_mbps,
         mast_raise_m=link.mast_raise_m,
         relay_site=link.relay_site,

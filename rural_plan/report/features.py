@@ -82,6 +82,9 @@ def link_features(plan: Plan) -> list[dict[str, Any]]:
             "mast_raise_m": round(link.mast_raise_m, 1),
             "relay_site": link.relay_site,
             "route": link.route or None,
+            "trench_length_m": None
+            if np.isnan(link.trench_length_m)
+            else round(link.trench_length_m, 1),
         }
         xy = np.asarray(link.geometry_xy, dtype=np.float64).reshape(-1, 2)
         lon, lat = _lonlat(crs, xy[:, 0], xy[:, 1])
