@@ -9,7 +9,6 @@ all-satellite → ``resilience`` (second paths, single failures) → :class:`Bac
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 from collections import Counter
@@ -17,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
 
 from rural_plan.backhaul.graph import (
     CORE,
@@ -430,32 +430,34 @@ def _links(state: TreeState, preset: CostPreset) -> tuple[Link, ...]:
     return tuple(sorted(out, key=lambda k: (k.b, k.a)))
 
 
+TRENCH_SHARED_M = 1.0
+"""Two fibre routes closer than this [m] run in one trench (a road's centre line)."""
+
+
 def _fibre_trenches(fibre: list[tuple[Edge, str]]) -> dict[int, float]:
     """The new trench [m] each fibre link of a tree pays for, by ``id`` of its edge.
 
     Routes from one point of presence along the roads follow its shortest-path tree, so
-    they share their first stretches exactly. Taking the links shortest route first, each
-    pays for the stretches of its route (consecutive polyline points) no earlier link
-    trenched: a shared stretch is paid once, by the site nearest the PoP, and the trenches
-    add up to the length of the union of the routes. A straight route (no roads layer)
-    shares nothing and pays its whole length."""
-    dug: set[tuple] = set()
+    they share their first stretches. Taking the links shortest route first, each pays
+    for the part of its route farther than :data:`TRENCH_SHARED_M` from every route
+    taken before it: a shared stretch is paid once, by the site nearest the PoP, and the
+    trenches add up to the length of the union of the routes. A straight route (no roads
+    layer) shares nothing and pays its whole length."""
+    dug = None
     out: dict[int, float] = {}
     for e, _name in sorted(fibre, key=lambda en: (en[0].length_m, en[1])):
         if e.route != "road" or len(e.xy) < 2:
             out[id(e)] = float(e.length_m)
             continue
-        pts = [(round(x, 2), round(y, 2)) for x, y in e.xy]
-        new = 0.0
-        for a, b in itertools.pairwise(pts):
-            key = (a, b) if a <= b else (b, a)
-            if key not in dug:
-                dug.add(key)
-                new += math.dist(a, b)
-        # the polyline is the route: scale away the rounding so an unshared route pays
-        # exactly its length
-        total = sum(math.dist(a, b) for a, b in itertools.pairwise(pts))
-        out[id(e)] = float(e.length_m) * (new / total if total > 0 else 1.0)
+        line = shapely.LineString(e.xy)
+        if dug is None:
+            new = line.length
+            dug = line.buffer(TRENCH_SHARED_M, cap_style="flat")
+        else:
+            new = line.difference(dug).length
+            dug = dug.union(line.buffer(TRENCH_SHARED_M, cap_style="flat"))
+        # the polyline is the route: scale so an unshared route pays exactly its length
+        out[id(e)] = float(e.length_m) * (new / line.length if line.length > 0 else 1.0)
     return out
 
 

@@ -26,6 +26,8 @@ class SiteCost:
     capex_usd: dict[str, float]
     opex_usd_per_year: dict[str, float]
     power_source: str | None = None
+    capacity_users: float | None = None
+    """Subscribers one site of this type is designed for (cited); None: not given."""
 
     @property
     def capex_total_usd(self) -> float:
@@ -196,8 +198,16 @@ def _parse(data: dict[str, Any], origin: str) -> CostPreset:
         source = spec.get("power_source")
         if source is not None:
             check_power_source(str(source), f"{origin}: {where}.power_source")
+        capacity = (
+            _figure(spec, "capacity_users", where, sources) if "capacity_users" in spec else None
+        )
+        if capacity is not None and not capacity > 0:
+            raise CostingError(f"{origin}: {where}.capacity_users: must be > 0 users")
         sites[name] = SiteCost(
-            parts["capex_usd"], parts["opex_usd_per_year"], None if source is None else str(source)
+            parts["capex_usd"],
+            parts["opex_usd_per_year"],
+            None if source is None else str(source),
+            capacity,
         )
     bh = data.get("backhaul")
     if not isinstance(bh, dict):

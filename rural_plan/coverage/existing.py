@@ -11,7 +11,7 @@ reaches the reported one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -41,6 +41,8 @@ class ServedToday:
     source: str
     warning: str | None
     """In words, when the modelled share is far from the reported one."""
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Rows or sites of the towers' file not used, by reason (counted, logged)."""
 
     @property
     def modelled_pct(self) -> float:
@@ -52,6 +54,7 @@ class ServedToday:
         return {
             "existing_sites": self.existing_sites,
             "existing_sites_serving": self.existing_sites_serving,
+            "existing_sites_skipped": dict(sorted(self.skipped.items())),
             "people_covered_before_modelled": round(self.people_modelled, 2),
             "people_assumed_served_before": round(self.people_assumed, 2),
             "modelled_coverage_before_pct": round(self.modelled_pct, 3),
@@ -121,6 +124,7 @@ def served_today(
         reported_pct=base.reported_coverage_pct,
         source=base.source,
         warning=None,
+        skipped=dict(layer.skipped),
     )
     return _with_warning(result, scenario)
 

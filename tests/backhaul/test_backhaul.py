@@ -183,7 +183,7 @@ def test_every_site_connected_and_terrestrial_used_when_cheaper():
     assert set(plan.site_kind) <= set(TERRESTRIAL)
     assert plan.tco_usd < plan.all_satellite_tco_usd
     for i in range(3):
-        assert _path_to_core(plan, f"site:{i}")[-1] in ("core", "fibre:0")
+        assert _path_to_core(plan, f"site:{i + 1}")[-1] in ("core", "fibre:1")
 
 
 def test_microwave_only_chain_matches_old_behaviour():
@@ -238,7 +238,7 @@ def test_scenario_refuses_unknown_type(tmp_path):
 
 
 def test_without_satellite_a_stranded_site_is_an_error():
-    with pytest.raises(BackhaulError, match=r"site:0.*satellite"):
+    with pytest.raises(BackhaulError, match=r"site:1.*satellite"):
         _design(_FLAT, [6_000.0], [], allowed=["microwave"])
 
 
@@ -334,10 +334,10 @@ def test_donor_masts_are_not_raised():
         max_mast_raise_m=40.0,
     )
     (link,) = plan.links
-    assert link.a == "donor:0"
-    assert "donor:0" not in plan.mast_raise_m
+    assert link.a == "donor:1"
+    assert "donor:1" not in plan.mast_raise_m
     # Only the site end rises: (ra + rb) / 2 ≥ 15.71 with ra = 0 → rb = 35 m.
-    assert plan.mast_raise_m == {"site:0": 35.0}
+    assert plan.mast_raise_m == {"site:1": 35.0}
 
 
 # ---------------------------------------------------------------------- capacity
@@ -402,10 +402,10 @@ def test_capacity_never_exceeded_and_never_dearer_than_all_satellite(lay):
     assert plan.site_demand_mbps == pytest.approx(tuple(demand))
     # Loads: each link carries exactly the demand of the sites below it, within capacity.
     below: dict[str, float] = {}
-    roots = {"core"} | {f"fibre:{j}" for j in range(len(lay["fibre"]))}
-    roots |= {f"donor:{j}" for j in range(n_donor)}
+    roots = {"core"} | {f"fibre:{j + 1}" for j in range(len(lay["fibre"]))}
+    roots |= {f"donor:{j + 1}" for j in range(n_donor)}
     for i in range(sx.size):
-        path = _path_to_core(plan, f"site:{i}")
+        path = _path_to_core(plan, f"site:{i + 1}")
         assert path[-1] in roots, path  # never stranded
         for node in path[:-1] if path[-1] == "core" else path:
             below[node] = below.get(node, 0.0) + demand[i]
@@ -419,7 +419,7 @@ def test_capacity_never_exceeded_and_never_dearer_than_all_satellite(lay):
     # Relay cascades stay within the depth limit.
     up = _uplinks(plan)
     for i in range(sx.size):
-        node, run, worst = f"site:{i}", 0, 0
+        node, run, worst = f"site:{i + 1}", 0, 0
         while node in up:
             run = run + 1 if up[node].kind == "relay" else 0
             worst = max(worst, run)
@@ -471,16 +471,16 @@ def test_relay_only_node_bridges_to_a_donor_at_its_cost():
         allowed=["relay", "satellite"],
         site_people=np.array([1_000.0]),  # 40 Mbps: within a relay's 50
     )
-    assert plan.relays_used == ("relay:0",)
+    assert plan.relays_used == ("relay:1",)
     up = _uplinks(plan)
-    assert [up["site:0"].a, up["relay:0"].a] == ["relay:0", "donor:0"]
-    link = up["relay:0"]
+    assert [up["site:1"].a, up["relay:1"].a] == ["relay:1", "donor:1"]
+    link = up["relay:1"]
     assert link.relay_site and link.kind == "relay"
     f = PRESET.figures
     assert link.capex_usd == pytest.approx(
         f["backhaul.relay.capex_usd_per_link"] + f["backhaul.relay.site_capex_usd"]
     )
-    assert plan.donor_load_mbps == {"donor:0": pytest.approx(1_000 * 0.04)}
+    assert plan.donor_load_mbps == {"donor:1": pytest.approx(1_000 * 0.04)}
 
 
 def test_unused_relay_node_costs_nothing():
@@ -512,8 +512,8 @@ def test_relay_depth_limit():
     # Donor → site 0 → site 1 by relay; site 2 would be a third relay in a row, so sites 2
     # and 3 share one satellite terminal (one relays to the other).
     assert plan.site_kind[:2] == ("relay", "relay")
-    assert plan.site_parent[:2] == ("donor:0", "site:0")
-    assert plan.site_parent[2] != "site:1"
+    assert plan.site_parent[:2] == ("donor:1", "site:1")
+    assert plan.site_parent[2] != "site:2"
     assert sorted(plan.site_kind[2:]) == ["relay", "satellite"]
 
 
@@ -533,24 +533,24 @@ def _two_pops(max_hop_m):
 
 def test_fibre_node_failure_reports_people_lost():
     plan = _two_pops(5_000.0)
-    assert plan.site_parent == ("fibre:0", "fibre:0", "fibre:1")
+    assert plan.site_parent == ("fibre:1", "fibre:1", "fibre:2")
     by_element = {f.element: f for f in plan.failures}
-    pop0 = by_element["fibre:0"]
+    pop0 = by_element["fibre:1"]
     assert pop0.sites_lost == (0, 1) and pop0.people_lost == pytest.approx(3_000.0)
     # With 5 km hops nothing else reaches sites 0 and 1: no alternative but satellite.
     assert pop0.people_without_alternative == pytest.approx(3_000.0)
-    assert by_element["fibre:1"].people_lost == pytest.approx(4_000.0)
-    assert by_element["fibre:0->site:1"].people_lost == pytest.approx(2_000.0)
-    assert by_element["fibre:0->site:1"].people_without_alternative == 0.0  # via site 0
+    assert by_element["fibre:2"].people_lost == pytest.approx(4_000.0)
+    assert by_element["fibre:1->site:2"].people_lost == pytest.approx(2_000.0)
+    assert by_element["fibre:1->site:2"].people_without_alternative == 0.0  # via site 1
     assert plan.worst_single_failure.people_lost == pytest.approx(4_000.0)
-    # Paths core–fibre:0–site:0 and core–fibre:0–site:1–site:0 share the PoP.
+    # Paths core–fibre:1–site:1 and core–fibre:1–site:2–site:1 share the PoP.
     assert plan.sites_with_two_paths == ()
 
 
 def test_two_pops_in_reach_give_two_paths_and_alternatives():
     plan = _two_pops(40_000.0)
     assert plan.sites_with_two_paths == (0, 1, 2)
-    pop0 = next(f for f in plan.failures if f.element == "fibre:0")
+    pop0 = next(f for f in plan.failures if f.element == "fibre:1")
     assert pop0.people_lost == pytest.approx(3_000.0)
     assert pop0.people_without_alternative == 0.0
     assert plan.summary()["backhaul_worst_single_failure"]["people_lost"] == 4_000.0
@@ -678,3 +678,33 @@ def test_design_lays_fibre_along_roads_else_straight_with_detour():
     (link,) = straight.links
     assert link.route == "straight"
     assert link.length_m == pytest.approx(3_000 * PRESET.figures["backhaul.fibre.detour_factor"])
+
+
+def test_fibre_routes_sharing_a_road_pay_its_trench_once():
+    """Three sites along one road from one PoP: each route runs the road from the PoP, so
+    together they trench the road to the farthest site once (plus each site's own leg),
+    not the sum of the routes; the links' costs and the plan's follow the trench."""
+    road = [np.array([[0.0, Y - 200.0], [2_500.0, Y - 200.0], [16_000.0, Y - 200.0]])]
+    sites = [5_000.0, 9_000.0, 13_000.0]
+    plan = _design(
+        _FLAT,
+        sites,
+        [1_000.0],
+        road_lines=road,
+        allowed=["fibre", "satellite"],
+        site_people=np.full(3, 20_000.0),
+    )
+    fibre = sorted((k for k in plan.links if k.kind == "fibre"), key=lambda k: k.length_m)
+    assert len(fibre) == 3 and all(k.route == "road" for k in fibre)
+    legs = 200.0 * 4  # the PoP's leg to the road, and each site's
+    union = (13_000.0 - 1_000.0) + legs
+    # (a leg leaving the road shares its first metre with the road's trench)
+    assert sum(k.trench_length_m for k in fibre) == pytest.approx(union, abs=5.0)
+    assert sum(k.length_m for k in fibre) > 1.9 * union  # the routes overlap
+    # the nearest site pays the shared road; the others only their own stretch beyond it
+    assert fibre[0].trench_length_m == pytest.approx(fibre[0].length_m)
+    assert fibre[1].trench_length_m == pytest.approx(4_000.0 + 200.0, abs=2.0)
+    per_km = PRESET.fibre_capex_usd_per_km
+    for k in fibre:
+        assert k.capex_usd == pytest.approx(per_km * k.trench_length_m / 1000.0)
+        assert price_link(k, PRESET)[0] == pytest.approx(k.capex_usd)

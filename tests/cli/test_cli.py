@@ -57,7 +57,7 @@ def test_demo_writes_a_complete_plan(demo_out, capsys):
         summary["people_newly_covered"], rel=1e-3
     )
     links = json.loads((demo_out / "links.geojson").read_text())["features"]
-    assert {f["properties"]["to"] for f in links} >= {f"site:{i}" for i in range(len(sites))}
+    assert {f["properties"]["to"] for f in links} >= {f"site:{i + 1}" for i in range(len(sites))}
     with rasterio.open(demo_out / "coverage.tif") as ds:
         assert ds.count == 3 and ds.crs.to_string() == summary["crs"]
         # a Cloud-Optimised GeoTIFF: GDAL's COG layout, tiles, internal overviews

@@ -409,7 +409,8 @@ def test_fibre_follows_the_roads_layer(tmp_path):
 def test_an_existing_tower_feeds_sites_as_a_donor(tmp_path, small_plan):
     p0, _ = small_plan
     grid = p0.region.grid
-    # a quiet tower (it covers no one) one cell from the first chosen site
+    # a quiet tower (a 2G site where only 4G counts: it serves no one) one cell from the
+    # first chosen site
     loc = p0.options.location[p0.selection.chosen[0]]
     r, c = p0.candidates.rows[loc], p0.candidates.cols[loc] + 1
     x, y = grid.xy_of(np.array([r]), np.array([c]))
@@ -417,19 +418,20 @@ def test_an_existing_tower_feeds_sites_as_a_donor(tmp_path, small_plan):
     _feature_collection(
         tmp_path / "towers.geojson",
         [{"type": "Point", "coordinates": [lon, lat]}],
-        [{"name": "incumbent", "height_m": 40, "eirp_dbm": -60}],
+        [{"name": "incumbent", "height_m": 40, "technology": "2G"}],
     )
     s = small_scenario(
         tmp_path,
         inputs__existing_towers="towers.geojson",
+        existing_network__serving_technologies=["4G"],
         backhaul__allowed=["relay", "satellite"],
         backhaul__donor_capacity_mbps=1_000,
     )
     p = plan(s)
     assert p.coverage.people_covered_before == 0
-    fed = [k for k in p.backhaul.links if k.a == "donor:0"]
+    fed = [k for k in p.backhaul.links if k.a == "donor:1"]
     assert fed and all(k.kind == "relay" for k in fed)
-    assert p.backhaul.donor_load_mbps["donor:0"] <= 1_000 + 1e-9
+    assert p.backhaul.donor_load_mbps["donor:1"] <= 1_000 + 1e-9
     np.testing.assert_allclose(fed[0].geometry_xy[0], (x[0], y[0]), atol=0.01)
     # a donor's own backhaul is the tower's: its relays cost only their terminals
     relay_capex = p.preset.figures["backhaul.relay.capex_usd_per_link"]
@@ -446,7 +448,7 @@ def test_every_budget_is_kept_with_the_designed_backhaul(small_plan, budget):
     assert 1 <= p.summary["backhaul_placement_rounds"] <= 9
     # every chosen site is connected by exactly one uplink
     ups = [k.b for k in p.backhaul.links if k.b.startswith("site:")]
-    assert sorted(ups) == sorted(f"site:{k}" for k in range(p.selection.chosen.size))
+    assert sorted(ups) == sorted(f"site:{k + 1}" for k in range(p.selection.chosen.size))
 
 
 # ------------------------------------------------- budget curve at its designed backhaul
@@ -461,6 +463,7 @@ CURVE_COLUMNS = [
     "backhaul_usd",
     "cost_designed_usd",
     "people_per_1000_usd_designed",
+    "priority_score",
 ]
 
 
@@ -557,7 +560,7 @@ def test_budget_curve_backhaul_points_are_spread_and_the_rest_left_empty(small_p
     header, rows = _curve_csv(out)
     assert header == CURVE_COLUMNS
     for k, r in enumerate(rows):
-        designed = [r[n] for n in CURVE_COLUMNS[6:]]
+        designed = [r[n] for n in CURVE_COLUMNS[6:9]]
         if k in (0, 6, 12, 18, 24):
             assert all(v != "" for v in designed)
             # the same sites, the same real cost as in the plan re-costing every point
