@@ -17,6 +17,7 @@ def headline(summary: Mapping[str, Any], out_dir: Path, seconds: float) -> str:
         f"people in area        {total:,.0f} (input {summary['people_input_total']:,.0f}; "
         f"already covered {summary['people_covered_before']:,.0f})",
         f"people newly covered  {newly:,.0f} ({share:.1f} %)",
+        f"people newly served   {summary['people_newly_served']:,.0f} (within site capacity)",
         *(
             [f"warning               {summary['baseline_warning']}"]
             if summary.get("baseline_warning")

@@ -25,9 +25,10 @@ DEFAULT_METRICS = ("people_per_1000_usd", "tco_usd")
 def preset_ranges(
     preset: CostPreset, keys: Iterable[str] | None = None
 ) -> dict[str, tuple[float, float]]:
-    """Each figure's (low, high) value as stated in the preset (all figures by default)."""
+    """Each money figure's (low, high) value as stated in the preset (all of them by
+    default; the site types' ``capacity_users``, which price nothing, are left out)."""
     if keys is None:
-        return dict(preset.ranges)
+        return {k: v for k, v in preset.ranges.items() if not k.endswith(".capacity_users")}
     out = {}
     for key in keys:
         if key not in preset.ranges:

@@ -28,10 +28,15 @@ from rural_plan.pipeline.fit import (
 )
 from rural_plan.pipeline.jit import warm_up
 from rural_plan.pipeline.plan import Plan, Prepared
-from rural_plan.pipeline.sites import site_table
+from rural_plan.pipeline.sites import people_served, site_table
 from rural_plan.pipeline.summary import summarise
 from rural_plan.placement.candidates import scenario_candidates
-from rural_plan.placement.options import build_options, coverage_instance, poi_bonus
+from rural_plan.placement.options import (
+    build_options,
+    coverage_instance,
+    models_capacity,
+    poi_bonus,
+)
 from rural_plan.placement.select import scenario_budget_curve, select_sites
 from rural_plan.propagation.runner import cached_covered_demand
 from rural_plan.propagation.settings import RadioSettings, site_patterns
@@ -93,7 +98,12 @@ def _prepare(scenario: Scenario, executor: Executor, use_cache: bool) -> Prepare
     coverage = build_matrix(
         demand=demand, indptr=sparse.indptr, indices=sparse.indices, served_before=today.served
     )
-    instance = coverage_instance(coverage, options, poi_bonus(scenario, region, coverage))
+    instance = coverage_instance(
+        coverage,
+        options,
+        poi_bonus(scenario, region, coverage),
+        capped=models_capacity(scenario),
+    )
     clock.lap("coverage")
     return Prepared(
         scenario,
@@ -150,6 +160,7 @@ def finish(prep: Prepared) -> Plan:
     costs = CostSettings.from_scenario(scenario)
     site_costs = costs.site_costs(preset)
     unused_usd, unused_why = unused_budget(prep, fit)
+    served = people_served(prep.coverage, options, chosen)
     summary = summarise(
         scenario,
         region,
@@ -157,6 +168,7 @@ def finish(prep: Prepared) -> Plan:
         prep.coverage,
         selection,
         backhaul,
+        served=served,
         today=prep.today,
         spent_usd=fit.spent_usd,
         budget_curve_method=curve.method,
@@ -171,7 +183,7 @@ def finish(prep: Prepared) -> Plan:
         scenario,
         preset,
         site_counts=summary.sites_by_type,
-        people=summary.people_newly_covered,
+        people=summary.people_newly_served,
         capex_usd=summary.capex_usd,
         opex_usd_per_year=summary.opex_usd_per_year,
         tco_usd=summary.tco_usd,
@@ -183,7 +195,7 @@ def finish(prep: Prepared) -> Plan:
         sites=(options.capex_usd[chosen].sum(), options.opex_usd_per_year[chosen].sum()),
         backhaul=(backhaul.capex_usd, backhaul.opex_usd_per_year),
     )
-    sites = site_table(costs, options, prep.coverage, selection, backhaul)
+    sites = site_table(costs, options, prep.coverage, selection, backhaul, served)
     clock.lap("costing")
     log.info(
         "plan: %d sites, %.0f people newly covered, TCO %.0f USD, %.2f people per 1,000 USD",

@@ -10,7 +10,12 @@ import numpy as np
 from rural_plan.costing.presets import CostPreset
 from rural_plan.costing.settings import scenario_preset
 from rural_plan.pipeline.plan import Prepared
-from rural_plan.placement.options import build_options, coverage_instance, poi_bonus
+from rural_plan.placement.options import (
+    build_options,
+    coverage_instance,
+    models_capacity,
+    poi_bonus,
+)
 from rural_plan.propagation.settings import radio_type_map
 from rural_plan.scenario.schema import Scenario
 
@@ -79,7 +84,12 @@ def reprice(prep: Prepared, scenario: Scenario, preset: CostPreset | None = None
         prep.candidates,
         options,
         coverage,
-        coverage_instance(coverage, options, poi_bonus(scenario, prep.region, coverage)),
+        coverage_instance(
+            coverage,
+            options,
+            poi_bonus(scenario, prep.region, coverage),
+            capped=models_capacity(scenario),
+        ),
         preset,
         dict(prep.timings_s),
         executor=dict(prep.executor),

@@ -10,8 +10,43 @@ import numpy as np
 from rural_plan.backhaul.design import BackhaulPlan
 from rural_plan.costing.settings import CostSettings
 from rural_plan.coverage.matrix import CoverageMatrix
+from rural_plan.placement.capacity import served_by_option, served_people
 from rural_plan.placement.greedy import Selection
+from rural_plan.placement.instance import CoverageInstance
 from rural_plan.placement.options import SiteOptions
+
+
+@dataclass(frozen=True)
+class Served:
+    """People the chosen sites cover, and serve within their capacities."""
+
+    covered: float
+    """Every person in the new footprint (each once)."""
+    served: float
+    """Of them, the most the sites can serve within their capacities (a maximum flow;
+    equal to ``covered`` when no site type has a capacity)."""
+    per_site: np.ndarray
+    """What each site serves in that flow, in rollout order (adds up to ``served``)."""
+    capped: bool
+    """Some site type has a capacity."""
+
+
+def people_served(coverage: CoverageMatrix, options: SiteOptions, chosen: np.ndarray) -> Served:
+    """The people ``chosen`` (rollout order) cover and serve (no POI priority weight)."""
+    covered = float(coverage.weight[coverage.covered_by(chosen)].sum())
+    capped = bool(np.isfinite(options.capacity_people).any())
+    if not capped:
+        return Served(covered, covered, coverage.people_per_option(chosen), False)
+    instance = CoverageInstance.from_arrays(
+        indptr=coverage.indptr,
+        indices=coverage.indices,
+        weight=coverage.weight,
+        cost_usd=options.cost_usd,
+        location=options.location,
+        capacity=options.capacity_people,
+    )
+    per_site = served_by_option(instance, chosen)
+    return Served(covered, served_people(instance, chosen), per_site, True)
 
 
 @dataclass(frozen=True)
@@ -21,6 +56,9 @@ class SiteTable:
     people_newly_covered: np.ndarray
     """People each site newly covers, a person counted for the first site in rollout order
     that covers them (no POI priority weight): sums to the footprint's people."""
+    people_newly_served: np.ndarray
+    """People each site serves within its capacity (:class:`Served`): sums to the plan's
+    ``people_newly_served``."""
     priority_score: np.ndarray
     """What placement maximised for the site: its people plus the priority weight of the
     unserved points of interest it is first to cover (``placement.poi_weight_people``)."""
@@ -42,6 +80,7 @@ def site_table(
     coverage: CoverageMatrix,
     selection: Selection,
     backhaul: BackhaulPlan,
+    served: Served,
 ) -> SiteTable:
     chosen = selection.chosen
     capex = options.capex_usd[chosen].astype(np.float64)
@@ -51,6 +90,7 @@ def site_table(
         bh_capex, bh_opex = np.zeros(chosen.size), np.zeros(chosen.size)
     return SiteTable(
         people_newly_covered=coverage.people_per_option(chosen),
+        people_newly_served=np.asarray(served.per_site, dtype=np.float64),
         priority_score=np.asarray(selection.marginal_people, dtype=np.float64),
         capex_usd=capex,
         opex_usd_per_year=opex,

@@ -13,17 +13,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from rural_plan._version import __version__
 from rural_plan.backhaul.design import BackhaulPlan
 from rural_plan.costing.settings import CostSettings
 from rural_plan.coverage.existing import ServedToday
 from rural_plan.coverage.matrix import CoverageMatrix
 from rural_plan.grid.region import Region
-from rural_plan.placement.capacity import served_people
+from rural_plan.pipeline.sites import Served
 from rural_plan.placement.greedy import Selection
-from rural_plan.placement.instance import CoverageInstance
 from rural_plan.placement.options import SiteOptions
 from rural_plan.scenario.schema import Scenario
 
@@ -55,7 +52,10 @@ class Summary(Mapping[str, Any]):
     people_total: float
     people_covered_before: float
     people_newly_covered: float
-    """People the plan newly covers (within the sites' capacities when they are capped)."""
+    """People in the plan's new footprint, each once (no POI priority weight)."""
+    people_newly_served: float
+    """Of them, the most the sites serve within their capacities (site types'
+    ``capacity_users`` / ``capacity_people``): what the headline counts."""
     people_in_new_footprint: float
     site_capacity_capped: bool
     share_newly_covered: float
@@ -82,7 +82,9 @@ class Summary(Mapping[str, Any]):
     backhaul_tco_usd: float
     backhaul_all_satellite_tco_usd: float
     people_per_1000_usd: float
+    """People newly served per 1,000 USD of the plan's TCO: the headline."""
     cost_per_person_usd: float | None
+    """TCO per person newly served [USD]."""
     budget_curve_method: str
     budget_curve_backhaul: str
     budget_curve_designed_points: int
@@ -130,30 +132,6 @@ class Summary(Mapping[str, Any]):
         return len(self.as_dict())
 
 
-def people_newly_served(
-    coverage: CoverageMatrix, options: SiteOptions, chosen: np.ndarray
-) -> tuple[float, float, bool]:
-    """(people newly covered, people in the new footprint, capacity capped): the people
-    the chosen sites serve within their capacities (no POI weight) and every person in
-    their footprint."""
-    footprint = float(coverage.weight[coverage.covered_by(chosen)].sum())
-    capped = bool(np.isfinite(options.capacity_people).any())
-    if not capped:
-        return footprint, footprint, False
-    newly = served_people(
-        CoverageInstance.from_arrays(
-            indptr=coverage.indptr,
-            indices=coverage.indices,
-            weight=coverage.weight,
-            cost_usd=options.cost_usd,
-            location=options.location,
-            capacity=options.capacity_people,
-        ),
-        chosen,
-    )
-    return newly, footprint, True
-
-
 def certificate(selection: Selection) -> dict[str, Any]:
     """The method's proof of quality, when it gives one (MILP)."""
     if selection.bound is None:
@@ -174,6 +152,7 @@ def summarise(
     selection: Selection,
     backhaul: BackhaulPlan,
     *,
+    served: Served,
     today: ServedToday | None = None,
     spent_usd: float,
     **stages: Any,
@@ -189,7 +168,7 @@ def summarise(
     capex = site_capex + backhaul.capex_usd
     opex = site_opex + backhaul.opex_usd_per_year
     tco = float(costs.npv_usd(capex, opex))
-    newly, footprint, capped = people_newly_served(coverage, options, chosen)
+    newly, footprint, capped = served.served, served.covered, served.capped
     rep = region.grid.report
     people_total = float(region.grid.population.sum())
     return Summary(
@@ -210,10 +189,11 @@ def summarise(
         dem_cells_outside_data=rep.dem_cells_outside_data,
         people_total=_r(people_total),
         people_covered_before=_r(coverage.people_covered_before),
-        people_newly_covered=_r(newly),
+        people_newly_covered=_r(footprint),
+        people_newly_served=_r(newly),
         people_in_new_footprint=_r(footprint),
         site_capacity_capped=capped,
-        share_newly_covered=round(newly / people_total, 6) if people_total else 0.0,
+        share_newly_covered=round(footprint / people_total, 6) if people_total else 0.0,
         demand_cell_m=coverage.demand.block * region.grid.cell_size_m,
         demand_cells=coverage.demand.size,
         candidate_locations=int(options.location.max() + 1) if options.location.size else 0,

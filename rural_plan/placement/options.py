@@ -82,13 +82,26 @@ def build_options(scenario: Scenario, candidates: Candidates, preset: CostPreset
         capex_usd=table[:, 3],
         opex_usd_per_year=table[:, 4],
         cost_usd=cost_usd,
-        capacity_people=np.array(
-            [
-                np.inf if t.capacity_people is None else t.capacity_people
-                for t in scenario.site_types.values()
-            ]
-        )[type_index],
+        capacity_people=np.array([site_capacity_people(scenario, preset, name) for name in names])[
+            type_index
+        ],
     )
+
+
+def site_capacity_people(scenario: Scenario, preset: CostPreset, name: str) -> float:
+    """Most people one site of type ``name`` serves: its ``capacity_people``, else its
+    users (``capacity_users``, else the preset's cited figure for its cost item) over the
+    share of people who subscribe (``cost.adoption_share``); inf when none is known."""
+    st = scenario.site_types[name]
+    if st.capacity_people is not None:
+        return float(st.capacity_people)
+    users = st.capacity_users
+    if users is None:
+        users = preset.site(st.cost_item or name).capacity_users
+    share = scenario.cost.adoption_share
+    if users is None or share <= 0:
+        return float("inf")
+    return float(users) / share
 
 
 def poi_bonus(scenario: Scenario, region: Region, coverage: CoverageMatrix) -> np.ndarray | None:
@@ -108,16 +121,28 @@ def poi_bonus(scenario: Scenario, region: Region, coverage: CoverageMatrix) -> n
 
 
 def coverage_instance(
-    coverage: CoverageMatrix, options: SiteOptions, bonus: np.ndarray | None = None
+    coverage: CoverageMatrix,
+    options: SiteOptions,
+    bonus: np.ndarray | None = None,
+    *,
+    capped: bool = True,
 ) -> CoverageInstance:
     """The placement instance: coverage rows, newly coverable people (plus any POI
-    bonus weight), option costs."""
+    bonus weight), option costs, and (``capped``: for the methods that model it) each
+    option's capacity in people."""
+    limited = capped and bool(np.isfinite(options.capacity_people).any())
     return CoverageInstance.from_arrays(
         indptr=coverage.indptr,
         indices=coverage.indices,
         weight=coverage.weight if bonus is None else coverage.weight + bonus,
         cost_usd=options.cost_usd,
         location=options.location,
-        capacity=options.capacity_people if np.isfinite(options.capacity_people).any() else None,
+        capacity=options.capacity_people if limited else None,
         source="plan",
     )
+
+
+def models_capacity(scenario: Scenario) -> bool:
+    """Whether the scenario's placement method chooses sites within their capacities
+    (greedy); the others choose by people covered, and the plan reports the people served."""
+    return scenario.placement.method == "greedy"

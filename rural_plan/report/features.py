@@ -29,6 +29,7 @@ def site_features(plan: Plan) -> list[dict[str, Any]]:
     feats = []
     for order, i in enumerate(sel.chosen):
         people = float(table.people_newly_covered[order])
+        served = float(table.people_newly_served[order])
         tco = float(table.tco_usd[order])
         feats.append(
             {
@@ -46,6 +47,7 @@ def site_features(plan: Plan) -> list[dict[str, Any]]:
                     "eirp_dbm": float(opt.eirp_dbm[i]),
                     "max_path_loss_db": round(float(opt.max_loss_db[i]), 2),
                     "people_newly_covered": round(people, 1),
+                    "people_newly_served": round(served, 1),
                     "priority_score": round(float(table.priority_score[order]), 1),
                     "capex_usd": round(float(opt.capex_usd[i]), 2),
                     "opex_usd_per_year": round(float(opt.opex_usd_per_year[i]), 2),
@@ -55,7 +57,7 @@ def site_features(plan: Plan) -> list[dict[str, Any]]:
                     ),
                     "tco_usd": round(tco, 2),
                     "budget_cost_usd": round(float(table.budget_cost_usd[order]), 2),
-                    "people_per_1000_usd": round(people / (tco / 1000.0), 3) if tco > 0 else 0.0,
+                    "people_per_1000_usd": round(served / (tco / 1000.0), 3) if tco > 0 else 0.0,
                     "backhaul": plan.backhaul.site_kind[order],
                 },
             }

@@ -249,13 +249,15 @@ def _headline(s: dict[str, Any]) -> str:
             "People newly covered",
             v("people_newly_covered"),
             f"{v('share_newly_covered', fmt_share)} of {v('people_total')} people",
+            f"{v('people_newly_served')} of them served within site capacity",
             f"{v('people_covered_before')} covered before (existing network)",
         ),
         _card("Sites selected", v("sites_selected"), by_type),
         _card(
             "People per 1,000 USD",
             v("people_per_1000_usd", lambda x: fmt_number(x, 2)),
-            f"cost per person {v('cost_per_person_usd', fmt_usd_cents)} (of the TCO)",
+            "people newly served, per 1,000 USD of TCO; cost per person "
+            f"{v('cost_per_person_usd', fmt_usd_cents)}",
         ),
         _card(
             "Total cost of ownership",

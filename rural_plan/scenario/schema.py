@@ -266,9 +266,15 @@ class SiteType(_Frozen):
     """How the site is powered (``costing.POWER_SOURCES``): PV + battery sized from power_w,
     a diesel generator, a grid connection, or ``included`` in the preset's own items; None:
     the preset's default for the type (solar for light_pole, diesel for macro_tower)."""
+    capacity_users: float | None = Field(None, gt=0.0, le=1e8)
+    """Subscribers one site of this type is designed for; None: the cost preset's cited
+    figure for its cost item (``site_types.<item>.capacity_users``; a light site 1,500).
+    A site serves at most capacity_users / cost.adoption_share people."""
     capacity_people: float | None = Field(None, gt=0.0, le=1e9)
-    """Most people one site of this type can serve (its subscriber capacity divided by
-    the share of people who subscribe); None: no cap. Needs placement.method greedy."""
+    """Most people one site of this type can serve, given directly (overrides
+    capacity_users); None: from capacity_users. Every plan reports the people its sites
+    serve within these caps (``people_newly_served``); placement.method greedy also
+    chooses the sites by it (local-search and milp choose by people covered)."""
 
 
 def _default_site_types() -> dict[str, SiteType]:
@@ -559,16 +565,6 @@ class Scenario(_Frozen):
         if self.cost.preset.endswith((".yaml", ".yml")):
             out.append(Path(self.cost.preset))
         return tuple(out)
-
-    @model_validator(mode="after")
-    def _capacity_needs_greedy(self) -> Scenario:
-        capped = [k for k, t in self.site_types.items() if t.capacity_people is not None]
-        if capped and self.placement.method != "greedy":
-            raise ValueError(
-                f"site_types.{capped[0]}.capacity_people is set, and only placement.method "
-                f"'greedy' models site capacity (got {self.placement.method!r})"
-            )
-        return self
 
     @model_validator(mode="after")
     def _model_validity(self) -> Scenario:

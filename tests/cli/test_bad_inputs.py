@@ -162,10 +162,10 @@ SCENARIO_CASES = {
         SYNTH + "area: {bbox_lonlat: [44, -12, 43, -11]}\n",
         ["area: bbox_lonlat must be [west, south, east, north] with west < east"],
     ),
-    "capacity-needs-greedy": (
+    "capacity-not-positive": (
         SYNTH + "site_types: {pole: {mast_height_m: 15, eirp_dbm: 56, power_w: 150, "
-        "capacity_people: 500}}\n",
-        ["site_types.pole.capacity_people is set", "'greedy'"],
+        "capacity_users: 0}}\n",
+        ["site_types.pole.capacity_users", "greater than 0"],
     ),
     "required-key-missing": (
         "budget_usd: 300000\ninputs: {synthetic: {}}\n",

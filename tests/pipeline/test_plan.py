@@ -135,21 +135,23 @@ def test_capacity_capped_sites_never_claim_more_than_they_carry(tmp_path):
     assert uncapped.summary["people_newly_covered"] == uncapped.summary["people_in_new_footprint"]
 
 
-def test_capacity_with_a_method_that_ignores_it_is_refused(tmp_path):
-    from rural_plan.errors import ScenarioError
-
-    with pytest.raises(ScenarioError, match=r"capacity_people .* only placement.method 'greedy'"):
-        small_scenario(
-            tmp_path,
-            site_types={
-                "light_pole": {
-                    "mast_height_m": 15,
-                    "eirp_dbm": 56,
-                    "power_w": 150,
-                    "capacity_people": 1_500,
-                }
-            },
-        )
+def test_a_method_that_chooses_by_coverage_still_reports_people_served(tmp_path):
+    """Local search chooses by people covered; the plan counts only the people its sites
+    serve within their capacities, and sizes their backhaul from those."""
+    capped = {
+        "light_pole": {"mast_height_m": 15, "eirp_dbm": 56, "power_w": 150, "capacity_people": 800}
+    }
+    p = plan(small_scenario(tmp_path, site_types=capped))
+    s = p.summary
+    assert s["placement_method"] == "local-search" and s["site_capacity_capped"]
+    assert p.prepared.instance.capacity is None  # the search itself is not capped
+    assert s["people_newly_served"] <= s["people_newly_covered"] + 1e-6
+    assert s["people_newly_served"] <= 800 * s["sites_selected"] + 1e-6
+    assert s["people_per_1000_usd"] == pytest.approx(
+        s["people_newly_served"] / (s["tco_usd"] / 1000), rel=1e-3
+    )
+    per_user = p.scenario.cost.adoption_share * p.scenario.backhaul.busy_hour_mbps_per_user
+    assert max(p.backhaul.site_demand_mbps) <= 800 * per_user + 1e-9
 
 
 def test_replace_reuses_coverage_and_equals_a_fresh_plan(tmp_path, small_plan):
@@ -236,7 +238,10 @@ def test_schools_weighted_in_the_objective_are_covered_first(tmp_path):
     _giga_pois_csv(tmp_path / "pois.csv", grid, [(*far[len(far) // 2], "school")])
     one_site = float(inst.cost_usd.min()) * 1.5
     # backhaul at the placement estimate (no busy-hour demand: a minimum satellite
-    # terminal), so the budget buys exactly one site whatever it covers
+    # terminal), so the budget buys exactly one site whatever it covers; no site capacity,
+    # so the school's weight is not capped with the people
+    uncapped = {"light_pole": {"mast_height_m": 15, "eirp_dbm": 56, "power_w": 150,
+                               "capacity_people": 1e9}}
     plain = plan(
         small_scenario(
             tmp_path,
@@ -244,6 +249,7 @@ def test_schools_weighted_in_the_objective_are_covered_first(tmp_path):
             budget_usd=one_site,
             placement__method="greedy",
             backhaul__busy_hour_mbps_per_user=0,
+            site_types=uncapped,
         )
     )
     weighted = plan(
@@ -254,6 +260,7 @@ def test_schools_weighted_in_the_objective_are_covered_first(tmp_path):
             placement__method="greedy",
             placement__poi_weight_people={"school": 1e6},
             backhaul__busy_hour_mbps_per_user=0,
+            site_types=uncapped,
         )
     )
     rows_plain, rows_w = plain.pois, weighted.pois
@@ -354,9 +361,11 @@ def test_designed_backhaul_keeps_the_plan_within_budget(small_plan):
     # what the plan really spends (sites + designed backhaul) is what the budget allows
     assert s["budget_used_usd"] == pytest.approx(s["tco_usd"], abs=0.01)
     assert s["tco_usd"] <= s["budget_usd"] * (1 + 1e-6)
-    # each site's demand: the people it newly covers (counted once), x adoption x Mbps
+    # each site's demand: the people it newly covers (counted once) within its capacity,
+    # x adoption x Mbps
     people = p.coverage.people_per_option(p.selection.chosen)
     assert people.sum() == pytest.approx(s["people_in_new_footprint"], abs=0.01)
+    people = np.minimum(people, p.options.capacity_people[p.selection.chosen])
     per_user = p.scenario.cost.adoption_share * p.scenario.backhaul.busy_hour_mbps_per_user
     np.testing.assert_allclose(p.backhaul.site_demand_mbps, people * per_user, rtol=1e-12)
     assert s["backhaul_demand_mbps"] == pytest.approx(people.sum() * per_user, abs=1e-3)
@@ -510,7 +519,8 @@ def test_budget_curve_points_are_recosted_with_their_designed_backhaul(small_pla
         # never dearer than a satellite terminal at each site sized to its demand (the
         # people it newly covers in rollout order, counted once)
         order, _ = rollout(p.prepared.instance, np.sort(chosen))
-        demand = cov.people_per_option(order) * c.adoption_share * bh.busy_hour_mbps_per_user
+        served = np.minimum(cov.people_per_option(order), p.options.capacity_people[order])
+        demand = served * c.adoption_share * bh.busy_hour_mbps_per_user
         mbps = np.maximum(demand, bh.satellite_mbps_per_site)
         all_sat = float(
             (pre.satellite_capex_usd + pre.satellite_opex_usd_per_mbps_per_year * mbps * af).sum()
