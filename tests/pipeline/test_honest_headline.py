@@ -10,6 +10,7 @@ import json
 
 import numpy as np
 import pytest
+import rasterio.transform
 import rasterio.warp
 import shapely.geometry
 import shapely.ops
@@ -276,3 +277,64 @@ def test_the_comoros_plan_counts_once_and_checks_its_baseline(tmp_path):
     assert abs(share - s["reported_coverage_pct"]) <= 5 or s["baseline_warning"]
     assert s["baseline_warning"] and "92" in s["baseline_warning"]
     assert s["existing_sites"] >= 1
+
+
+def _square(grid, frac: float):
+    """A lon/lat polygon over the west ``frac`` of the grid."""
+    west, north = grid.transform.c, grid.transform.f
+    east = west + frac * grid.shape[1] * grid.cell_size_m
+    south = north - grid.shape[0] * grid.cell_size_m
+    xs, ys = [west, east, east, west, west], [south, south, north, north, south]
+    lon, lat = rasterio.warp.transform(grid.crs, "EPSG:4326", xs, ys)
+    return [list(p) for p in zip(lon, lat, strict=True)]
+
+
+def test_an_operators_coverage_map_counts_as_served_today(tmp_path, small_plan):
+    p0, _ = small_plan
+    grid = p0.region.grid
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [_square(grid, 0.5)]},
+                "properties": {"technology": "4G"},
+            }
+        ],
+    }
+    (tmp_path / "cov.geojson").write_text(json.dumps(doc))
+    p = plan(small_scenario(tmp_path, inputs__existing_coverage="cov.geojson"))
+    s = p.summary
+    assert 0 < s["people_covered_before"] < s["people_total"]
+    assert s["people_covered_before"] == s["people_covered_before_modelled"]
+    # a 2G-only plan: the 4G polygon does not count
+    two_g = plan(
+        small_scenario(
+            tmp_path,
+            inputs__existing_coverage="cov.geojson",
+            existing_network__serving_technologies=["2G"],
+        )
+    )
+    assert two_g.summary["people_covered_before"] == 0.0
+    # the same map as a raster in another CRS (WGS84), and one without a CRS
+    lon_w, lat_s = rasterio.warp.transform(
+        grid.crs, "EPSG:4326", [grid.transform.c], [grid.transform.f - 12_000]
+    )
+    lon_e, lat_n = rasterio.warp.transform(
+        grid.crs, "EPSG:4326", [grid.transform.c + 6_000], [grid.transform.f]
+    )
+    n = 200
+    transform = rasterio.transform.from_bounds(lon_w[0], lat_s[0], lon_e[0], lat_n[0], n, n)
+    profile = dict(driver="GTiff", width=n, height=n, count=1, dtype="uint8", transform=transform)
+    with rasterio.open(tmp_path / "cov.tif", "w", crs="EPSG:4326", **profile) as ds:
+        ds.write(np.ones((n, n), dtype="uint8"), 1)
+    raster = plan(small_scenario(tmp_path, inputs__existing_coverage="cov.tif"))
+    assert raster.summary["people_covered_before"] == pytest.approx(
+        s["people_covered_before"], rel=0.05
+    )
+    with rasterio.open(tmp_path / "nocrs.tif", "w", **profile) as ds:
+        ds.write(np.ones((n, n), dtype="uint8"), 1)
+    from rural_plan.errors import RasterError
+
+    with pytest.raises(RasterError, match="no CRS"):
+        plan(small_scenario(tmp_path, inputs__existing_coverage="nocrs.tif"))

@@ -240,8 +240,9 @@ def test_schools_weighted_in_the_objective_are_covered_first(tmp_path):
     # backhaul at the placement estimate (no busy-hour demand: a minimum satellite
     # terminal), so the budget buys exactly one site whatever it covers; no site capacity,
     # so the school's weight is not capped with the people
-    uncapped = {"light_pole": {"mast_height_m": 15, "eirp_dbm": 56, "power_w": 150,
-                               "capacity_people": 1e9}}
+    uncapped = {
+        "light_pole": {"mast_height_m": 15, "eirp_dbm": 56, "power_w": 150, "capacity_people": 1e9}
+    }
     plain = plan(
         small_scenario(
             tmp_path,
