@@ -47,8 +47,10 @@ def test_demo_writes_a_complete_plan(demo_out, capsys):
     assert SUMMARY_KEYS <= set(summary)
     assert summary["people_newly_covered"] > 0 and summary["tco_usd"] > 0
     assert summary["tco_usd"] <= summary["budget_usd"] * 1.0001 or summary["budget_basis"] != "tco"
+    # the headline counts the people served within the sites' capacities
+    assert 0 < summary["people_newly_served"] <= summary["people_newly_covered"]
     assert summary["people_per_1000_usd"] == pytest.approx(
-        summary["people_newly_covered"] / summary["tco_usd"] * 1000, rel=1e-3
+        summary["people_newly_served"] / summary["tco_usd"] * 1000, rel=1e-3
     )
     assert summary["population_conservation_error"] < 1e-3
     sites = json.loads((demo_out / "sites.geojson").read_text())["features"]
