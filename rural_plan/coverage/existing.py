@@ -70,6 +70,7 @@ def served_today(
     demand: DemandCells,
     radio: RadioSettings,
     *,
+    extra_db: np.ndarray | None = None,
     use_cache: bool = True,
     executor: Executor | None = None,
 ) -> ServedToday:
@@ -100,6 +101,7 @@ def served_today(
             budgets,
             demand.sample_id,
             radio,
+            extra_db=extra_db,
             executor=executor,
         )
         served[existing.indices] = True

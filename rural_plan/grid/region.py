@@ -92,6 +92,8 @@ class Region:
     grid CRS: fibre extensions follow them."""
     existing: ExistingLayer = field(default_factory=ExistingLayer)
     """Today's network: file, skips, serving sites, coverage map."""
+    land_cover: np.ndarray | None = None
+    """Land-cover class of each grid cell (inputs.land_cover; -1: no data), int64."""
 
 
 def _points_on_grid(
@@ -276,9 +278,42 @@ def load_region(scenario: Scenario) -> Region:
     if inp.roads is not None:
         hashes[_relpath(inp.roads, scenario)] = sha256_file(inp.roads)
         roads = _lines_on_grid(grid, read_lines(inp.roads))
+    land_cover = None
+    if inp.land_cover is not None:
+        hashes[_relpath(inp.land_cover, scenario)] = sha256_file(inp.land_cover)
+        land_cover = land_cover_on_grid(inp.land_cover, grid)
     return Region(
-        grid, fibre, towers, settlements, excluded, hashes, proposed, pois, roads, existing
+        grid,
+        fibre,
+        towers,
+        settlements,
+        excluded,
+        hashes,
+        proposed,
+        pois,
+        roads,
+        existing,
+        land_cover,
     )
+
+
+def land_cover_on_grid(path: Path, grid: Grid) -> np.ndarray:
+    """The class of each grid cell in a categorical raster (any CRS: nearest neighbour,
+    classes never averaged); -1 where the raster has no data."""
+    raster_info(path)  # a CRS and a geotransform, or one clear error
+    values = warp_to_grid(
+        (path,),
+        dst_crs=grid.crs,
+        dst_transform=grid.transform,
+        shape=grid.shape,
+        resampling=Resampling.nearest,
+    )
+    out = np.full(grid.shape, -1, dtype=np.int64)
+    ok = np.isfinite(values)
+    if ok.any() and not np.allclose(values[ok], np.round(values[ok])):
+        raise VectorError(f"{path}: land cover must hold whole class numbers, not measurements")
+    out[ok] = np.round(values[ok]).astype(np.int64)
+    return out
 
 
 def _existing_network(

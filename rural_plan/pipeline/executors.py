@@ -97,6 +97,7 @@ class LocalExecutor:
         *,
         pattern_index: np.ndarray | None = None,
         patterns: np.ndarray | None = None,
+        extra_db: np.ndarray | None = None,
     ) -> SparseCoverage:
         return covered_demand(
             grid,
@@ -108,6 +109,7 @@ class LocalExecutor:
             radio,
             pattern_index=pattern_index,
             patterns=patterns,
+            extra_db=extra_db,
         )
 
 
@@ -260,10 +262,20 @@ class DaskExecutor:
         *,
         pattern_index: np.ndarray | None = None,
         patterns: np.ndarray | None = None,
+        extra_db: np.ndarray | None = None,
     ) -> SparseCoverage:
         """:func:`~rural_plan.propagation.covered_demand`, its chunks run as Dask tasks."""
         terrain, options = point_to_area_inputs(
-            grid, rows, cols, h_tx_m, max_loss_db, demand_id, radio, pattern_index, patterns
+            grid,
+            rows,
+            cols,
+            h_tx_m,
+            max_loss_db,
+            demand_id,
+            radio,
+            pattern_index,
+            patterns,
+            extra_db,
         )
         n = len(options)
         counts = np.zeros(n, dtype=np.int64)

@@ -25,6 +25,7 @@ from rural_plan.placement.greedy import Selection
 from rural_plan.placement.instance import CoverageInstance
 from rural_plan.placement.options import SiteOptions
 from rural_plan.placement.sweep import BudgetCurve
+from rural_plan.propagation.clutter_map import clutter_loss_grid
 from rural_plan.propagation.point_to_area import best_server
 from rural_plan.propagation.settings import RadioSettings, site_patterns
 from rural_plan.scenario.schema import Scenario
@@ -92,6 +93,7 @@ class Plan:
         grid, opt, chosen = self.region.grid, self.options, self.selection.chosen
         loc = opt.location[chosen]
         radio = RadioSettings.from_scenario(self.scenario)
+        clutter = clutter_loss_grid(self.scenario, grid, self.region.land_cover)
         return best_server(
             grid,
             self.candidates.rows[loc],
@@ -101,6 +103,7 @@ class Plan:
             radio,
             pattern_index=opt.type_index[chosen],
             patterns=site_patterns(self.scenario, radio, grid.cell_size_m),
+            extra_db=clutter,
         )
 
     @cached_property

@@ -6,30 +6,23 @@ costing → the plan (its outputs are written by :mod:`rural_plan.report`).
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 
-from rural_plan.costing.economics import plan_economics
-from rural_plan.costing.plan_cost import cost_split
-from rural_plan.costing.settings import CostSettings, scenario_preset
+from rural_plan.costing.settings import scenario_preset
 from rural_plan.coverage.demand import scenario_demand
 from rural_plan.coverage.existing import served_today
 from rural_plan.coverage.matrix import build_matrix
-from rural_plan.coverage.poi_coverage import poi_rows, poi_summary
 from rural_plan.grid.region import load_region
+from rural_plan.pipeline.accounts import accounts
 from rural_plan.pipeline.clock import StageClock
 from rural_plan.pipeline.executors import Executor, open_executor
 from rural_plan.pipeline.fit import (
-    backhaul_pricer,
     curve_backhaul,
     curve_people,
     place_with_backhaul,
-    unused_budget,
 )
 from rural_plan.pipeline.jit import warm_up
 from rural_plan.pipeline.plan import Plan, Prepared
-from rural_plan.pipeline.sites import people_served, site_table
-from rural_plan.pipeline.summary import summarise
 from rural_plan.placement.candidates import scenario_candidates
 from rural_plan.placement.options import (
     build_options,
@@ -38,6 +31,7 @@ from rural_plan.placement.options import (
     poi_bonus,
 )
 from rural_plan.placement.select import scenario_budget_curve, select_sites
+from rural_plan.propagation.clutter_map import clutter_loss_grid
 from rural_plan.propagation.runner import cached_covered_demand
 from rural_plan.propagation.settings import RadioSettings, site_patterns
 from rural_plan.scenario.schema import Scenario
@@ -79,6 +73,8 @@ def _prepare(scenario: Scenario, executor: Executor, use_cache: bool) -> Prepare
 
     radio = RadioSettings.from_scenario(scenario)
     demand = scenario_demand(scenario, region)
+    clutter = clutter_loss_grid(scenario, region.grid, region.land_cover)
+    extra_db = None if clutter is None else clutter[demand.rows, demand.cols]
     sparse = cached_covered_demand(
         use_cache,
         region.grid,
@@ -90,9 +86,12 @@ def _prepare(scenario: Scenario, executor: Executor, use_cache: bool) -> Prepare
         radio,
         pattern_index=options.type_index,
         patterns=site_patterns(scenario, radio, region.grid.cell_size_m),
+        extra_db=extra_db,
         executor=executor,
     )
-    today = served_today(scenario, region, demand, radio, use_cache=use_cache, executor=executor)
+    today = served_today(
+        scenario, region, demand, radio, extra_db=extra_db, use_cache=use_cache, executor=executor
+    )
     clock.lap("propagation")
 
     coverage = build_matrix(
@@ -140,69 +139,23 @@ def finish(prep: Prepared) -> Plan:
     clock.lap("budget_curve")
 
     fit = place_with_backhaul(prep, selection)
-    selection, backhaul, chosen = fit.selection, fit.backhaul, fit.selection.chosen
+    selection = fit.selection
     clock.lap("backhaul")
 
     designed = curve_backhaul(prep, curve, fit)
     clock.lap("budget_curve_backhaul")
 
-    pois = None
-    if region.pois is not None:
-        loc = options.location[chosen]
-        pois = poi_rows(
-            region.pois,
-            region.grid,
-            prep.coverage,
-            chosen,
-            [options.type_name[options.type_index[i]] for i in chosen],
-            region.grid.xy_of(prep.candidates.rows[loc], prep.candidates.cols[loc]),
-        )
-    costs = CostSettings.from_scenario(scenario)
-    site_costs = costs.site_costs(preset)
-    unused_usd, unused_why = unused_budget(prep, fit)
-    served = people_served(prep.coverage, options, chosen)
-    summary = summarise(
-        scenario,
-        region,
-        options,
-        prep.coverage,
-        selection,
-        backhaul,
-        served=served,
-        today=prep.today,
-        spent_usd=fit.spent_usd,
-        budget_curve_method=curve.method,
-        **designed.summary(),
-        **fit.summary(),
-        budget_unused_usd=round(unused_usd, 2),
-        budget_unused_reason=unused_why,
-        pois=None if pois is None else poi_summary(pois),
-        power_source_by_type={name: b.power_source for name, b in site_costs.items()},
-    )
-    econ = plan_economics(
-        scenario,
-        preset,
-        site_counts=summary.sites_by_type,
-        people=summary.people_newly_served,
-        capex_usd=summary.capex_usd,
-        opex_usd_per_year=summary.opex_usd_per_year,
-        tco_usd=summary.tco_usd,
-        backhaul_pricer=backhaul_pricer(backhaul),
-    )
-    summary = dataclasses.replace(summary, economics=econ.summary)
-    split = cost_split(
-        costs,
-        sites=(options.capex_usd[chosen].sum(), options.opex_usd_per_year[chosen].sum()),
-        backhaul=(backhaul.capex_usd, backhaul.opex_usd_per_year),
-    )
-    sites = site_table(costs, options, prep.coverage, selection, backhaul, served)
+    books = accounts(prep, fit, curve, designed)
     clock.lap("costing")
+    s = books.summary
     log.info(
-        "plan: %d sites, %.0f people newly covered, TCO %.0f USD, %.2f people per 1,000 USD",
-        summary.sites_selected,
-        summary.people_newly_covered,
-        summary.tco_usd,
-        summary.people_per_1000_usd,
+        "plan: %d sites, %.0f people newly covered, %.0f served, TCO %.0f USD, %.2f people "
+        "served per 1,000 USD",
+        s.sites_selected,
+        s.people_newly_covered,
+        s.people_newly_served,
+        s.tco_usd,
+        s.people_per_1000_usd,
     )
     return Plan(
         scenario,
@@ -212,17 +165,17 @@ def finish(prep: Prepared) -> Plan:
         prep.coverage,
         selection,
         curve,
-        backhaul,
+        fit.backhaul,
         preset,
-        summary,
+        s,
         clock.timings,
         prep,
-        pois,
-        site_costs,
-        econ,
+        books.pois,
+        books.site_costs,
+        books.economics,
         executor=dict(prep.executor),
         curve_backhaul=designed,
-        cost_split=split,
-        site_table=sites,
+        cost_split=books.cost_split,
+        site_table=books.sites,
         curve_people=curve_people(curve, prep.coverage),
     )

@@ -22,6 +22,7 @@ from rural_plan.grid.region import Region
 from rural_plan.pipeline.sites import Served
 from rural_plan.placement.greedy import Selection
 from rural_plan.placement.options import SiteOptions
+from rural_plan.propagation.clutter_map import coverage_criterion
 from rural_plan.scenario.schema import Scenario
 
 _FLATTENED = ("today", "backhaul", "certificate", "economics")
@@ -66,6 +67,9 @@ class Summary(Mapping[str, Any]):
     sites_selected: int
     sites_by_type: dict[str, int]
     propagation_model: str
+    coverage_criterion: str
+    """When a cell counts as covered, in words (threshold, uplink, location probability,
+    clutter)."""
     placement_method: str
     placement_status: str
     coverage_target_share: float | None
@@ -204,6 +208,7 @@ def summarise(
             for i, name in enumerate(options.type_name)
         },
         propagation_model=scenario.radio.model,
+        coverage_criterion=coverage_criterion(scenario),
         placement_method=selection.method,
         placement_status=selection.status,
         coverage_target_share=scenario.placement.coverage_target_share,

@@ -641,13 +641,15 @@ def covered_cells(
     pattern_index,
     patterns,
     demand_id,
+    extra_db,
     counts_only,
     counts,
     indices,
 ):
     """Demand cells within each option's loss budget, as CSR rows.
 
-    A cell is covered when loss + pattern attenuation ≤ the option's budget.
+    A cell is covered when loss + pattern attenuation + the demand cell's own extra loss
+    (``extra_db[k]`` [dB]: clutter around the handset) ≤ the option's budget.
     ``demand_id`` maps a grid cell to its demand index (-1: none). First call with
     ``counts_only=True`` to fill ``counts``; then with False to fill ``indices``.
     """
@@ -667,7 +669,7 @@ def covered_cells(
                 if c < 0 or c >= n_cols:
                     continue
                 k = demand_id[r, c]
-                if k >= 0 and windows[i, a, b] + pat[a, b] <= budget:
+                if k >= 0 and windows[i, a, b] + pat[a, b] + extra_db[k] <= budget:
                     if not counts_only:
                         indices[pos] = k
                         pos += 1

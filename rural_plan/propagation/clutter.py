@@ -18,15 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from rural_plan.errors import PropagationError
+from rural_plan.scenario.names import CLUTTER_TYPE_NAMES
 
-CLUTTER_TYPES: tuple[str, ...] = (
-    "water-sea",
-    "open-rural",
-    "suburban",
-    "urban",
-    "trees-forest",
-    "dense-urban",
-)
+CLUTTER_TYPES: tuple[str, ...] = CLUTTER_TYPE_NAMES
 """P.2108-1 Table 3 clutter types (in that order: codes 1-6 of NTIA's implementation)."""
 
 DEFAULT_CLUTTER_HEIGHT_M: dict[str, float] = {

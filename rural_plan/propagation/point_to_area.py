@@ -122,14 +122,31 @@ class Terrain:
     """Demand cell of each grid cell (-1: none), int64, C order."""
     patterns: np.ndarray
     """Pattern attenuation windows [dB], (n_patterns, 2R+1, 2R+1)."""
+    extra_db: np.ndarray
+    """Each demand cell's own extra loss [dB] (clutter around the handset), float64."""
 
     @classmethod
-    def of(cls, grid: Grid, demand_id: np.ndarray, patterns: np.ndarray) -> Terrain:
+    def of(
+        cls,
+        grid: Grid,
+        demand_id: np.ndarray,
+        patterns: np.ndarray,
+        extra_db: np.ndarray | None = None,
+    ) -> Terrain:
+        n_demand = int(demand_id.max()) + 1 if demand_id.size else 0
+        if extra_db is None:
+            extra_db = np.zeros(n_demand)
+        extra_db = np.ascontiguousarray(extra_db, dtype=np.float64)
+        if extra_db.size < n_demand or not np.isfinite(extra_db).all():
+            raise PropagationError(
+                f"extra_db needs a finite loss for each of the {n_demand} demand cells"
+            )
         return cls(
             np.ascontiguousarray(grid.elevation_m, dtype=np.float64),
             float(grid.cell_size_m),
             np.ascontiguousarray(demand_id, dtype=np.int64),
             patterns,
+            extra_db,
         )
 
 
@@ -177,15 +194,16 @@ def point_to_area_inputs(
     radio: RadioSettings,
     pattern_index: np.ndarray | None = None,
     patterns: np.ndarray | None = None,
+    extra_db: np.ndarray | None = None,
 ) -> tuple[Terrain, Options]:
-    """The arguments of :func:`covered_demand` in the kernels' dtypes (omni patterns when
-    none are given), after checking the model's parameters."""
+    """The arguments of :func:`covered_demand` in the kernels' dtypes (omni patterns and
+    no extra loss when none are given), after checking the model's parameters."""
     _checked_model(radio)
     if patterns is None:
         patterns = omni_patterns(radio.radius_cells(grid))
         pattern_index = np.zeros(len(rows), dtype=np.int64)
     options = Options.of(rows, cols, h_tx_m, max_loss_db, pattern_index)
-    return Terrain.of(grid, demand_id, patterns), options
+    return Terrain.of(grid, demand_id, patterns, extra_db), options
 
 
 def max_chunk_options(radio: RadioSettings, terrain: Terrain) -> int:
@@ -224,6 +242,7 @@ def chunk_rows(
         options.pattern_index,
         terrain.patterns,
         terrain.demand_id,
+        terrain.extra_db,
     )
     covered_cells(*args, True, counts, np.empty(0, dtype=np.int64))
     idx = np.empty(int(counts.sum()), dtype=np.int64)
@@ -261,17 +280,19 @@ def covered_demand(
     *,
     pattern_index: np.ndarray | None = None,
     patterns: np.ndarray | None = None,
+    extra_db: np.ndarray | None = None,
 ) -> SparseCoverage:
     """For each option (cell, antenna height, loss budget, pattern), the covered demand cells.
 
     Options at the same location should be adjacent: their terrain profiles are shared.
     ``patterns`` (n_patterns, 2R+1, 2R+1) holds pattern attenuation [dB]; option i uses
-    ``patterns[pattern_index[i]]`` (default: omni). Runs in this process, locations in
-    parallel over numba threads; :mod:`rural_plan.executors` runs the same chunks on a
-    Dask cluster.
+    ``patterns[pattern_index[i]]`` (default: omni). ``extra_db`` [dB], per demand cell,
+    adds to the path loss of every option there (the clutter around the handset). Runs in
+    this process, locations in parallel over numba threads;
+    :mod:`rural_plan.pipeline.executors` runs the same chunks on a Dask cluster.
     """
     terrain, options = point_to_area_inputs(
-        grid, rows, cols, h_tx_m, max_loss_db, demand_id, radio, pattern_index, patterns
+        grid, rows, cols, h_tx_m, max_loss_db, demand_id, radio, pattern_index, patterns, extra_db
     )
     n = len(options)
     w = 2 * radio.radius_cells(grid) + 1
@@ -312,8 +333,10 @@ def best_server(
     *,
     pattern_index: np.ndarray | None = None,
     patterns: np.ndarray | None = None,
+    extra_db: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Best-server received power [dBm] (NaN: no site in range) and its site index (-1)."""
+    """Best-server received power [dBm] (NaN: no site in range) and its site index (-1);
+    ``extra_db`` [dB], per grid cell, is taken off every site's power there (clutter)."""
     rx = np.full(grid.shape, -np.inf)
     server = np.full(grid.shape, -1, dtype=np.int64)
     radius = radio.radius_cells(grid)
@@ -332,5 +355,7 @@ def best_server(
         better = power > rx[view]
         rx[view] = np.where(better, power, rx[view])
         server[view] = np.where(better, i, server[view])
+    if extra_db is not None:
+        rx -= extra_db
     rx[~np.isfinite(rx)] = np.nan
     return rx, server

@@ -34,6 +34,7 @@ class Executor(Protocol):
         *,
         pattern_index: np.ndarray | None = None,
         patterns: np.ndarray | None = None,
+        extra_db: np.ndarray | None = None,
     ) -> SparseCoverage: ...
 
 
@@ -49,6 +50,7 @@ def cached_covered_demand(
     *,
     pattern_index: np.ndarray | None = None,
     patterns: np.ndarray | None = None,
+    extra_db: np.ndarray | None = None,
     executor: Executor | None = None,
 ) -> SparseCoverage:
     """:func:`~rural_plan.propagation.covered_demand`, through the on-disk propagation
@@ -67,6 +69,7 @@ def cached_covered_demand(
             radio,
             pattern_index=pattern_index,
             patterns=patterns,
+            extra_db=extra_db,
         )
 
     if not use_cache:
@@ -84,6 +87,7 @@ def cached_covered_demand(
         np.asarray(pattern_index if pattern_index is not None else [], dtype=np.int64),
         np.asarray(patterns if patterns is not None else [], dtype=np.float32),
         repr(radio),
+        *(() if extra_db is None else (np.asarray(extra_db, dtype=np.float64),)),
     )
     hit = cache.load(key)
     if hit is not None:

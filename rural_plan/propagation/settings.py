@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rural_plan.propagation.antenna import pattern_window
+from rural_plan.propagation.clutter_map import location_margin_db
 from rural_plan.propagation.link_budget import max_path_loss_db
 from rural_plan.scenario.names import HATA_ENVIRONMENTS
 from rural_plan.scenario.schema import ItmParams, Scenario
@@ -104,7 +105,9 @@ def loss_budget_db(
     scenario: Scenario, *, eirp_dbm: float, gain_dbi: float, cable_loss_db: float
 ) -> float:
     """The largest path loss [dB] at which a site of this EIRP [dBm], receive antenna gain
-    [dBi] and cable loss [dB] covers a cell (downlink and, unless switched off, uplink)."""
+    [dBi] and cable loss [dB] covers a cell (downlink and, unless switched off, uplink) at
+    ``radio.location_probability_pct`` of its locations, before the cell's own clutter
+    loss (``clutter_map``)."""
     r = scenario.radio
     return max_path_loss_db(
         eirp_dbm=eirp_dbm,
@@ -115,7 +118,7 @@ def loss_budget_db(
         bs_cable_loss_db=cable_loss_db,
         bs_sensitivity_dbm=r.bs_sensitivity_dbm,
         check_uplink=r.check_uplink,
-        fade_margin_db=r.fade_margin_db,
+        fade_margin_db=r.fade_margin_db + location_margin_db(scenario),
         clutter_loss_db=r.clutter_loss_db,
     )
 

@@ -23,9 +23,9 @@ def warm_up() -> None:
     counts = np.zeros(1, dtype=np.int64)
     demand = np.zeros((8, 8), dtype=np.int64)
     patterns = np.zeros((1, 3, 3), dtype=np.float32)
-    covered_cells(
-        windows, one_i + 4, one_i + 4, one_f * 200, one_i, patterns, demand, True, counts, one_i
-    )
+    extra = np.zeros(1)
+    args = (windows, one_i + 4, one_i + 4, one_f * 200, one_i, patterns, demand, extra)
+    covered_cells(*args, True, counts, one_i)
     viewshed(np.zeros((8, 8)), 4, 4, 10.0, 1.5, 90.0, 30.0, 4 / 3, np.empty((7, 7), dtype=np.uint8))
 
 

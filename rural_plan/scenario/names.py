@@ -90,6 +90,17 @@ HATA_ENVIRONMENTS: tuple[str, ...] = ("urban", "urban-large-city", "suburban", "
 """Okumura-Hata / COST-231 Hata environments (``radio.hata.environment``, ``rural-plan path
 --environment``), in the order of the kernels' environment code (0 urban ... 3 open)."""
 
+CLUTTER_TYPE_NAMES: tuple[str, ...] = (
+    "water-sea",
+    "open-rural",
+    "suburban",
+    "urban",
+    "trees-forest",
+    "dense-urban",
+)
+"""ITU-R P.2108-1 Table 3 clutter types (``radio.clutter.type``, ``rural-plan path
+--clutter-type``), in the Recommendation's order."""
+
 TECHNOLOGIES: tuple[str, ...] = ("2G", "3G", "4G", "5G")
 """Radio generations of today's network (``existing_network.serving_technologies``)."""
 

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from rural_plan.scenario.names import (
     BACKHAUL_TYPE_NAMES,
+    CLUTTER_TYPE_NAMES,
     EXECUTOR_NAMES,
     HATA_ENVIRONMENTS,
     MODEL_VALIDITY,
@@ -30,6 +31,7 @@ PlacementMethodName = Literal[PLACEMENT_METHOD_NAMES]  # type: ignore[valid-type
 HataEnvironment = Literal[HATA_ENVIRONMENTS]  # type: ignore[valid-type]
 Polarization = Literal[POLARIZATIONS]  # type: ignore[valid-type]
 Technology = Literal[TECHNOLOGIES]  # type: ignore[valid-type]
+ClutterTypeName = Literal[CLUTTER_TYPE_NAMES]  # type: ignore[valid-type]
 
 
 class _Frozen(BaseModel):
@@ -115,6 +117,9 @@ class Inputs(_Frozen):
     """Points of interest (schools, clinics): the Giga schema (poi_id, lat, lon, poi_type,
     is_connected, ...) as CSV or GeoJSON, or OSM points (amenity / poi_kind)."""
     exclusions: InputFile | None = None
+    land_cover: InputFile | None = None
+    """A categorical land-cover raster (any CRS, e.g. ESA WorldCover): the clutter type of
+    each cell (``radio.clutter.land_cover_classes``)."""
     roads: InputFile | None = None
     """Road centre lines (GeoJSON LineStrings, e.g. OSM highways): fibre extensions follow
     them; without it a fibre route is the straight line × the preset's detour factor."""
@@ -205,6 +210,41 @@ class RmaParams(_Frozen):
     street_width_m: float = Field(20.0, ge=5.0, le=50.0)
 
 
+class ClutterSpec(_Frozen):
+    """The clutter around the handset: ITU-R P.2108-1 §3.1 (height-gain terminal
+    correction) by each cell's clutter type, from a land-cover raster, else from the
+    population density, else one type for the whole area."""
+
+    model: Literal["p2108", "none"] = "p2108"
+    """p2108: each cell loses P.2108-1 §3.1's correction for a handset at radio.rx_height_m
+    in its clutter (30 MHz-3 GHz); none: no clutter loss but radio.clutter_loss_db."""
+    type: ClutterTypeName | None = None
+    """One clutter type for every land cell (overrides land cover and density)."""
+    street_width_m: float = Field(27.0, gt=0.0, le=500.0)
+    """Street width w_s [m]: P.2108-1 §3.1's advice where no local value is known."""
+    height_m: dict[ClutterTypeName, Annotated[float, Field(gt=0.0, le=200.0)]] = Field(
+        default_factory=dict
+    )
+    """Representative clutter height R [m] by type, replacing P.2108-1 Table 3's (water/sea,
+    open/rural, suburban 10; urban, trees/forest 15; dense urban 20)."""
+    land_cover_classes: dict[int, ClutterTypeName] | None = None
+    """Clutter type of each class of inputs.land_cover; None: the ESA WorldCover 2020/2021
+    mapping (``propagation.clutter_map.WORLDCOVER_CLUTTER``). A class found in the raster
+    and missing here is an error."""
+    urban_people_per_km2: float = Field(1_500.0, gt=0.0, le=1e6)
+    """Without land cover: cells whose ~1 km² neighbourhood holds at least this density are
+    urban (GHSL degree of urbanisation: urban centre, 1,500 inhabitants per km²)."""
+    suburban_people_per_km2: float = Field(300.0, gt=0.0, le=1e6)
+    """... and at least this, suburban (GHSL urban cluster, 300 per km²); the rest is open /
+    rural."""
+
+    @model_validator(mode="after")
+    def _densities(self) -> ClutterSpec:
+        if self.suburban_people_per_km2 > self.urban_people_per_km2:
+            raise ValueError("suburban_people_per_km2 must not exceed urban_people_per_km2")
+        return self
+
+
 class Radio(_Frozen):
     """Link budget of the handset side and the propagation model."""
 
@@ -231,13 +271,31 @@ class Radio(_Frozen):
     """Uplink: handset transmit power (23 dBm is LTE power class 3)."""
     bs_sensitivity_dbm: float = Field(-115.0, ge=-150.0, le=-60.0)
     """Uplink: base-station receiver sensitivity."""
-    fade_margin_db: float = Field(8.0, ge=0.0, le=40.0)
-    """Shadow-fading margin subtracted from both budgets (8 dB ≈ 90 % cell-edge
-    reliability at σ = 6 dB)."""
-    clutter_loss_db: float = Field(10.0, ge=0.0, le=60.0)
-    """Loss from vegetation, buildings and the body near the handset, not in the terrain."""
+    location_probability_pct: float = Field(90.0, gt=1.0, lt=99.0)
+    """A cell is covered when the link closes at this share of its locations [%]: the
+    loss budget loses Q⁻¹(1 − p) σ_L (90 %: the confidence Ofcom's UK coverage obligations
+    use, "with 90% confidence")."""
+    location_sigma_db: float | None = Field(None, ge=0.0, le=30.0)
+    """Location variability σ_L [dB]; None: ITU-R P.1812-6 §4.8,
+    σ_L = (0.52 + 0.024 f_GHz) w_a^0.28 over demand cells of w_a = grid.demand_cell_m
+    (≈ 1.97 dB at 900 MHz and 100 m), the handset being in clutter."""
+    fade_margin_db: float = Field(0.0, ge=0.0, le=40.0)
+    """An extra margin subtracted from both budgets [dB], on top of the location
+    probability's."""
+    clutter: ClutterSpec = Field(default_factory=ClutterSpec)
+    clutter_loss_db: float = Field(0.0, ge=0.0, le=60.0)
+    """An extra loss near the handset not in the clutter model (e.g. body loss) [dB]."""
     check_uplink: bool = True
     """A cell is covered only when both downlink and uplink close."""
+
+    @model_validator(mode="after")
+    def _clutter_band(self) -> Radio:
+        if self.clutter.model == "p2108" and not 30.0 <= self.frequency_mhz <= 3000.0:
+            raise ValueError(
+                f"radio.frequency_mhz={self.frequency_mhz:g} is outside ITU-R P.2108-1 §3.1's "
+                "30..3000 MHz: set radio.clutter.model: none (and radio.clutter_loss_db)"
+            )
+        return self
 
 
 class SiteType(_Frozen):

@@ -35,6 +35,7 @@ from rural_plan.grid.region import Region, load_region
 from rural_plan.io.results import write_folder
 from rural_plan.io.vectors import feature_collection, write_json
 from rural_plan.placement.candidates import disc_sum
+from rural_plan.propagation.clutter_map import clutter_loss_grid
 from rural_plan.propagation.settings import RadioSettings
 from rural_plan.report.maps import draw_base, to_km
 from rural_plan.scenario.schema import Scenario
@@ -92,8 +93,14 @@ def diagnose(
     region = load_region(scenario)
     grid = region.grid
     demand = scenario_demand(scenario, region)
+    clutter = clutter_loss_grid(scenario, grid, region.land_cover)
     today = served_today(
-        scenario, region, demand, RadioSettings.from_scenario(scenario), use_cache=use_cache
+        scenario,
+        region,
+        demand,
+        RadioSettings.from_scenario(scenario),
+        extra_db=None if clutter is None else clutter[demand.rows, demand.cols],
+        use_cache=use_cache,
     )
     served = today.served
     ids = demand.cell_demand_id
