@@ -291,7 +291,7 @@ def _headline(s: dict[str, Any]) -> str:
         '<section id="headline">\n<h2>Headline</h2>\n<div class="cards">\n'
         + "".join(cards)
         + "</div>\n"
-        + f'<p class="note">A cell counts as covered with '
+        + '<p class="note">A cell counts as covered with '
         + f"{_value('coverage_criterion', s['coverage_criterion'], s['coverage_criterion'])}"
         + ".</p>\n"
         + _baseline_note(s)
