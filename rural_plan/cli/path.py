@@ -7,17 +7,23 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rural_plan.scenario.names import HATA_ENVIRONMENTS, PATH_MODEL_NAMES, POLARIZATIONS
-from rural_plan.scenario.schema import HataParams, ItmParams, Radio, field_default
+from rural_plan.scenario.names import (
+    CLUTTER_TYPE_NAMES,
+    HATA_ENVIRONMENTS,
+    PATH_MODEL_NAMES,
+    POLARIZATIONS,
+)
+from rural_plan.scenario.schema import ClutterSpec, HataParams, ItmParams, Radio, field_default
 
 NAME = "path"
 HELP = "predict the loss over one terrain profile"
 DESCRIPTION = (
     'Point-to-point prediction over PROFILE.json ({"elevations_m": [...], "step_m": S} or '
     '{"elevations_m": [...], "distances_m": [...]}, transmitter first). Prints JSON: model, '
-    "loss_db (basic transmission loss for itm and the empirical models; diffraction loss "
-    "for bullington, delta-bullington, deygout, knife-edge) and the model's intermediate "
-    "values. Defaults are a scenario's (radio, radio.itm, radio.hata)."
+    "loss_db (the total basic transmission loss, for every model), its parts "
+    "(free_space_loss_db; diffraction_loss_db or excess_loss_db; clutter_loss_db with "
+    "--clutter-type) and the model's intermediate values. Defaults are a scenario's "
+    "(radio, radio.itm, radio.hata, radio.clutter)."
 )
 PARENTS = ("common",)
 
@@ -130,6 +136,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="use a model outside its published validity range",
     )
+    p.add_argument(
+        "--clutter-type",
+        choices=list(CLUTTER_TYPE_NAMES),
+        default=None,
+        help="clutter around the receiver: adds ITU-R P.2108-1 §3.1's height-gain correction "
+        "for --h-rx-m (clutter_loss_db; default: none)",
+    )
+    p.add_argument(
+        "--street-width-m",
+        type=float,
+        default=field_default(ClutterSpec, "street_width_m"),
+        help="P.2108 street width w_s [m] (default %(default)g)",
+    )
+    p.add_argument(
+        "--clutter-height-m",
+        type=float,
+        default=None,
+        help="P.2108 representative clutter height R [m] (default: Table 3's for the type)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -157,6 +182,9 @@ def run(args: argparse.Namespace) -> int:
         confidence_pct=args.confidence,
         environment=args.environment,
         allow_extrapolation=args.allow_extrapolation,
+        clutter_type=args.clutter_type,
+        street_width_m=args.street_width_m,
+        clutter_height_m=args.clutter_height_m,
     )
     result = path_loss(read_profile(args.profile), args.model, settings)
     print(json.dumps(result, indent=2, allow_nan=False))

@@ -113,7 +113,8 @@ def _in_range(
     if not allow and not (lo <= value <= hi):
         raise PropagationError(
             f"{model}: {name} = {value:g} {unit} is outside the valid range {lo:g}–{hi:g} {unit}"
-            " (pass allow_extrapolation=True to evaluate anyway)"
+            " (allow extrapolation to evaluate anyway: --allow-extrapolation,"
+            " radio.allow_extrapolation: true, or allow_extrapolation=True)"
         )
 
 

@@ -73,7 +73,8 @@ def _check(model: str, values: dict[str, FloatOrArray], ranges: dict, allow: boo
             v = arr[out].flat[0] if arr.ndim else float(arr)
             raise PropagationError(
                 f"{model}: {name} = {v:g} {unit} is outside the valid range {lo:g}–{hi:g} {unit}"
-                " (pass allow_extrapolation=True to evaluate anyway)"
+                " (allow extrapolation to evaluate anyway: --allow-extrapolation,"
+                " radio.allow_extrapolation: true, or allow_extrapolation=True)"
             )
 
 

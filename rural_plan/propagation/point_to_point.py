@@ -1,10 +1,12 @@
 """Point-to-point predictions over one terrain profile (the ``rural-plan path`` command).
 
 ``PATH_MODELS`` maps a model name to a function of (profile, settings) returning a
-JSON-ready dict with at least ``model`` and ``loss_db``: the basic transmission loss
-for ``itm``, ``free-space`` and the empirical models; the diffraction loss for
-``bullington``, ``delta-bullington``, ``deygout`` and ``knife-edge`` (whose free-space
-loss is reported beside it as ``free_space_db``).
+JSON-ready dict. Every model answers in one language: ``loss_db`` is the total basic
+transmission loss, and each part is a key of its own: ``free_space_loss_db`` (ITU-R
+P.525 over the path), ``diffraction_loss_db`` (the diffraction models: what they add to
+free space), ``excess_loss_db`` (ITM and the empirical models: the loss beyond free
+space), ``clutter_loss_db`` (ITU-R P.2108-1 §3.1 at the receiver, with a clutter type;
+0 otherwise). ``free_space_db`` repeats ``free_space_loss_db`` for older readers.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 from rural_plan.errors import PropagationError
 from rural_plan.io.profiles import Profile
 from rural_plan.propagation import diffraction, empirical, itm
+from rural_plan.propagation.clutter import DEFAULT_CLUTTER_HEIGHT_M, height_gain_correction_db
 from rural_plan.scenario.schema import Radio
 from rural_plan.units import EARTH_RADIUS_M, free_space_loss_db
 
@@ -51,6 +54,11 @@ class PathSettings:
     confidence_pct: float | None = None
     environment: str = _RADIO.hata.environment
     allow_extrapolation: bool = _RADIO.allow_extrapolation
+    clutter_type: str | None = None
+    """P.2108-1 Table 3 type around the receiver (None: no clutter loss)."""
+    street_width_m: float = _RADIO.clutter.street_width_m
+    clutter_height_m: float | None = None
+    """Representative clutter height R [m]; None: Table 3's for the type."""
 
     @property
     def a_e_m(self) -> float:
@@ -122,7 +130,16 @@ def _itm(profile: Profile, s: PathSettings) -> dict[str, Any]:
         variability=variability,
         warning_messages=list(res.warning_messages),
         profile_resampled_to_uniform=resampled,
+        # NTIA's mode is the smooth-earth regime of the reference attenuation (d against
+        # the smooth-earth line-of-sight distance); the terrain can block a path that
+        # regime calls line of sight: ``mode`` follows the terrain, NTIA's is kept apart
+        reference_mode=out["mode"],
+        mode=out["mode"]
+        if out["path_type"] != "line_of_sight" and out["mode"] != "line_of_sight"
+        else ("line_of_sight" if out["path_type"] == "line_of_sight" else "diffraction"),
     )
+    out["free_space_loss_db"] = _path_free_space(profile, s)
+    out["excess_loss_db"] = out["loss_db"] - out["free_space_loss_db"]
     return out
 
 
@@ -138,7 +155,11 @@ def _diffraction(fn: Callable[..., Any], **extra) -> Callable[[Profile, PathSett
             **{k: v(s) for k, v in extra.items()},
         )
         out = _jsonable(res)
-        out["free_space_db"] = _path_free_space(profile, s)
+        free = _path_free_space(profile, s)
+        out["diffraction_loss_db"] = float(out["loss_db"])
+        out["free_space_loss_db"] = free
+        out["free_space_db"] = free
+        out["loss_db"] = free + out["diffraction_loss_db"]
         out["a_e_m"] = s.a_e_m
         return out
 
@@ -149,8 +170,9 @@ def _empirical(name: str) -> Callable[[Profile, PathSettings], dict]:
     def run(profile: Profile, s: PathSettings) -> dict[str, Any]:
         d = float(profile.distances_m[-1])
         kw = dict(allow_extrapolation=s.allow_extrapolation)
+        free = _path_free_space(profile, s)
         if name == "free-space":
-            return {"loss_db": _path_free_space(profile, s), "d_m": d}
+            return {"loss_db": free, "free_space_loss_db": free, "excess_loss_db": 0.0, "d_m": d}
         if name == "okumura-hata":
             fn = {
                 "urban": empirical.hata_urban_loss_db,
@@ -163,7 +185,13 @@ def _empirical(name: str) -> Callable[[Profile, PathSettings], dict]:
         else:
             kw["metropolitan"] = s.environment == "urban-large-city"
             loss = empirical.cost231_hata_loss_db(s.f_mhz, d / 1000.0, s.h_tx_m, s.h_rx_m, **kw)
-        return {"loss_db": float(loss), "d_m": d, "environment": s.environment}
+        return {
+            "loss_db": float(loss),
+            "free_space_loss_db": free,
+            "excess_loss_db": float(loss) - free,
+            "d_m": d,
+            "environment": s.environment,
+        }
 
     return run
 
@@ -194,5 +222,21 @@ def path_loss(profile: Profile, model: str, settings: PathSettings) -> dict[str,
             f"unknown path model {model!r}; valid: {', '.join(PATH_MODELS)}"
         ) from None
     out = {"model": model, **fn(profile, settings)}
-    out["loss_db"] = float(out["loss_db"])
+    clutter = 0.0
+    if settings.clutter_type is not None:
+        height = settings.clutter_height_m
+        if height is None:
+            height = DEFAULT_CLUTTER_HEIGHT_M.get(settings.clutter_type, 10.0)
+        clutter = float(
+            height_gain_correction_db(
+                settings.f_mhz,
+                settings.h_rx_m,
+                settings.street_width_m,
+                height,
+                settings.clutter_type,
+            )
+        )
+        out["clutter_type"] = settings.clutter_type
+    out["clutter_loss_db"] = clutter
+    out["loss_db"] = float(out["loss_db"]) + clutter
     return out

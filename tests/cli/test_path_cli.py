@@ -124,14 +124,16 @@ def test_distances_form_and_diffraction_models(tmp_path, capsys):
     h = 160.0 - (120.0 + 110.0) / 2  # wall top above the direct ray, mid-path
     nu = h * np.sqrt(2 / lam * (1 / 5000 + 1 / 5000))
     j = 6.9 + 20 * np.log10(np.sqrt((nu - 0.1) ** 2 + 1) + nu - 0.1)
+    free = 20 * np.log10(4 * np.pi * np.hypot(10_000, 10) / lam)
     ke = _run(capsys, ["path", str(profile), "--model", "knife-edge", *common])
-    assert ke["loss_db"] == pytest.approx(j, abs=0.05)
-    for model in ("bullington", "delta-bullington", "deygout"):
+    assert ke["diffraction_loss_db"] == pytest.approx(j, abs=0.05)
+    for model in ("knife-edge", "bullington", "delta-bullington", "deygout"):
         out = _run(capsys, ["path", str(profile), "--model", model, *common])
-        assert out["loss_db"] >= j - 0.05, model
-        assert out["free_space_db"] == pytest.approx(
-            20 * np.log10(4 * np.pi * np.hypot(10_000, 10) / lam), abs=1e-6
-        )
+        assert out["diffraction_loss_db"] >= j - 0.05, model
+        assert out["free_space_loss_db"] == pytest.approx(free, abs=1e-6)
+        assert out["free_space_db"] == out["free_space_loss_db"]  # the older key, kept
+        # loss_db is the total basic transmission loss, for every model
+        assert out["loss_db"] == pytest.approx(free + out["diffraction_loss_db"], abs=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -182,3 +184,31 @@ def test_out_of_range_frequency_is_refused(tmp_path, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "f_mhz" in err or "frequency" in err
+
+
+def test_every_model_reports_the_total_loss_and_its_parts(tmp_path, capsys):
+    """loss_db is the total basic transmission loss for every model: free space plus what
+    the model adds (diffraction or excess loss) plus clutter at the receiver."""
+    d = np.linspace(0, 5_000, 51)
+    z = 100.0 + 20.0 * np.sin(d / 700.0)
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps({"elevations_m": z.tolist(), "distances_m": d.tolist()}))
+    common = ["--f-mhz", "900", "--h-tx-m", "35", "--h-rx-m", "1.5", "--allow-extrapolation"]
+    from rural_plan.scenario.names import PATH_MODEL_NAMES
+
+    for model in PATH_MODEL_NAMES:
+        out = _run(capsys, ["path", str(profile), "--model", model, *common])
+        part = out.get("diffraction_loss_db", out.get("excess_loss_db"))
+        assert part is not None, model
+        assert out["clutter_loss_db"] == 0.0
+        assert out["loss_db"] == pytest.approx(out["free_space_loss_db"] + part, abs=1e-9), model
+        assert out["loss_db"] > out["free_space_loss_db"] - 30.0, model
+        cl = _run(
+            capsys, ["path", str(profile), "--model", model, *common, "--clutter-type", "suburban"]
+        )
+        assert cl["clutter_loss_db"] > 10.0
+        assert cl["loss_db"] == pytest.approx(out["loss_db"] + cl["clutter_loss_db"], abs=1e-9)
+    itm = _run(capsys, ["path", str(profile), "--model", "itm", *common])
+    # the mode follows the terrain: a blocked path is never "line_of_sight"
+    assert itm["path_type"] != "line_of_sight" or itm["mode"] == "line_of_sight"
+    assert itm["path_type"] == "line_of_sight" or itm["mode"] != "line_of_sight"

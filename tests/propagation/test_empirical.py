@@ -160,7 +160,7 @@ def test_range_errors_name_parameter_value_and_range():
     with pytest.raises(
         PropagationError,
         match=r"Okumura-Hata: d_km = 25 km is outside the valid range 1–20 km "
-        r"\(pass allow_extrapolation=True",
+        r"\(allow extrapolation to evaluate anyway: --allow-extrapolation",
     ):
         empirical.hata_urban_loss_db(900, np.array([2.0, 25.0]), 40, 1.5)
     with pytest.raises(PropagationError, match=r"h_b_m = 20 m is outside the valid range 30–200"):
