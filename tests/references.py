@@ -12,6 +12,8 @@ import itertools
 import math
 
 import numpy as np
+import pyproj
+from scipy.ndimage import map_coordinates
 from scipy.special import fresnel
 
 from rural_plan.placement.instance import CoverageInstance
@@ -220,3 +222,34 @@ def set_reference(rows, n_cells):
         for k in row:
             sets.setdefault(int(k), set()).add(i)
     return {k: frozenset(s) for k, s in sets.items()}
+
+
+# --------------------------------------------------------------------------- backhaul hops
+
+
+def hop_clearance_on_posts(
+    posts, lonlat_a, lonlat_b, ha, hb, f_mhz, step_m=2.0, metric_crs="EPSG:32738"
+):
+    """Clearance [F1] of a hop, independently: points every ``step_m`` along the straight
+    segment in ``metric_crs``, to lon/lat with pyproj, heights by bilinear interpolation
+    of a lon/lat DEM's posts (``posts``: its band and transform; no-data as sea level),
+    earth bulge at k = 4/3."""
+    utm = pyproj.Transformer.from_crs("EPSG:4326", metric_crs, always_xy=True)
+    back = pyproj.Transformer.from_crs(metric_crs, "EPSG:4326", always_xy=True)
+    (xa, xb), (ya, yb) = utm.transform([lonlat_a[0], lonlat_b[0]], [lonlat_a[1], lonlat_b[1]])
+    d = math.hypot(xb - xa, yb - ya)
+    t = np.linspace(0.0, 1.0, max(int(d / step_m), 2) + 1)
+    lon, lat = back.transform(xa + t * (xb - xa), ya + t * (yb - ya))
+    data, transform = posts
+    inv = ~transform
+    lon, lat = np.asarray(lon), np.asarray(lat)
+    col = inv.a * lon + inv.b * lat + inv.c
+    row = inv.d * lon + inv.e * lat + inv.f
+    z = map_coordinates(data, [row - 0.5, col - 0.5], order=1)
+    lam = C_M_S / (f_mhz * 1e6)
+    d1 = t * d
+    d2 = d - d1
+    ray = z[0] + ha + t * (z[-1] + hb - z[0] - ha)
+    inner = slice(1, -1)
+    f1 = np.sqrt(lam * d1[inner] * d2[inner] / d)
+    return float(np.min((ray - z - d1 * d2 / (2 * (4.0 / 3.0 * 6_371_000.0)))[inner] / f1))

@@ -8,7 +8,10 @@ import json
 
 import numpy as np
 import rasterio.warp
+from affine import Affine
 
+from rural_plan.grid.align import finish_grid
+from rural_plan.grid.grid import Grid
 from rural_plan.placement.instance import CoverageInstance
 from rural_plan.scenario.loader import load_scenario
 
@@ -58,4 +61,31 @@ def make_instance(rows, weight, cost, location) -> CoverageInstance:
     indptr, indices = to_csr(rows)
     return CoverageInstance.from_arrays(
         indptr=indptr, indices=indices, weight=weight, cost_usd=cost, location=location
+    )
+
+
+# ------------------------------------------------------------------- hand-built grids
+
+
+def land_grid(
+    elev, cell: float, *, x0: float = 0.0, y1: float | None = None, crs: str = "EPSG:32737"
+) -> Grid:
+    """A Grid holding ``elev`` [m] (every cell land, nobody living there), north-up, its
+    top-left corner at (``x0``, ``y1``) [m] in ``crs`` (default: the origin below it)."""
+    elev = np.asarray(elev, dtype=np.float64)
+    top = cell * elev.shape[0] if y1 is None else y1
+    return finish_grid(
+        elevation_m=elev,
+        population=np.zeros_like(elev),
+        people_input_total=0.0,
+        in_area=np.ones(elev.shape, bool),
+        transform=Affine(cell, 0, x0, 0, -cell, top),
+        crs=crs,
+        cell_size_m=cell,
+        dem_voids="fill",
+        max_void_fill_m=0.0,
+        sea_level_m=-1e9,
+        population_max_move_m=0.0,
+        reprojected_from="",
+        dem_name="test",
     )

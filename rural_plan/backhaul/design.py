@@ -27,6 +27,7 @@ from rural_plan.backhaul.graph import (
     SITE,
     ClearanceMemo,
     Edge,
+    HopTracer,
     build_edges,
     make_nodes,
     node_name,
@@ -52,6 +53,7 @@ from rural_plan.backhaul.tree import CostModel, TreeState, shortest_path_tree
 from rural_plan.costing import CostPreset, net_present_cost
 from rural_plan.errors import BackhaulError
 from rural_plan.grid.grid import Grid
+from rural_plan.grid.native_dem import NativeDem
 from rural_plan.scenario.names import BACKHAUL_TYPE_NAMES
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,8 @@ class BackhaulPlan:
     """Each fibre PoP, donor and tree link, and the people its failure cuts off."""
     worst_single_failure: Failure | None = None
     capacity_moves: int = 0
+    hop_terrain: str = ""
+    """What microwave and relay hops were traced on: the DEM's file and post spacing."""
     """Sub-tree moves the capacity repair needed."""
 
     @property
@@ -149,6 +153,11 @@ class BackhaulPlan:
             "backhaul_relay_nodes_used": len(self.relays_used),
             "backhaul_mast_raise_m": round(float(sum(self.mast_raise_m.values())), 1),
             "backhaul_capacity_moves": self.capacity_moves,
+            "backhaul_hop_terrain": self.hop_terrain,
+            "backhaul_microwave_min_availability_pct": min(
+                (round(k.availability_pct, 4) for k in self.links if k.kind == "microwave"),
+                default=None,
+            ),
             "backhaul_sites_with_two_paths": len(self.sites_with_two_paths),
             "backhaul_worst_single_failure": None
             if w is None
@@ -177,7 +186,7 @@ def _array(values, n: int | None, name: str, default: float | None = None) -> np
 
 
 def design_backhaul(
-    grid: Grid,
+    terrain: NativeDem | Grid,
     *,
     settings: BackhaulSettings,
     preset: CostPreset,
@@ -202,8 +211,10 @@ def design_backhaul(
 
     Parameters
     ----------
-    grid
-        Terrain for the microwave and relay clearance (metric CRS).
+    terrain
+        Terrain the microwave and relay hops are traced over: the input DEM at its own
+        resolution (:class:`NativeDem`), or a grid's own terrain. Hop ends are in its
+        metric grid CRS.
     settings
         Link types allowed, hop lengths, clearance, capacities, mast raises, demand per
         user and the horizon of the net present cost (:class:`BackhaulSettings`).
@@ -273,8 +284,10 @@ def design_backhaul(
         people,
     )
     roads = road_network(road_lines) if len(road_lines) else None
+    if not isinstance(terrain, NativeDem):
+        terrain = NativeDem.from_grid(terrain)
     edges = build_edges(
-        grid, nodes, preset=preset, allowed=allowed, radio=s, roads=roads, memo=clearance_memo
+        terrain, nodes, preset=preset, allowed=allowed, radio=s, roads=roads, memo=clearance_memo
     )
     raises = any(e.raise_u_m > 0 or e.raise_v_m > 0 for e in edges)
     relay_ends = any(nodes.role[e.v] == RELAY or nodes.role[e.u] == RELAY for e in edges)
@@ -300,7 +313,7 @@ def design_backhaul(
     if state.overloaded():  # every step keeps capacity; a failure here is a bug
         raise BackhaulError("backhaul: internal error, a link is over capacity after repair")
 
-    links = _links(state, preset)
+    links = _links(state, preset, HopTracer(terrain, nodes, s.k_factor, clearance_memo))
     graph = terrestrial_graph(state) if resilience else None
     failures = single_failures(state, graph) if graph is not None else ()
     sites = [v for v in range(state.n) if nodes.role[v] == SITE]
@@ -333,6 +346,7 @@ def design_backhaul(
         failures=failures,
         worst_single_failure=worst(failures),
         capacity_moves=moves,
+        hop_terrain=f"{terrain.source}, posts {terrain.post_spacing_m:.1f} m apart",
     )
     if resilience:
         _log(plan, n_sites, edges)
@@ -370,8 +384,9 @@ def _all_satellite(state: TreeState) -> list[int]:
     return pe
 
 
-def _links(state: TreeState, preset: CostPreset) -> tuple[Link, ...]:
+def _links(state: TreeState, preset: CostPreset, tracer: HopTracer) -> tuple[Link, ...]:
     nodes, edges, pe = state.nodes, state.edges, state.parent_edge
+    height = nodes.mast_m + np.asarray(state.raise_m)
     # Each node's mast raise (the most any of its links needs) is charged to the link
     # that needs it most, so a raise is paid once however many hops use it.
     charged: dict[int, float] = {}
@@ -409,6 +424,12 @@ def _links(state: TreeState, preset: CostPreset) -> tuple[Link, ...]:
             geometry = e.xy if e.u == p else tuple(reversed(e.xy))
         else:
             geometry = ((float(nodes.x[p]), float(nodes.y[p])), xy_v)
+        radio_hop = e.kind in ("microwave", "relay")
+        clearance = e.clearance_f1
+        if radio_hop:  # at the heights built: a raise bought for another hop helps this one
+            clearance = float(
+                tracer.f1(np.array([p]), np.array([v]), height[p], height[v], e.frequency_mhz)[0]
+            )
         out.append(
             Link(
                 a=nodes.names[p],
@@ -417,7 +438,7 @@ def _links(state: TreeState, preset: CostPreset) -> tuple[Link, ...]:
                 length_m=e.length_m,
                 capex_usd=capex,
                 opex_usd_per_year=opex,
-                clearance_f1=e.clearance_f1,
+                clearance_f1=clearance,
                 capacity_mbps=float(cap),
                 load_mbps=float(load),
                 mast_raise_m=charged.get(i, 0.0),
@@ -425,6 +446,15 @@ def _links(state: TreeState, preset: CostPreset) -> tuple[Link, ...]:
                 route=e.route,
                 geometry_xy=geometry,
                 trench_length_m=trench.get(id(e), math.nan),
+                height_a_m=float(height[p]) if radio_hop else math.nan,
+                height_b_m=float(height[v]) if radio_hop else math.nan,
+                raise_a_m=float(state.raise_m[p]) if radio_hop else 0.0,
+                raise_b_m=float(state.raise_m[v]) if radio_hop else 0.0,
+                frequency_mhz=e.frequency_mhz,
+                rx_dbm=e.rx_dbm,
+                fade_margin_db=e.fade_margin_db,
+                rain_fade_db=e.rain_fade_db,
+                availability_pct=e.availability_pct,
             )
         )
     return tuple(sorted(out, key=lambda k: (k.b, k.a)))

@@ -21,8 +21,9 @@ class Link:
     capex_usd: float
     opex_usd_per_year: float
     clearance_f1: float
-    """Smallest terrain clearance in first-Fresnel-zone radii (microwave, relay; NaN
-    otherwise), at the raised mast heights when a raise was bought."""
+    """Smallest terrain clearance in first-Fresnel-zone radii at ``frequency_mhz`` over
+    the input DEM (microwave, relay; NaN otherwise), at the heights built
+    (``height_a_m``, ``height_b_m``)."""
     capacity_mbps: float = math.nan
     """What the link can carry; satellite: the Mbps bought (its load, at least the
     scenario's satellite_mbps_per_site)."""
@@ -40,6 +41,26 @@ class Link:
     """Fibre: the new trench this link pays for [m]: its route less the stretches an
     earlier fibre link of the plan already trenched (a road stretch several sites share
     is trenched and paid once); NaN for other types."""
+
+    height_a_m: float = math.nan
+    """Microwave, relay: antenna height above ground at ``a`` as built [m] (its mast plus
+    any raise bought there, for this hop or another); NaN for other types."""
+    height_b_m: float = math.nan
+    """As ``height_a_m``, at ``b``."""
+    raise_a_m: float = 0.0
+    """Metres the mast at ``a`` is raised (for this hop or another one of the node's)."""
+    raise_b_m: float = 0.0
+    frequency_mhz: float = math.nan
+    """Microwave, relay: the band the clearance is told at (relay: the access band)."""
+    rx_dbm: float = math.nan
+    """Microwave: clear-air received power [dBm]."""
+    fade_margin_db: float = math.nan
+    """Microwave: clear-air received power over the receiver threshold [dB]."""
+    rain_fade_db: float = math.nan
+    """Microwave: rain fade exceeded at 100 − the target availability % of the year
+    (ITU-R P.530-17), no more than the fade margin [dB]."""
+    availability_pct: float = math.nan
+    """Microwave: the availability the hop reaches against rain [%]."""
 
     @property
     def priced_length_m(self) -> float:

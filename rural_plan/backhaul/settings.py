@@ -1,6 +1,7 @@
 """The backhaul stage's settings, built from a scenario in one place.
 
-Field names are the scenario's keys (``backhaul.*``, with ``radio.k_factor`` and the
+Field names are the scenario's keys (``backhaul.*``, with ``radio.k_factor``,
+``radio.frequency_mhz`` for relays and the
 ``cost`` section's horizon, discount rate and adoption); their defaults and ranges live
 in the scenario schema only (:meth:`BackhaulSettings.from_schema` starts from them).
 """
@@ -43,6 +44,16 @@ class BackhaulSettings:
     mast_raise_step_m: float
     relay_max_hop_m: float
     relay_max_depth: int
+    microwave_availability_pct: float
+    microwave_tx_power_dbm: float
+    microwave_dish_diameter_m: float
+    microwave_rx_threshold_dbm: float
+    microwave_polarization_tilt_deg: float
+    """0: horizontal, 90: vertical (ITU-R P.838-3's τ)."""
+    rain_rate_001_mm_per_h: float | None
+    """None: ITU-R P.837-7 at each hop's midpoint."""
+    relay_frequency_mhz: float
+    """Band of relay hops [MHz] (``backhaul.relay_frequency_mhz``, else ``radio.f_mhz``)."""
     horizon_years: int
     """Horizon of the net present cost the design minimises (``cost.horizon_years``)."""
     discount_rate: float
@@ -77,6 +88,13 @@ class BackhaulSettings:
             mast_raise_step_m=b.mast_raise_step_m,
             relay_max_hop_m=b.relay_max_hop_m,
             relay_max_depth=b.relay_max_depth,
+            microwave_availability_pct=b.microwave_availability_pct,
+            microwave_tx_power_dbm=b.microwave_tx_power_dbm,
+            microwave_dish_diameter_m=b.microwave_dish_diameter_m,
+            microwave_rx_threshold_dbm=b.microwave_rx_threshold_dbm,
+            microwave_polarization_tilt_deg=90.0 if b.microwave_polarization == "vertical" else 0.0,
+            rain_rate_001_mm_per_h=b.rain_rate_001_mm_per_h,
+            relay_frequency_mhz=b.relay_frequency_mhz or radio.frequency_mhz,
             horizon_years=cost.horizon_years,
             discount_rate=cost.discount_rate,
         )

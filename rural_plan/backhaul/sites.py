@@ -44,7 +44,7 @@ def design_for_sites(
     site_x, site_y = sites_xy(region, candidates, options, chosen)
     towers = region.towers
     return design_backhaul(
-        region.grid,
+        region.hop_terrain if region.hop_terrain is not None else region.grid,
         settings=settings,
         preset=preset,
         site_x=site_x,

@@ -22,6 +22,7 @@ from rasterio.enums import Resampling
 from rural_plan.errors import VectorError
 from rural_plan.grid.align import build_grid
 from rural_plan.grid.grid import Grid
+from rural_plan.grid.native_dem import NativeDem
 from rural_plan.grid.synthetic import synthetic_region
 from rural_plan.io.hashing import sha256_file
 from rural_plan.io.pois import Pois, read_pois
@@ -94,6 +95,10 @@ class Region:
     """Today's network: file, skips, serving sites, coverage map."""
     land_cover: np.ndarray | None = None
     """Land-cover class of each grid cell (inputs.land_cover; -1: no data), int64."""
+    hop_terrain: NativeDem | None = None
+    """The input DEM at its own resolution over the backhaul's reach (the grid, fibre
+    points of presence, existing towers): microwave and relay hops are traced on it.
+    A generated region's is its grid's terrain."""
 
 
 def _points_on_grid(
@@ -282,6 +287,16 @@ def load_region(scenario: Scenario) -> Region:
     if inp.land_cover is not None:
         hashes[_relpath(inp.land_cover, scenario)] = sha256_file(inp.land_cover)
         land_cover = land_cover_on_grid(inp.land_cover, grid)
+    if inp.synthetic is not None:
+        hop_terrain = NativeDem.from_grid(grid)
+    else:
+        hop_terrain = NativeDem.from_dem(
+            inp.dem_paths,
+            grid,
+            extra_x=np.r_[fibre.x, towers.x],
+            extra_y=np.r_[fibre.y, towers.y],
+            sea_level_m=scenario.grid.sea_level_m,
+        )
     return Region(
         grid,
         fibre,
@@ -294,6 +309,7 @@ def load_region(scenario: Scenario) -> Region:
         roads,
         existing,
         land_cover,
+        hop_terrain,
     )
 
 

@@ -65,6 +65,11 @@ def site_features(plan: Plan) -> list[dict[str, Any]]:
     return feats
 
 
+def _rounded(value: float, digits: int) -> float | None:
+    """``value`` rounded, or None (JSON null) where it does not apply (NaN)."""
+    return None if np.isnan(value) else round(float(value), digits)
+
+
 def link_features(plan: Plan) -> list[dict[str, Any]]:
     feats = []
     crs = plan.region.grid.crs
@@ -84,9 +89,16 @@ def link_features(plan: Plan) -> list[dict[str, Any]]:
             "mast_raise_m": round(link.mast_raise_m, 1),
             "relay_site": link.relay_site,
             "route": link.route or None,
-            "trench_length_m": None
-            if np.isnan(link.trench_length_m)
-            else round(link.trench_length_m, 1),
+            "trench_length_m": _rounded(link.trench_length_m, 1),
+            "height_a_m": _rounded(link.height_a_m, 1),
+            "height_b_m": _rounded(link.height_b_m, 1),
+            "raise_a_m": round(link.raise_a_m, 1),
+            "raise_b_m": round(link.raise_b_m, 1),
+            "frequency_mhz": _rounded(link.frequency_mhz, 1),
+            "rx_dbm": _rounded(link.rx_dbm, 2),
+            "fade_margin_db": _rounded(link.fade_margin_db, 2),
+            "rain_fade_db": _rounded(link.rain_fade_db, 2),
+            "availability_pct": _rounded(link.availability_pct, 4),
         }
         xy = np.asarray(link.geometry_xy, dtype=np.float64).reshape(-1, 2)
         lon, lat = _lonlat(crs, xy[:, 0], xy[:, 1])

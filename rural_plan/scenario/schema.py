@@ -467,6 +467,32 @@ class Backhaul(_Frozen):
     donor_capacity_mbps: float = Field(100.0, ge=0.0, le=100_000.0)
     """Spare backhaul capacity of each existing tower (inputs.existing_towers) that may
     feed new sites by relay or microwave, at no cost (a user value)."""
+    microwave_availability_pct: float = Field(99.99, ge=99.0, le=99.999)
+    """Share of an average year a microwave hop must stay up against rain (ITU-R P.530-17
+    §2.4.1 holds for 99 … 99.999 %). Default: 99.99 %, the usual objective of a
+    carrier-grade access hop (52.6 min a year down; 99.999 % is asked of aggregation
+    hops)."""
+    microwave_tx_power_dbm: float = Field(20.0, ge=-10.0, le=40.0)
+    """Transmit power at the antenna port [dBm] at the modulation the availability is
+    judged at. Default: an assumption at the low end of licensed 6-23 GHz outdoor units'
+    QPSK output (about +20 to +27 dBm); set your radio's."""
+    microwave_dish_diameter_m: float = Field(0.6, ge=0.1, le=4.0)
+    """Dish diameter at both ends [m]; gain by ITU-R F.699-8: 20·log10(D/λ) + 7.7 dBi
+    (0.6 m at 15 GHz: 37.2 dBi). Default 0.6 m, the common size for access hops."""
+    microwave_rx_threshold_dbm: float = Field(-85.0, ge=-120.0, le=-20.0)
+    """Receiver threshold [dBm] below which the hop is down. Default: QPSK on a 56 MHz
+    channel at BER 1e-6, -85 dBm (RACOM RAy17 user manual, technical parameters): with
+    adaptive modulation the hop stays up at its lowest modulation, at less than
+    microwave_capacity_mbps (the clear-air figure)."""
+    microwave_polarization: Literal["vertical", "horizontal"] = "vertical"
+    """Polarisation of the hops (ITU-R P.838-3 coefficients); vertical fades less in
+    rain, the usual choice where rain limits the hop."""
+    rain_rate_001_mm_per_h: float | None = Field(None, ge=0.0, le=300.0)
+    """Rain rate exceeded 0.01 % of an average year [mm/h]; null: ITU-R P.837-7's maps at
+    each hop's midpoint (about 100 mm/h over the Comoros)."""
+    relay_frequency_mhz: float | None = Field(None, ge=30.0, le=6_000.0)
+    """Band of relay hops [MHz] (their clearance is told in F1 at it); null: radio.frequency_mhz,
+    as an in-band LTE relay runs in the access band."""
 
     @field_validator("allowed")
     @classmethod

@@ -19,11 +19,7 @@ from rural_plan.backhaul import (
     design_backhaul,
     price_link,
 )
-from rural_plan.backhaul._kernels import (
-    fresnel_clearance,
-    fresnel_clearances,
-    fresnel_clearances_serial,
-)
+from rural_plan.backhaul._kernels import hop_clearance, hop_clearances, hop_clearances_serial
 from rural_plan.backhaul.graph import ClearanceMemo
 from rural_plan.backhaul.roads import road_network
 from rural_plan.costing import load_preset, net_present_cost
@@ -55,8 +51,10 @@ def _terrain(n=20, m=400, height=100.0):
 
 
 def _clearance(elev, xa, xb, h):
-    y = 10 * CELL  # the middle row
-    return fresnel_clearance(elev, 0.0, elev.shape[0] * CELL, CELL, xa, y, h, xb, y, h, F_MHZ, K)
+    """Clearance [F1] of a level hop along the middle row, posts CELL apart."""
+    row = 10.0  # the middle row
+    ca, cb = xa / CELL - 0.5, xb / CELL - 0.5
+    return hop_clearance(elev, ca, row, cb, row, xb - xa, h, h, A_EFF) / math.sqrt(LAM)
 
 
 def test_flat_ground_matches_fresnel_formula():
@@ -84,15 +82,16 @@ def test_serial_and_parallel_clearance_kernels_agree_exactly():
     rng = np.random.default_rng(4)
     elev = _terrain() + rng.uniform(0, 60, _terrain().shape)
     n = 300
-    xa, xb = rng.uniform(0, 19_000, n), rng.uniform(0, 19_000, n)
-    ya, yb = rng.uniform(50, 950, n), rng.uniform(50, 950, n)
+    ca, cb = rng.uniform(0, 380, n), rng.uniform(0, 380, n)
+    ra, rb = rng.uniform(1, 18, n), rng.uniform(1, 18, n)
+    d = np.hypot(ca - cb, ra - rb) * CELL
     ha, hb = rng.uniform(5, 40, n), rng.uniform(5, 40, n)
-    args = (elev, 0.0, elev.shape[0] * CELL, CELL, xa, ya, ha, xb, yb, hb, F_MHZ, K)
+    args = (elev, ca, ra, cb, rb, d, ha, hb, A_EFF)
     par, ser = np.empty(n), np.empty(n)
-    fresnel_clearances(*args, par)
-    fresnel_clearances_serial(*args, ser)
+    hop_clearances(*args, par)
+    hop_clearances_serial(*args, ser)
     assert par.tolist() == ser.tolist()
-    one = [fresnel_clearance(*args[:4], *(a[7] for a in args[4:10]), F_MHZ, K)]
+    one = [hop_clearance(elev, *(a[7] for a in args[1:8]), A_EFF)]
     assert one == [ser[7]]
 
 
@@ -595,7 +594,7 @@ def test_designs_sharing_a_clearance_memo_equal_designs_without():
     else:
         pytest.fail("the memo did not serve the repeated design")
     assert any(link.mast_raise_m > 0 for link in plain.links)
-    with pytest.raises(ValueError, match="one grid"):
+    with pytest.raises(ValueError, match="one terrain"):
         _design(_FLAT, xs[:2], [2_000.0], clearance_memo=memo)
 
 

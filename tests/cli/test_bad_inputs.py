@@ -198,6 +198,18 @@ SCENARIO_CASES = {
         "name: t\nbudget_usd: 1\ninputs: {synthetic: {}, pois: " + "x" * 5000 + "}\n",
         ["inputs.pois: cannot be used as a file path (File name too long)"],
     ),
+    "availability-beyond-p530": (
+        SYNTH + "backhaul: {microwave_availability_pct: 99.9999}\n",
+        ["backhaul.microwave_availability_pct", "less than or equal to 99.999"],
+    ),
+    "relay-band-out-of-range": (
+        SYNTH + "backhaul: {relay_frequency_mhz: 15000}\n",
+        ["backhaul.relay_frequency_mhz", "less than or equal to 6000"],
+    ),
+    "unknown-polarization": (
+        SYNTH + "backhaul: {microwave_polarization: circular}\n",
+        ["backhaul.microwave_polarization", "'vertical' or 'horizontal'"],
+    ),
     "extends-missing": ("extends: base.yaml\nname: t\n", ["extends: file not found", "base.yaml"]),
 }
 _LINES = {"input-file-missing": 2, "input-path-is-a-folder": 2}
