@@ -4,9 +4,10 @@
   scenario names), with square cells of ``cell_size_m``.
 * The DEM is warped with bilinear interpolation (or averaging when the grid is
   coarser than the DEM).
-* Population is a count per cell. It is moved with :func:`splat_counts`, which
-  splits every source cell into sub-cells and drops each share into the target
-  cell under it, so the total is conserved exactly (up to floating point).
+* Population is a count per cell. It is moved with :func:`area_weighted_counts`:
+  each target cell receives the people of the exact area it overlaps of each source
+  cell (the source cell's corners reprojected), so a uniform density stays uniform
+  and the total is conserved exactly (up to floating point).
 * DEM holes surrounded by terrain are filled by GDAL's inverse-distance
   interpolation (``dem_voids: fill``) or refused (``error``); no-data regions
   that reach the edge of the data are *outside the data*: masked, counted, never
@@ -32,7 +33,7 @@ from rasterio.crs import CRS
 from rasterio.enums import Resampling
 
 from rural_plan.errors import GridError, RasterError
-from rural_plan.grid._kernels import splat_counts
+from rural_plan.grid._kernels import area_weighted_counts
 from rural_plan.grid.grid import Grid, GridReport
 from rural_plan.io.rasters import RasterInfo, raster_info, read_window, warp_to_grid
 
@@ -222,7 +223,9 @@ def _population_to_grid(
     transform: Affine,
     shape: tuple[int, int],
 ) -> tuple[np.ndarray, float]:
-    """Splat the population inside ``area`` onto the grid; return (grid, input total)."""
+    """Move the population inside ``area`` onto the grid by exact area overlap of each
+    source cell (its corners reprojected) with the target cells; return (grid, input
+    total)."""
     area_src = transform_geom(area, WGS84, info.crs)
     counts, win_transform = read_window(info.path, area_src.bounds, refuse_nan=True)
     bad = np.isinf(counts) | (counts < 0)
@@ -248,15 +251,9 @@ def _population_to_grid(
     tx, ty = rasterio.warp.transform(info.crs, dst_crs, xs.ravel(), ys.ravel())
     corner_x = np.asarray(tx, dtype=np.float64).reshape(h + 1, w + 1)
     corner_y = np.asarray(ty, dtype=np.float64).reshape(h + 1, w + 1)
-    src_cell_m = max(
-        float(np.median(np.abs(np.diff(corner_x, axis=1)))) if w > 0 else 0.0,
-        float(np.median(np.abs(np.diff(corner_y, axis=0)))) if h > 0 else 0.0,
-    )
-    cell_m = transform.a
-    k = int(min(32, max(1, math.ceil(2.0 * src_cell_m / cell_m))))
     out = np.zeros(shape, dtype=np.float64)
-    outside = splat_counts(
-        counts, corner_x, corner_y, transform.c, transform.f, cell_m, shape[0], shape[1], k, out
+    outside = area_weighted_counts(
+        counts, corner_x, corner_y, transform.c, transform.f, transform.a, shape[0], shape[1], out
     )
     if outside > 1e-6 * max(input_total, 1.0):
         log.warning("population: %.1f people fell outside the grid frame", outside)

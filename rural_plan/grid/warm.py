@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from rural_plan.grid._kernels import splat_counts
+from rural_plan.grid._kernels import area_weighted_counts
 
 
 def warm_up() -> None:
     """Run every kernel of the stage once."""
-    splat_counts(
+    area_weighted_counts(
         np.ones((1, 1)),
         np.array([[0.0, 1.0], [0.0, 1.0]]),
         np.array([[1.0, 1.0], [0.0, 0.0]]),
@@ -18,6 +18,5 @@ def warm_up() -> None:
         1.0,
         8,
         8,
-        1,
         np.zeros((8, 8)),
     )
