@@ -7,6 +7,10 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from rural_plan.backhaul.graph import node_index
+from rural_plan.costing.cashflow import CashFlow, Rollout, cash_flow, money_summary, rollout
 from rural_plan.costing.economics import Economics, plan_economics
 from rural_plan.costing.plan_cost import cost_split
 from rural_plan.costing.settings import CostSettings
@@ -26,6 +30,7 @@ class Accounts:
     economics: Economics
     cost_split: dict[str, dict[str, float]]
     pois: list[dict[str, Any]] | None
+    money: MoneyOverTime | None = None
 
 
 def accounts(prep, fit: BackhaulFit, curve: BudgetCurve, designed: CurveBackhaul) -> Accounts:
@@ -83,4 +88,42 @@ def accounts(prep, fit: BackhaulFit, curve: BudgetCurve, designed: CurveBackhaul
         backhaul=(backhaul.capex_usd, backhaul.opex_usd_per_year),
     )
     sites = site_table(costs, options, prep.coverage, selection, backhaul, served)
-    return Accounts(summary, sites, site_costs, econ, split, pois)
+    money = money_over_time(scenario, backhaul, sites)
+    summary = dataclasses.replace(summary, money_over_time=money.summary)
+    return Accounts(summary, sites, site_costs, econ, split, pois, money)
+
+
+@dataclass(frozen=True)
+class MoneyOverTime:
+    rollout: Rollout
+    cash_flow: CashFlow
+    summary: dict[str, Any]
+
+
+def money_over_time(scenario, backhaul, sites: SiteTable) -> MoneyOverTime:
+    """The sites built in yearly phases within ``budget.per_year_usd`` (never before the
+    site their backhaul comes from) and the plan's cash flow year by year."""
+    capex = sites.capex_usd + sites.backhaul_capex_usd
+    opex = sites.opex_usd_per_year + sites.backhaul_opex_usd_per_year
+    parent = np.full(capex.size, -1, dtype=np.int64)
+    for i, name in enumerate(backhaul.site_parent[: capex.size]):
+        role, index = node_index(name) if ":" in name else ("core", -1)
+        if role == "site" and 0 <= index < capex.size:
+            parent[i] = index
+    per_year = scenario.budget.per_year_usd
+    phases = rollout(capex, sites.people_newly_served, sites.tco_usd, parent, per_year)
+    c = scenario.cost
+    flow = cash_flow(
+        phases.year,
+        capex,
+        opex,
+        sites.people_newly_served,
+        horizon_years=c.horizon_years,
+        discount_rate=c.discount_rate,
+        adoption_share=c.adoption_share,
+        arpu_usd_per_month=c.arpu_usd_per_month,
+    )
+    summary = money_summary(
+        phases, flow, per_year_usd=per_year, gni_per_capita_usd=c.gni_per_capita_usd
+    )
+    return MoneyOverTime(phases, flow, summary)

@@ -84,6 +84,9 @@ class Plan:
     """The chosen sites' people and whole costs, backhaul share included (``sites.csv``)."""
     curve_people: np.ndarray | None = field(default=None, compare=False)
     """People newly covered at each budget-curve point, no priority weight in them."""
+    money: Any = field(default=None, compare=False)
+    """The yearly rollout and cash flow (:class:`~rural_plan.pipeline.accounts.MoneyOverTime`;
+    ``cashflow.csv``)."""
 
     @cached_property
     def best_server_field(self) -> tuple[np.ndarray, np.ndarray]:

@@ -178,4 +178,5 @@ def finish(prep: Prepared) -> Plan:
         cost_split=books.cost_split,
         site_table=books.sites,
         curve_people=curve_people(curve, prep.coverage),
+        money=books.money,
     )

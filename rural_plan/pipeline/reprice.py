@@ -25,6 +25,7 @@ COST_ONLY_KEYS = frozenset(
         "description",
         "budget_usd",
         "budget_basis",
+        "budget",
         "placement",
         "cost",
         "backhaul",

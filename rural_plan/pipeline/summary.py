@@ -25,7 +25,7 @@ from rural_plan.placement.options import SiteOptions
 from rural_plan.propagation.clutter_map import coverage_criterion
 from rural_plan.scenario.schema import Scenario
 
-_FLATTENED = ("today", "backhaul", "certificate", "economics")
+_FLATTENED = ("today", "backhaul", "certificate", "economics", "money_over_time")
 """Fields whose keys are written into the mapping one by one."""
 _OMITTED_WHEN_NONE = ("pois",)
 """Fields left out of the mapping when they are None."""
@@ -112,6 +112,8 @@ class Summary(Mapping[str, Any]):
     """The placement method's proof of quality, when it gives one (MILP)."""
     economics: Mapping[str, Any] = field(default_factory=dict)
     """Revenue, affordability and sensitivity keys (``costing.economics``)."""
+    money_over_time: Mapping[str, Any] = field(default_factory=dict)
+    """The yearly rollout and its cash flow (``costing.cashflow``)."""
     pois: dict[str, Any] | None = None
     """Points of interest by type: total, served before, newly covered."""
 

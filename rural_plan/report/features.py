@@ -59,6 +59,9 @@ def site_features(plan: Plan) -> list[dict[str, Any]]:
                     "budget_cost_usd": round(float(table.budget_cost_usd[order]), 2),
                     "people_per_1000_usd": round(served / (tco / 1000.0), 3) if tco > 0 else 0.0,
                     "backhaul": plan.backhaul.site_kind[order],
+                    "rollout_year": None
+                    if plan.money is None
+                    else int(plan.money.rollout.year[order]),
                 },
             }
         )

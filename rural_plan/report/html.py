@@ -60,6 +60,7 @@ def report_html(plan: Plan, *, covered_area: np.ndarray | None = None) -> str:
         _map_section(plan, covered_area),
         _curve_section(plan),
         _cost_section(plan),
+        _money_section(plan),
         _sites_section(plan),
         _backhaul_section(plan),
         _poi_section(plan),
@@ -736,6 +737,73 @@ def _backhaul_section(plan: Plan) -> str:
         f"would be {esc(fmt_usd(s['backhaul_all_satellite_tco_usd']))}. "
         + (f"Map colours: {colours}. " if colours else "")
         + "Each link is in links.geojson.</p>\n</section>\n"
+    )
+
+
+def _money_section(plan: Plan) -> str:
+    money = plan.money
+    if money is None:
+        return ""
+    s = plan.summary
+    flow = money.cash_flow
+    revenue = plan.scenario.cost.arpu_usd_per_month is not None
+    headers = ["year", "sites built", "people served", "CAPEX", "OPEX"]
+    headers += ["revenue", "net cash", "cumulative"] if revenue else []
+    headers += ["subsidy gap"]
+    rows = []
+    for r in flow.rows:
+        row = [r["year"], r["sites_built"], fmt_number(r["people_served"])]
+        row += [fmt_usd(r["capex_usd"]), fmt_usd(r["opex_usd"])]
+        if revenue:
+            row += [
+                fmt_usd(r["revenue_usd"]),
+                fmt_usd(r["net_cash_usd"]),
+                fmt_usd(r["cumulative_net_cash_usd"]),
+            ]
+        row.append(fmt_usd(r["subsidy_gap_usd"]))
+        rows.append(row)
+    per_year = s["rollout_budget_per_year_usd"]
+    built = (
+        f"built over {s['rollout_years']} year(s) within "
+        f"{esc(fmt_usd(per_year))} of CAPEX a year (budget.per_year_usd), most people served "
+        "per dollar first"
+        if per_year is not None
+        else "all built in year 1 (set budget.per_year_usd for a phased rollout)"
+    )
+    over = s["rollout_over_budget_years"]
+    notes = [f"Sites {built}; phased net present cost {esc(fmt_usd(s['phased_npv_cost_usd']))}."]
+    if over:
+        notes.append(
+            f"In year(s) {', '.join(map(str, over))} one site alone costs more than the "
+            "yearly budget."
+        )
+    price = s["break_even_price_usd_per_month"]
+    if price is not None:
+        text = (
+            f"A subscriber would have to pay {esc(fmt_usd_cents(price))} a month for the "
+            "revenue to pay the plan's cost"
+        )
+        share = s.get("break_even_price_share_of_monthly_gni")
+        if share is not None:
+            text += (
+                f": {esc(fmt_share(share))} of monthly GNI per capita (the Broadband "
+                "Commission's affordability target is 2 %)"
+            )
+        notes.append(text + ".")
+    if revenue:
+        payback = s["payback_year"]
+        notes.append(
+            f"Payback: {'year ' + str(payback) if payback else 'not within the horizon'}; "
+            f"subsidy gap (present value) {esc(fmt_usd(s['subsidy_gap_npv_usd']))}."
+        )
+    else:
+        notes.append("No revenue side: set cost.arpu_usd_per_month (and gni_per_capita_usd).")
+    return (
+        '<section id="money">\n<h2>Money over time</h2>\n'
+        + _table(headers, rows, numeric=[True] * len(headers))
+        + "<p class=note>"
+        + " ".join(notes)
+        + " The same rows are in cashflow.csv.</p>\n</section>\n"
     )
 
 

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 def write_results(plan: Plan, out_dir: Path, *, overwrite: bool = False) -> Path:
     """Write summary.json, provenance.json, sites.geojson, links.geojson, budget_curve.csv,
-    sites.csv, costs.csv, coverage.tif and report.html."""
+    sites.csv, costs.csv, cashflow.csv, coverage.tif and report.html."""
     return write_folder(
         out_dir,
         lambda folder: _write_all(plan, folder),
@@ -43,6 +43,8 @@ def _write_all(plan: Plan, folder: Path) -> None:
     if plan.pois is not None:
         _write_pois(plan, folder / "pois.csv")
     _write_costs(plan, folder)
+    if plan.money is not None:
+        _write_csv(folder / "cashflow.csv", list(plan.money.cash_flow.rows))
     if plan.scenario.outputs.coverage_tif:
         _write_coverage(plan, folder / "coverage.tif")
     write_report_html(plan, folder / "report.html", covered_area=plan.covered_area)

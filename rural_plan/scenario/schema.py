@@ -556,6 +556,15 @@ class Baseline(_Frozen):
         return self
 
 
+class Budget(_Frozen):
+    """How the money comes, beyond the total (``budget_usd``)."""
+
+    per_year_usd: float | None = Field(None, gt=0.0, le=1e13)
+    """CAPEX the plan may spend in one year (sites and their backhaul share): the sites
+    are built in yearly phases, most people served per dollar first (``cashflow.csv``,
+    ``sites.csv`` ``rollout_year``); None: everything is built in year 1."""
+
+
 class Outputs(_Frozen):
     coverage_tif: bool = True
 
@@ -625,8 +634,9 @@ class Scenario(_Frozen):
     candidates: Candidates = Field(default_factory=Candidates)
     budget_usd: float = Field(gt=0.0, le=1e13)
     budget_basis: Literal["tco", "capex"] = "tco"
-    placement: Placement = Field(default_factory=Placement)
     """What the budget limits: the net present cost over the horizon, or CAPEX only."""
+    budget: Budget = Field(default_factory=Budget)
+    placement: Placement = Field(default_factory=Placement)
     cost: Cost = Field(default_factory=Cost)
     backhaul: Backhaul = Field(default_factory=Backhaul)
     existing_network: ExistingNetwork = Field(default_factory=ExistingNetwork)

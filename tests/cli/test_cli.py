@@ -96,7 +96,7 @@ BASE = "name: t\nbudget_usd: 100000\ninputs: {synthetic: {size_m: 5000}}\n"
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
-        (BASE + "budgett: 5\n", "budgett: unknown key; did you mean 'budget_usd'?"),
+        (BASE + "budgett_usd: 5\n", "budgett_usd: unknown key; did you mean 'budget_usd'?"),
         (BASE + "seed: many\n", "seed: Input should be a valid integer"),
         (
             BASE + "radio: {frequency_mhz: 90000}\n",
