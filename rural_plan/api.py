@@ -9,6 +9,7 @@ from typing import Any
 
 from rural_plan import pipeline
 from rural_plan.costing.presets import CostPreset
+from rural_plan.pipeline.alternatives import alternatives
 from rural_plan.pipeline.reprice import COST_ONLY_KEYS, reprice, reusable
 from rural_plan.report.maps import plan_map
 from rural_plan.report.tables import budget_curve_frame, links_frame, sites_frame
@@ -92,6 +93,17 @@ class Plan(pipeline.Plan):
         (``backhaul_usd``, ``cost_designed_usd``, ``people_per_1000_usd_designed``; NaN
         for the others)."""
         return budget_curve_frame(self)
+
+    def alternatives(self):
+        """The choices side by side as a pandas DataFrame (the rows of
+        ``alternatives.csv``): this plan, then each site type alone and each backhaul
+        type alone, placed, backhauled and costed as this plan is from its coverage.
+
+        >>> p.alternatives()[["alternative", "people_per_1000_usd"]]  # doctest: +SKIP
+        """
+        import pandas as pd
+
+        return pd.DataFrame([a.row() for a in alternatives(self)])
 
 
 def plan(scenario: Scenario, *, use_cache: bool = True) -> Plan:

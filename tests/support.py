@@ -25,6 +25,8 @@ SMALL = {
     "radio": {"radius_m": 6_000},
     "candidates": {"grid_spacing_m": 2_000},
     "budget_usd": 400_000,
+    # the alternatives re-plan the scenario several times: tests/pipeline/test_alternatives.py
+    "outputs": {"alternatives": False},
 }
 
 

@@ -33,9 +33,12 @@ class Accounts:
     money: MoneyOverTime | None = None
 
 
-def accounts(prep, fit: BackhaulFit, curve: BudgetCurve, designed: CurveBackhaul) -> Accounts:
+def accounts(
+    prep, fit: BackhaulFit, curve: BudgetCurve | None, designed: CurveBackhaul | None
+) -> Accounts:
     """Everything the plan reports of prepared coverage (a
-    :class:`~rural_plan.pipeline.plan.Prepared`) placed and backhauled as ``fit``."""
+    :class:`~rural_plan.pipeline.plan.Prepared`) placed and backhauled as ``fit``; its
+    budget curve and the curve's designed points (None: a plan without a curve)."""
     scenario, region, options, preset = prep.scenario, prep.region, prep.options, prep.preset
     selection, backhaul, chosen = fit.selection, fit.backhaul, fit.selection.chosen
     pois = None
@@ -63,8 +66,8 @@ def accounts(prep, fit: BackhaulFit, curve: BudgetCurve, designed: CurveBackhaul
         served=served,
         today=prep.today,
         spent_usd=fit.spent_usd,
-        budget_curve_method=curve.method,
-        **designed.summary(),
+        budget_curve_method=curve.method if curve is not None else "none",
+        **(designed.summary() if designed is not None else CurveBackhaul.none()),
         **fit.summary(),
         budget_unused_usd=round(unused_usd, 2),
         budget_unused_reason=unused_why,

@@ -293,6 +293,11 @@ class CurveBackhaul:
         """Which points were re-costed."""
         return np.isfinite(self.cost_usd)
 
+    @staticmethod
+    def none() -> dict[str, Any]:
+        """The summary fields of a plan without a budget curve."""
+        return {"budget_curve_backhaul": "none", "budget_curve_designed_points": 0}
+
     def summary(self) -> dict[str, Any]:
         """Its fields of the plan's :class:`~rural_plan.pipeline.summary.Summary`."""
         n = int(self.designed.sum())

@@ -27,6 +27,7 @@ import numpy as np
 
 from rural_plan.costing.plan_cost import cost_split
 from rural_plan.costing.settings import CostSettings
+from rural_plan.pipeline.alternatives import Alternative
 from rural_plan.pipeline.plan import Plan
 from rural_plan.report.maps import LINK_COLOURS, plan_map
 from rural_plan.report.tables import budget_curve_frame, sites_frame
@@ -38,19 +39,30 @@ FIGURE_DPI = 96
 
 
 def write_report_html(
-    plan: Plan, path: str | Path, *, covered_area: np.ndarray | None = None
+    plan: Plan,
+    path: str | Path,
+    *,
+    covered_area: np.ndarray | None = None,
+    alternatives: Sequence[Alternative] = (),
 ) -> Path:
     """Write :func:`report_html` of ``plan`` to ``path`` (UTF-8); returns the path."""
     path = Path(path)
-    path.write_text(report_html(plan, covered_area=covered_area), encoding="utf-8")
+    page = report_html(plan, covered_area=covered_area, alternatives=alternatives)
+    path.write_text(page, encoding="utf-8")
     return path
 
 
-def report_html(plan: Plan, *, covered_area: np.ndarray | None = None) -> str:
+def report_html(
+    plan: Plan,
+    *,
+    covered_area: np.ndarray | None = None,
+    alternatives: Sequence[Alternative] = (),
+) -> str:
     """The report page of ``plan`` as one self-contained HTML string.
 
     ``covered_area`` (bool per grid cell) is tinted on the map when given (the results
-    writer passes the best-server coverage it computes for ``coverage.tif``).
+    writer passes the best-server coverage it computes for ``coverage.tif``);
+    ``alternatives`` (the plan first) are set side by side.
     """
     s = plan.summary
     parts = [
@@ -59,6 +71,7 @@ def report_html(plan: Plan, *, covered_area: np.ndarray | None = None) -> str:
         _headline(s),
         _map_section(plan, covered_area),
         _curve_section(plan),
+        _alternatives_section(alternatives),
         _cost_section(plan),
         _money_section(plan),
         _sites_section(plan),
@@ -804,6 +817,69 @@ def _money_section(plan: Plan) -> str:
         + "<p class=note>"
         + " ".join(notes)
         + " The same rows are in cashflow.csv.</p>\n</section>\n"
+    )
+
+
+def _alternatives_section(alternatives: Sequence[Alternative]) -> str:
+    if not alternatives:
+        return ""
+    rows = [
+        (
+            a.name,
+            " + ".join(a.site_types),
+            " + ".join(a.backhaul_allowed),
+            a.sites_selected,
+            fmt_number(a.people_newly_served),
+            fmt_usd(a.tco_usd),
+            fmt_number(a.people_per_1000_usd, 2),
+            fmt_usd(a.cost_per_person_usd) if a.cost_per_person_usd is not None else "",
+            a.note,
+        )
+        for a in alternatives
+    ]
+    return (
+        '<section id="alternatives">\n<h2>The choices side by side</h2>\n'
+        + _table(
+            [
+                "plan",
+                "site types",
+                "backhaul",
+                "sites",
+                "people served",
+                "TCO",
+                "people per 1,000 USD",
+                "cost per person",
+                "",
+            ],
+            rows,
+            numeric=[False, False, False, True, True, True, True, True, False],
+        )
+        + "<p class=note>Each row is placed, backhauled and costed as the plan is, from the "
+        "same coverage and under the same budget, with one site type or one backhaul type "
+        "only. The same rows are in alternatives.csv.</p>\n"
+        + _better_than_the_plan(alternatives)
+        + "</section>\n"
+    )
+
+
+def _better_than_the_plan(alternatives: Sequence[Alternative]) -> str:
+    """A warning naming the single choices that serve more people than the plan for
+    no more money: placement and backhaul are found in rounds, a heuristic."""
+    plan, rest = alternatives[0], alternatives[1:]
+    better = [
+        a.name
+        for a in rest
+        if a.people_newly_served > plan.people_newly_served * (1 + 1e-6)
+        and a.tco_usd <= plan.tco_usd * (1 + 1e-6)
+    ]
+    if not better:
+        return ""
+    return (
+        f"<p class=warning>{esc(', '.join(better))} "
+        + ("serves" if len(better) == 1 else "serve")
+        + " more people than this plan for no more money: placement and backhaul are "
+        "chosen in rounds (a heuristic), and a narrower choice can land on a better plan. "
+        "Consider re-running with that choice.</p>\n"
     )
 
 

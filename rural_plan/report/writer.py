@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from rural_plan.coverage.poi_coverage import POI_COLUMNS
 from rural_plan.io.rasters import write_geotiff
 from rural_plan.io.results import MARKER, write_folder
 from rural_plan.io.vectors import feature_collection, write_json
+from rural_plan.pipeline.alternatives import Alternative, alternatives
 from rural_plan.pipeline.plan import Plan
 from rural_plan.report.features import link_features, site_features
 from rural_plan.report.html import write_report_html
@@ -25,7 +27,7 @@ log = logging.getLogger(__name__)
 
 def write_results(plan: Plan, out_dir: Path, *, overwrite: bool = False) -> Path:
     """Write summary.json, provenance.json, sites.geojson, links.geojson, budget_curve.csv,
-    sites.csv, costs.csv, cashflow.csv, coverage.tif and report.html."""
+    sites.csv, costs.csv, cashflow.csv, alternatives.csv, coverage.tif and report.html."""
     return write_folder(
         out_dir,
         lambda folder: _write_all(plan, folder),
@@ -35,7 +37,15 @@ def write_results(plan: Plan, out_dir: Path, *, overwrite: bool = False) -> Path
 
 
 def _write_all(plan: Plan, folder: Path) -> None:
-    write_json(folder / "provenance.json", _provenance(plan))
+    alts: tuple[Alternative, ...] = ()
+    timings = dict(plan.timings_s)
+    if plan.scenario.outputs.alternatives:
+        t0 = time.perf_counter()
+        alts = alternatives(plan)
+        timings["alternatives"] = round(time.perf_counter() - t0, 3)
+        if alts:
+            _write_csv(folder / "alternatives.csv", [a.row() for a in alts])
+    write_json(folder / "provenance.json", _provenance(plan, timings))
     write_json(folder / "sites.geojson", feature_collection(site_features(plan)))
     write_json(folder / "links.geojson", feature_collection(link_features(plan)))
     _write_budget_curve(plan, folder / "budget_curve.csv")
@@ -47,7 +57,9 @@ def _write_all(plan: Plan, folder: Path) -> None:
         _write_csv(folder / "cashflow.csv", list(plan.money.cash_flow.rows))
     if plan.scenario.outputs.coverage_tif:
         _write_coverage(plan, folder / "coverage.tif")
-    write_report_html(plan, folder / "report.html", covered_area=plan.covered_area)
+    write_report_html(
+        plan, folder / "report.html", covered_area=plan.covered_area, alternatives=alts
+    )
     write_json(folder / MARKER, plan.summary.as_dict())  # last: a folder holding it is complete
 
 
@@ -110,7 +122,7 @@ def _write_budget_curve(plan: Plan, path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _provenance(plan: Plan) -> dict[str, Any]:
+def _provenance(plan: Plan, timings_s: dict[str, float]) -> dict[str, Any]:
     s = plan.scenario
     return {
         "scenario": s.model_dump(mode="json"),
@@ -118,7 +130,7 @@ def _provenance(plan: Plan) -> dict[str, Any]:
         "inputs_sha256": plan.summary.inputs_sha256,
         "seed": s.seed,
         "rural_plan_version": plan.summary.rural_plan_version,
-        "timings_s": plan.timings_s,
+        "timings_s": timings_s,
         "executor": plan.executor,
         "cost_sources": plan.preset.sources,
     }

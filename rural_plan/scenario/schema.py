@@ -567,6 +567,9 @@ class Budget(_Frozen):
 
 class Outputs(_Frozen):
     coverage_tif: bool = True
+    alternatives: bool = True
+    """Plan the single choices beside the plan, from the same coverage (one site type
+    only, one backhaul type only) into alternatives.csv and the report."""
 
 
 class Limits(_Frozen):
