@@ -22,8 +22,8 @@ Moves, each evaluated exactly from the state:
   refunded): replace the option at i's location by i, then drop the chosen options
   that lose fewest people per dollar (uniq/cost, updated after each drop) until the
   budget holds — the many-for-one exchange (several light sites for one macro) that
-  single swaps cannot make. Evaluated by doing it and undoing it (counts exactly, gains
-  from a copy);
+  single swaps cannot make. Evaluated by doing it on the cover counts and ``uniq``
+  only (``gain0`` is not needed to pick the drops) and undoing it;
 * DROP j when it covers nobody alone (uniq[j] ≈ 0): people unchanged, cost down.
 
 Search (deterministic; ties go to the lower option id):
@@ -32,10 +32,12 @@ Search (deterministic; ties go to the lower option id):
    the most new people per dollar (the greedy rule);
 2. among all CHANGE TYPE and SWAP moves take the one that adds the most people
    (ties: cheaper, then lower dropped id, then lower added id);
-3. failing that, the MAKE ROOM move that adds the most people (same ties). Its
-   candidates are tried by gain0 descending, and the search stops at the first whose
-   gain0 is below the best found: a MAKE ROOM for i gains at most gain0[i] (the new
-   set covers at most the old coverage plus what i covers that nothing covered);
+3. failing that, the MAKE ROOM move that adds the most people (same ties). A MAKE
+   ROOM for i gains at most gain0[i] minus what the drops must lose: each dropped
+   option loses at least the people only it covers that i does not, and the drops
+   must free the money i needs (a fractional knapsack bounds that loss from below).
+   Candidates are tried by that bound, descending, and the search stops at the first
+   whose bound is below the best found — exactly the move trying them all would pick;
 4. failing that, the people-neutral CHANGE / SWAP / DROP that saves the most money
    (the money freed may buy an ADD in step 1); if there is none, stop — a local
    optimum;
@@ -59,8 +61,11 @@ For a chosen j the partners i fall into three groups:
 
 So one exchange step costs O(n log n) (the sort) plus the options of the uniquely
 covered cells, for a thousand options about a millisecond. A MAKE ROOM step costs a
-trial (an add, a few drops each picked by a pass over the options, the undo) per
-candidate tried — usually only the few with the largest gain0.
+bound per candidate (a walk over its row, a sort of the chosen options) and a trial
+(an add, a few drops each picked by a pass over the options, the undo, on the counts
+only) per candidate whose bound could beat the best found (on the demo about one in
+six). On Ngazidja's budget curve the MAKE ROOM searches took ~30 s with full add /
+drop / undo trials of every candidate, under a second this way.
 
 Left out: DROP-ADD-ADD (one option for several, the reverse of MAKE ROOM) — a people-
 neutral DROP followed by ADDs covers the case where the dropped option is redundant,
@@ -509,11 +514,194 @@ def _make_room(
 
 
 @nb.njit(cache=True)
+def _add_counts(i, rptr, ridx, weight, cnt, own, uniq):
+    """ADD i keeping only the counts and ``uniq`` (what a MAKE ROOM trial reads): the
+    same updates as :func:`_add` without ``gain0``, whose walk over each newly covered
+    cell's options is most of an add's cost."""
+    for q in range(rptr[i], rptr[i + 1]):
+        k = ridx[q]
+        c = cnt[k]
+        if c == 0:
+            uniq[i] += weight[k]
+        elif c == 1:
+            uniq[own[k]] -= weight[k]
+        cnt[k] = c + 1
+        own[k] += i
+
+
+@nb.njit(cache=True)
+def _drop_counts(j, rptr, ridx, weight, cnt, own, uniq):
+    """DROP j keeping only the counts and ``uniq`` (as :func:`_drop` without ``gain0``)."""
+    for q in range(rptr[j], rptr[j + 1]):
+        k = ridx[q]
+        c = cnt[k] - 1
+        cnt[k] = c
+        own[k] -= j
+        if c == 1:
+            uniq[own[k]] += weight[k]
+    uniq[j] = 0.0
+
+
+@nb.njit(cache=True)
+def _make_room_trial(
+    i,
+    rptr,
+    ridx,
+    weight,
+    cost,
+    location,
+    chosen,
+    sel_at,
+    cnt,
+    own,
+    gain0,
+    uniq,
+    spent,
+    limit,
+    dropped,
+    in_i,
+):
+    """What :func:`_make_room` would gain and spend, evaluated on the counts and ``uniq``
+    only (``gain0`` is read, never written), then undone: counts exactly, ``uniq`` left
+    for the caller to restore from its copy. ``in_i``: a False mask over the cells,
+    used (and cleared) when i replaces its location's option.
+
+    The same arithmetic on ``uniq`` in the same order as :func:`_make_room`, so the same
+    people, cost and drops; a trial costs the rows of i and of the dropped options rather
+    than those rows times the options covering each of their cells.
+    """
+    n = cost.shape[0]
+    dp = 0.0
+    dc = 0.0
+    nd = 0
+    gain_i = gain0[i]
+    j = sel_at[location[i]]
+    if j >= 0:
+        dp -= uniq[j]
+        # drop j as _drop_counts does, adding to i's gain the cells j leaves uncovered
+        # that i covers, in the order _drop adds them to gain0[i]
+        for q in range(rptr[i], rptr[i + 1]):
+            in_i[ridx[q]] = True
+        for q in range(rptr[j], rptr[j + 1]):
+            k = ridx[q]
+            c = cnt[k] - 1
+            cnt[k] = c
+            own[k] -= j
+            if c == 0:
+                if in_i[k]:
+                    gain_i += weight[k]
+            elif c == 1:
+                uniq[own[k]] += weight[k]
+        uniq[j] = 0.0
+        for q in range(rptr[i], rptr[i + 1]):
+            in_i[ridx[q]] = False
+        chosen[j] = False
+        dc -= cost[j]
+        dropped[nd] = j
+        nd += 1
+    dp += gain_i
+    _add_counts(i, rptr, ridx, weight, cnt, own, uniq)
+    dc += cost[i]
+    while spent + dc > limit:
+        best = -1
+        best_key = 0.0
+        for o in range(n):
+            if not chosen[o]:
+                continue
+            key = uniq[o] / cost[o]
+            if best < 0 or key < best_key:
+                best = o
+                best_key = key
+        if best < 0:
+            break
+        dp -= uniq[best]
+        _drop_counts(best, rptr, ridx, weight, cnt, own, uniq)
+        chosen[best] = False
+        dc -= cost[best]
+        dropped[nd] = best
+        nd += 1
+    # undo (counts exact; uniq is the caller's to restore)
+    _cover(i, -1, rptr, ridx, cnt, own)
+    for t in range(nd):
+        o = dropped[t]
+        _cover(o, 1, rptr, ridx, cnt, own)
+        chosen[o] = True
+    return dp, dc, nd
+
+
+@nb.njit(cache=True)
+def _make_room_bound(
+    i,
+    rptr,
+    ridx,
+    weight,
+    cost,
+    location,
+    sel,
+    n_sel,
+    sel_at,
+    cnt,
+    own,
+    gain0,
+    uniq,
+    spent,
+    limit,
+    ov,
+    mark,
+    touched,
+    keys,
+):
+    """An upper bound on the people a MAKE ROOM for i gains, from the counts alone.
+
+    The move covers at most gain0[i] new people, and every option it drops (the one at
+    i's location, then enough others to free ``spent + cost[i] − limit``) loses at
+    least the people only it covers that i does not cover, ``uniq[o] − ov(i, o)``. The
+    least such loss over sets of options freeing that much is at least the fractional
+    knapsack's (options by loss per dollar, the last one in part). A walk over i's row
+    and a sort of the chosen options, against a trial's walks over i's and the dropped
+    options' rows and back.
+    """
+    n_t = 0
+    for q in range(rptr[i], rptr[i + 1]):
+        k = ridx[q]
+        if cnt[k] == 1:
+            o = own[k]
+            if not mark[o]:
+                mark[o] = True
+                touched[n_t] = o
+                n_t += 1
+            ov[o] += weight[k]
+    bound = gain0[i]
+    need = spent + cost[i] - limit
+    j = sel_at[location[i]]
+    if j >= 0:
+        bound -= max(uniq[j] - ov[j], 0.0)
+        need -= cost[j]
+    for p in range(n_sel):
+        o = sel[p]
+        keys[p] = np.inf if o == j else max(uniq[o] - ov[o], 0.0) / cost[o]
+    for t in range(n_t):
+        ov[touched[t]] = 0.0
+        mark[touched[t]] = False
+    if need <= 0.0:
+        return bound
+    order = np.argsort(keys[:n_sel])
+    for p in range(n_sel):
+        o = sel[order[p]]
+        if o == j:
+            break  # inf keys sort last
+        if cost[o] >= need:
+            bound -= keys[order[p]] * need
+            return bound
+        bound -= keys[order[p]] * cost[o]
+        need -= cost[o]
+    return bound
+
+
+@nb.njit(cache=True)
 def _best_make_room(
     rptr,
     ridx,
-    cptr,
-    cidx,
     weight,
     cost,
     location,
@@ -528,17 +716,34 @@ def _best_make_room(
     tol,
     order_buf,
     dropped,
-    gain_copy,
     uniq_copy,
+    in_i,
+    ov,
+    mark,
+    touched,
 ):
     """The best MAKE ROOM move that adds people, or -1.
 
     Candidates: unchosen options that add people but do not fit the budget even with
     the option at their location refunded (those that fit are ADD / CHANGE TYPE moves).
-    Tried by gain0 descending; a move gains at most gain0[i] (what i covers that nothing
-    covers now), so the search stops at the first i with gain0[i] below the best found.
+    Each gets an upper bound on what its move gains (:func:`_make_room_bound`); they are
+    tried by bound descending, each by :func:`_make_room_trial` (counts and ``uniq``
+    only), and the search stops at the first whose bound cannot beat the best found or
+    add people at all. The bound holds exactly, so the move chosen is the one trying
+    every candidate would choose (``tol`` covers the two sums' different rounding).
     """
     n = cost.shape[0]
+    n_sel = 0
+    for o in range(n):
+        if chosen[o]:
+            n_sel += 1
+    sel = np.empty(n_sel, dtype=np.int64)
+    n_sel = 0
+    for o in range(n):
+        if chosen[o]:
+            sel[n_sel] = o
+            n_sel += 1
+    keys = np.empty(n_sel)
     n_cand = 0
     for i in range(n):
         if chosen[i] or gain0[i] <= tol or cost[i] > limit:
@@ -550,25 +755,43 @@ def _best_make_room(
         order_buf[n_cand] = i
         n_cand += 1
     cand = order_buf[:n_cand]
-    neg_gain = np.empty(n_cand)
+    neg_bound = np.empty(n_cand)
     for p in range(n_cand):
-        neg_gain[p] = -gain0[cand[p]]
-    cand = cand[np.argsort(neg_gain, kind="mergesort")]  # stable: ties keep id order
+        neg_bound[p] = -_make_room_bound(
+            cand[p],
+            rptr,
+            ridx,
+            weight,
+            cost,
+            location,
+            sel,
+            n_sel,
+            sel_at,
+            cnt,
+            own,
+            gain0,
+            uniq,
+            spent,
+            limit,
+            ov,
+            mark,
+            touched,
+            keys,
+        )
+    by_bound = np.argsort(neg_bound, kind="mergesort")  # stable: ties keep id order
     best = -1
     best_dp = 0.0
     best_dc = 0.0
-    gain_copy[:] = gain0
     uniq_copy[:] = uniq
     for p in range(n_cand):
-        i = cand[p]
-        if best >= 0 and gain0[i] < best_dp:
+        i = cand[by_bound[p]]
+        ub = -neg_bound[by_bound[p]]
+        if ub <= 0.0 or (best >= 0 and ub + tol < best_dp):
             break
-        dp, dc, nd = _make_room(
+        dp, dc, _ = _make_room_trial(
             i,
             rptr,
             ridx,
-            cptr,
-            cidx,
             weight,
             cost,
             location,
@@ -581,17 +804,8 @@ def _best_make_room(
             spent,
             limit,
             dropped,
+            in_i,
         )
-        # undo: exact on the counts, gains from the copy
-        _cover(i, -1, rptr, ridx, cnt, own)
-        chosen[i] = False
-        sel_at[location[i]] = -1
-        for t in range(nd):
-            o = dropped[t]
-            _cover(o, 1, rptr, ridx, cnt, own)
-            chosen[o] = True
-            sel_at[location[o]] = o
-        gain0[:] = gain_copy
         uniq[:] = uniq_copy
         if dp > tol and (best < 0 or _better_gain(dp, dc, i, i, best_dp, best_dc, best, best)):
             best = i
@@ -661,8 +875,8 @@ def local_search(
         size *= 2
     tree = np.empty(2 * size)
     dropped = np.empty(n, dtype=np.int64)
-    gain_copy = np.empty(n)
     uniq_copy = np.empty(n)
+    in_i = np.zeros(m, dtype=np.bool_)
 
     moves = np.zeros(N_MOVE_KINDS, dtype=np.int64)
     n_moves = 0
@@ -717,8 +931,6 @@ def local_search(
             r = _best_make_room(
                 rptr,
                 ridx,
-                cptr,
-                cidx,
                 weight,
                 cost,
                 location,
@@ -733,8 +945,11 @@ def local_search(
                 tol,
                 order_buf,
                 dropped,
-                gain_copy,
                 uniq_copy,
+                in_i,
+                ov,
+                mark,
+                touched,
             )
             if r >= 0:
                 _make_room(
