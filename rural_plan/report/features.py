@@ -12,7 +12,7 @@ from rural_plan.pipeline.plan import Plan
 from rural_plan.placement.candidates import KIND_NAMES
 
 
-def _lonlat(crs: str, x: np.ndarray, y: np.ndarray) -> tuple[list[float], list[float]]:
+def lonlat(crs: str, x: np.ndarray, y: np.ndarray) -> tuple[list[float], list[float]]:
     if len(x) == 0:
         return [], []
     lon, lat = rasterio.warp.transform(crs, "EPSG:4326", list(map(float, x)), list(map(float, y)))
@@ -24,7 +24,7 @@ def site_features(plan: Plan) -> list[dict[str, Any]]:
     loc = opt.location[sel.chosen]
     rows, cols = plan.candidates.rows[loc], plan.candidates.cols[loc]
     x, y = grid.xy_of(rows, cols)
-    lon, lat = _lonlat(grid.crs, x, y)
+    lon, lat = lonlat(grid.crs, x, y)
     table = plan.site_table
     feats = []
     for order, i in enumerate(sel.chosen):
@@ -104,7 +104,7 @@ def link_features(plan: Plan) -> list[dict[str, Any]]:
             "availability_pct": _rounded(link.availability_pct, 4),
         }
         xy = np.asarray(link.geometry_xy, dtype=np.float64).reshape(-1, 2)
-        lon, lat = _lonlat(crs, xy[:, 0], xy[:, 1])
+        lon, lat = lonlat(crs, xy[:, 0], xy[:, 1])
         if link.kind == "satellite":
             geom = {"type": "Point", "coordinates": [lon[0], lat[0]]}
         else:

@@ -19,6 +19,7 @@ from rural_plan.io.vectors import feature_collection, write_json
 from rural_plan.pipeline.alternatives import Alternative, alternatives
 from rural_plan.pipeline.plan import Plan
 from rural_plan.report.features import link_features, site_features
+from rural_plan.report.gpkg import write_gpkg
 from rural_plan.report.html import write_report_html
 from rural_plan.report.tables import BUDGET_CURVE_COLUMNS, budget_curve_frame, sites_frame
 
@@ -27,7 +28,8 @@ log = logging.getLogger(__name__)
 
 def write_results(plan: Plan, out_dir: Path, *, overwrite: bool = False) -> Path:
     """Write summary.json, provenance.json, sites.geojson, links.geojson, budget_curve.csv,
-    sites.csv, costs.csv, cashflow.csv, alternatives.csv, coverage.tif and report.html."""
+    sites.csv, costs.csv, cashflow.csv, alternatives.csv, plan.gpkg, coverage.tif and
+    report.html."""
     return write_folder(
         out_dir,
         lambda folder: _write_all(plan, folder),
@@ -55,6 +57,7 @@ def _write_all(plan: Plan, folder: Path) -> None:
     _write_costs(plan, folder)
     if plan.money is not None:
         _write_csv(folder / "cashflow.csv", list(plan.money.cash_flow.rows))
+    write_gpkg(plan, folder / "plan.gpkg", pois=plan.pois)
     if plan.scenario.outputs.coverage_tif:
         _write_coverage(plan, folder / "coverage.tif")
     write_report_html(

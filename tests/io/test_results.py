@@ -33,6 +33,7 @@ RESULT_FILES = (
     "sites.geojson",
     "links.geojson",
     "budget_curve.csv",
+    "plan.gpkg",
     "coverage.tif",
 )
 
