@@ -11,8 +11,16 @@ import logging
 from rural_plan._version import __version__
 from rural_plan.api import Plan, plan
 from rural_plan.errors import RuralPlanError
-from rural_plan.scenario import Scenario, load_scenario
+from rural_plan.scenario import Scenario, derive_scenario, load_scenario
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["Plan", "RuralPlanError", "Scenario", "__version__", "load_scenario", "plan"]
+__all__ = [
+    "Plan",
+    "RuralPlanError",
+    "Scenario",
+    "__version__",
+    "derive_scenario",
+    "load_scenario",
+    "plan",
+]

@@ -13,7 +13,7 @@ from rural_plan.pipeline.alternatives import alternatives
 from rural_plan.pipeline.reprice import COST_ONLY_KEYS, reprice, reusable
 from rural_plan.report.maps import plan_map
 from rural_plan.report.tables import budget_curve_frame, links_frame, sites_frame
-from rural_plan.scenario.loader import merge_mappings, scenario_from_mapping
+from rural_plan.scenario.loader import derive_scenario
 from rural_plan.scenario.schema import Scenario
 
 
@@ -32,7 +32,8 @@ class Plan(pipeline.Plan):
     def replace(self, **changes: Any) -> Plan:
         """The plan of this scenario with ``changes`` applied (keyword per top-level key;
         mappings merge, e.g. ``replace(budget_usd=2e6, cost={"horizon_years": 15})``,
-        except ``site_types``, which replaces the types).
+        except ``site_types``, which replaces the types), validated as YAML is
+        (:func:`rural_plan.derive_scenario`, which also takes dotted keys).
 
         Changes to budget, placement, cost or backhaul, and site-type changes that keep
         each type's radio (dropping a type, repricing one) re-run placement and costing
@@ -40,15 +41,10 @@ class Plan(pipeline.Plan):
 
         >>> p2 = p.replace(budget_usd=2_000_000)  # doctest: +SKIP
         """
-        base = self.scenario.model_dump(mode="json", exclude={"source_path"})
-        data = merge_mappings(base, {k: v for k, v in changes.items() if k != "site_types"})
-        if "site_types" in changes:  # the types given are the types (none merged in)
-            data["site_types"] = changes["site_types"]
-        new = scenario_from_mapping(data, source=f"{self.scenario.name} (replaced)")
-        new = new.model_copy(update={"source_path": self.scenario.source_path})
+        new = derive_scenario(self.scenario, changes)
         if (
             self.prepared is None
-            or not set(changes) <= COST_ONLY_KEYS | {"site_types"}
+            or not {k.split(".")[0] for k in changes} <= COST_ONLY_KEYS | {"site_types"}
             or not reusable(self.scenario, new)
         ):
             return plan(new)

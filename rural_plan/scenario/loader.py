@@ -291,7 +291,9 @@ def scenario_from_mapping(data: dict[str, Any], *, source: str = "<scenario>") -
         raise ScenarioError(seen[0] if len(seen) == 1 else f"{len(seen)} problems", seen) from None
 
 
-def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+def load_scenario(
+    path: str | os.PathLike[str], overrides: dict[str, Any] | None = None
+) -> Scenario:
     """Load, resolve and validate a scenario YAML.
 
     Parameters
@@ -299,6 +301,11 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     path
         The scenario file. Relative input paths inside it are resolved against its
         folder.
+    overrides
+        Keys to change before validation, as dotted paths (``"radio.frequency_mhz"``) or
+        top-level keys whose mappings merge (``"cost": {"horizon_years": 15}``); relative
+        paths among them are resolved against the current folder. Validated with the
+        file, in the same words.
 
     Returns
     -------
@@ -311,11 +318,48 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     >>> s = load_scenario("scenarios/demo.yaml")  # doctest: +SKIP
     >>> s.radio.frequency_mhz  # doctest: +SKIP
     900.0
+    >>> load_scenario("scenarios/demo.yaml", {"budget_usd": 2e6}).budget_usd  # doctest: +SKIP
+    2000000.0
     """
     path = Path(path).resolve()
     data = read_scenario_mapping(path)
+    if overrides:
+        data = merge_mappings(data, _resolve_paths(dotted_changes(overrides), Path.cwd()))
     scenario = scenario_from_mapping(data, source=str(path))
     return scenario.model_copy(update={"source_path": path})
+
+
+def derive_scenario(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
+    """``scenario`` with ``changes`` applied (dotted paths or merging top-level keys, as
+    :func:`load_scenario`'s ``overrides``; ``site_types`` given are the types, none
+    merged in), validated as a YAML file is: a wrong key or value raises
+    :class:`~rural_plan.errors.ScenarioError` naming it.
+
+    >>> s2 = derive_scenario(s, {"radio.frequency_mhz": 1800, "budget_usd": 5e5})  # doctest: +SKIP
+    """
+    base = scenario.model_dump(mode="json", exclude={"source_path"})
+    nested = dotted_changes(changes)
+    data = merge_mappings(base, {k: v for k, v in nested.items() if k != "site_types"})
+    if "site_types" in nested:
+        data["site_types"] = nested["site_types"]
+    data = _resolve_paths(data, Path.cwd())
+    label = f"{scenario.source_path or scenario.name} (derived)"
+    new = scenario_from_mapping(data, source=label)
+    return new.model_copy(update={"source_path": scenario.source_path})
+
+
+def dotted_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """``{"radio.frequency_mhz": 1800, "cost": {...}}`` as one nested mapping (dotted
+    keys nested; later keys merge over earlier ones)."""
+    out: dict[str, Any] = {}
+    for key, value in changes.items():
+        if not isinstance(key, str) or not key:
+            raise ScenarioError(f"scenario change: keys are dotted names, got {key!r}")
+        nested: Any = value
+        for part in reversed(key.split(".")):
+            nested = {part: nested}
+        out = merge_mappings(out, nested)
+    return out
 
 
 def load_demo_scenario() -> Scenario:
