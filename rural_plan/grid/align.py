@@ -355,4 +355,5 @@ def finish_grid(
         crs=crs,
         cell_size_m=float(cell_size_m),
         report=report,
+        no_data=outside | ~in_area,
     )

@@ -44,6 +44,8 @@ class Grid:
     elevation_m : (rows, cols) float64, terrain height [m]; defined everywhere (filled)
     population : (rows, cols) float64, people per cell (0 on sea and outside the area)
     land : (rows, cols) bool, cells that may hold people and sites
+    no_data : (rows, cols) bool, cells outside the terrain data or the area of interest
+        (neither land nor sea: maps draw them as no data); None when not known
     transform : affine transform of the grid (top-left origin, metres)
     crs : CRS as 'EPSG:NNNNN' or WKT
     cell_size_m : cell edge [m]
@@ -56,6 +58,7 @@ class Grid:
     crs: str
     cell_size_m: float
     report: GridReport = field(repr=False)
+    no_data: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def shape(self) -> tuple[int, int]:

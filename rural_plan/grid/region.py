@@ -33,6 +33,10 @@ from rural_plan.scenario.schema import ExistingNetwork, Scenario, field_range
 
 log = logging.getLogger(__name__)
 
+UNNAMED_SETTLEMENT = "settlement {}"
+"""Name given to a settlement whose ``name`` property is missing or empty (its index in
+the file): tables show it; maps leave such settlements unlabelled."""
+
 
 @dataclass(frozen=True)
 class Points:
@@ -242,7 +246,10 @@ def load_region(scenario: Scenario) -> Region:
             grid,
             [p.lon for p in pts],
             [p.lat for p in pts],
-            [str(p.properties.get("name") or f"settlement {i}") for i, p in enumerate(pts)],
+            [
+                str(p.properties.get("name") or UNNAMED_SETTLEMENT.format(i))
+                for i, p in enumerate(pts)
+            ],
             np.zeros(len(pts)),
             np.zeros(len(pts)),
             source=str(inp.settlements),

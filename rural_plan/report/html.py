@@ -29,7 +29,15 @@ from rural_plan.costing.plan_cost import cost_split
 from rural_plan.costing.settings import CostSettings
 from rural_plan.pipeline.alternatives import Alternative
 from rural_plan.pipeline.plan import Plan
-from rural_plan.report.maps import LINK_COLOURS, plan_map
+from rural_plan.report.maps import (
+    LARGE_AREA_KM,
+    LINK_COLOURS,
+    MAX_CLUSTER_MAPS,
+    MAX_NUMBERED_SITES,
+    MAX_SETTLEMENT_LABELS,
+    cluster_views,
+    plan_map,
+)
 from rural_plan.report.tables import budget_curve_frame, sites_frame
 
 MAX_TABLE_ROWS = 2_000
@@ -350,28 +358,43 @@ def fmt_usd_cents(x: Any) -> str:
 
 
 def _map_section(plan: Plan, covered_area: np.ndarray | None) -> str:
-    plt = _pyplot()
-    g = plan.region.grid
-    aspect = g.shape[0] / max(g.shape[1], 1)
-    width = 8.5 if aspect <= 1.2 else 7.0
-    fig, ax = plt.subplots(figsize=(width, min(width * aspect + 0.6, 12.0)))
     s = plan.summary
-    plan_map(
+    fig = plan_map(
         plan,
-        ax,
         title=f"{s['sites_selected']} sites, {s['people_newly_covered']:,.0f} people newly covered",
         covered_area=covered_area,
         show_population=True,
     )
     caption = (
-        "Hillshaded terrain; people newly covered per cell (colour, log scale) and people "
-        "the plan leaves out (grey); chosen sites by type, numbered in rollout order (first 30); "
-        "microwave / relay / fibre backhaul links as lines, satellite backhaul as rings; fibre "
-        "points of presence as blue squares."
+        "Hillshaded terrain (sea blue, no data grey) with a latitude / longitude graticule "
+        f"on the grid's {s['crs']}. People per cell on a log scale: newly covered by the "
+        "plan (yellow to red, colour bar), served today (blue: the existing network, and "
+        "the people the baseline assumes served) and still not covered (grey). Chosen "
+        f"sites by type, numbered in rollout order (first {MAX_NUMBERED_SITES}); "
+        "microwave / relay / fibre backhaul links as lines, satellite backhaul as rings; "
+        "fibre points of presence (blue squares) and today's sites (hexagons), named; "
+        f"roads when the scenario has them; the most populous named villages (up to "
+        f"{MAX_SETTLEMENT_LABELS}, where their names fit)."
     )
     if covered_area is not None:
-        caption += " Tinted: the area where the best server's signal clears its link budget."
-    return '<section id="map">\n<h2>Map</h2>\n' + _figure(fig, caption) + "</section>\n"
+        caption += (
+            " Outlined and hatched in green: the area where the best planned server's "
+            "signal clears its link budget."
+        )
+    parts = [_figure(fig, caption)]
+    views = cluster_views(plan)
+    if views:
+        parts.append(
+            f"<h3>One map per backhaul cluster</h3>\n<p class=note>The area is over "
+            f"{LARGE_AREA_KM:g} km across: each cluster of sites that share a fibre point "
+            "of presence or donor tower is also drawn on its own (the clusters serving most "
+            f"people first, at most {MAX_CLUSTER_MAPS}); satellite-backhauled sites are on "
+            "the overview and on any cluster map they fall in.</p>\n"
+        )
+        for v in views:
+            fig = plan_map(plan, covered_area=covered_area, show_population=True, view=v)
+            parts.append(_figure(fig, v.title))
+    return '<section id="map">\n<h2>Map</h2>\n' + "".join(parts) + "</section>\n"
 
 
 def _curve_axis_usd(plan: Plan, spent_usd: float) -> float:
