@@ -306,6 +306,7 @@ def _headline(s: dict[str, Any]) -> str:
             gap,
             f"with backhaul: {v('backhaul_placement_rounds')} rounds, "
             f"{v('backhaul_placement_stop', str)}",
+            _stable_note(s),
         ),
         _card("Backhaul links", links or "none", f"{v('cost_preset', str)} cost preset"),
     ]
@@ -319,6 +320,22 @@ def _headline(s: dict[str, Any]) -> str:
         + _baseline_note(s)
         + "</section>\n"
     )
+
+
+def _stable_note(s: dict[str, Any]) -> str:
+    """``backhaul_placement_stable`` in words: what a plan that did not converge means."""
+    stable = s.get("backhaul_placement_stable")
+    if stable is None:
+        return ""
+    if stable:
+        text = "converged: the last round kept the sites of the round before"
+    else:
+        text = (
+            "not converged: each round's designed backhaul changed the sites' cost and so "
+            "the next round's sites; the plan kept is the best within budget the rounds "
+            "found, a heuristic (the choices side by side show other candidates)"
+        )
+    return f"stable: {_value('backhaul_placement_stable', stable, text)}"
 
 
 def _baseline_note(s) -> str:
@@ -413,9 +430,10 @@ def _curve_axis_usd(plan: Plan, spent_usd: float) -> float:
     full = max(float(xs[ok].max(initial=0.0)), spent_usd, float(s["budget_usd"]), 1.0)
     peak = float(ys[ok].max(initial=0.0))
     if peak <= 0:
-        return full
+        return 1.04 * full
     flat = float(xs[ok & (ys >= 0.995 * peak)].min())
-    return min(full, max(1.25 * float(s["budget_usd"]), 1.25 * spent_usd, 1.1 * flat))
+    right = min(full, max(1.25 * float(s["budget_usd"]), 1.25 * spent_usd, 1.1 * flat))
+    return 1.04 * right  # the budget line and the last point inside the frame
 
 
 def _curve_section(plan: Plan) -> str:
@@ -444,14 +462,26 @@ def _curve_section(plan: Plan) -> str:
             lw=1.6,
             label="most people found at each real cost",
         )
+        best = env_y[np.searchsorted(env_x, real_x, side="right") - 1]
+        beaten = real_y < best - 1e-6 * max(float(best.max(initial=0.0)), 1.0)
         ax.plot(
-            real_x / 1e3,
-            real_y,
+            real_x[~beaten] / 1e3,
+            real_y[~beaten],
             "o",
             ms=3.5,
             color=CURVE_COLOUR,
             label="budget points with their designed backhaul",
         )
+        if beaten.any():
+            ax.plot(
+                real_x[beaten] / 1e3,
+                real_y[beaten],
+                "o",
+                ms=4,
+                mfc="white",
+                color=CURVE_COLOUR,
+                label="beaten: a cheaper point covers more people",
+            )
         ax.step(
             estimate_x,
             estimate_y,
@@ -606,7 +636,7 @@ def _cost_section(plan: Plan) -> str:
     ax.set_xlabel("thousand USD")
     ax.set_xlim(0, max(float((capex + opex).max(initial=0.0)), 1e-3) * 1.18)
     ax.invert_yaxis()
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=2, frameon=False)
     ax.grid(axis="x", alpha=0.3)
     rows = [
         (
