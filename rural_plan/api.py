@@ -73,8 +73,12 @@ class Plan(pipeline.Plan):
         return links_frame(self)
 
     def map(self, ax=None):
-        """The plan on its terrain as a matplotlib figure: people newly covered, sites
-        by type in rollout order, backhaul links by type, fibre points of presence.
+        """The plan on its terrain as a matplotlib figure, as the report draws it: people
+        newly covered and served today, sites by type in rollout order, backhaul links by
+        type, roads, named fibre points of presence, today's sites and villages, a
+        latitude / longitude graticule, scale bar, north arrow and locator inset
+        (:func:`rural_plan.report.maps.plan_map`). Given ``ax``, the legend and the rest
+        go outside it: save with ``bbox_inches="tight"``.
 
         >>> fig = p.map()  # doctest: +SKIP
         >>> fig.savefig("plan.png")  # doctest: +SKIP
