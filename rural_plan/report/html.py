@@ -335,7 +335,7 @@ def _stable_note(s: dict[str, Any]) -> str:
             "the next round's sites; the plan kept is the best within budget the rounds "
             "found, a heuristic (the choices side by side show other candidates)"
         )
-    return f"stable: {_value('backhaul_placement_stable', stable, text)}"
+    return f"backhaul_placement_stable: {esc(json.dumps(stable))}, {esc(text)}"
 
 
 def _baseline_note(s) -> str:
@@ -866,11 +866,39 @@ def _money_section(plan: Plan) -> str:
         notes.append("No revenue side: set cost.arpu_usd_per_month (and gni_per_capita_usd).")
     return (
         '<section id="money">\n<h2>Money over time</h2>\n'
+        + _figure(
+            _cashflow_chart(flow.rows, revenue=revenue),
+            "Cash per year: CAPEX and OPEX paid out (down), revenue in (up), and the "
+            "cumulative net cash (line); the subsidy gap is what revenue leaves unpaid.",
+        )
         + _table(headers, rows, numeric=[True] * len(headers))
         + "<p class=note>"
         + " ".join(notes)
         + " The same rows are in cashflow.csv.</p>\n</section>\n"
     )
+
+
+def _cashflow_chart(rows: Sequence[dict[str, Any]], *, revenue: bool):
+    """Yearly bars of cash out (CAPEX, OPEX) and in (revenue), the cumulative net cash."""
+    plt = _pyplot()
+    years = np.array([r["year"] for r in rows], dtype=np.float64)
+    capex = np.array([r["capex_usd"] or 0.0 for r in rows]) / 1e3
+    opex = np.array([r["opex_usd"] or 0.0 for r in rows]) / 1e3
+    fig, ax = plt.subplots(figsize=(8.0, 3.4))
+    ax.bar(years, -capex, color="#7570b3", label="CAPEX")
+    ax.bar(years, -opex, bottom=-capex, color="#e7298a", alpha=0.8, label="OPEX")
+    if revenue:
+        income = np.array([r["revenue_usd"] or 0.0 for r in rows]) / 1e3
+        ax.bar(years, income, color="#1b9e77", label="revenue")
+    cumulative = np.array([r["cumulative_net_cash_usd"] or 0.0 for r in rows]) / 1e3
+    ax.plot(years, cumulative, "o-", color="k", ms=3.5, lw=1.4, label="cumulative net cash")
+    ax.axhline(0.0, color="#555", lw=0.8)
+    ax.set_xlabel("year")
+    ax.set_ylabel("thousand USD")
+    ax.set_xticks(years)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=4, frameon=False)
+    return fig
 
 
 def _alternatives_section(alternatives: Sequence[Alternative]) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -371,9 +372,12 @@ class MapView:
 
 def backhaul_roots(plan) -> list[str]:
     """For each chosen site (rollout order): the node below the core its traffic reaches
-    the core through (a fibre point of presence or a donor tower), or ``'satellite'``."""
+    the core through — a fibre point of presence (``fibre:N``), a donor tower
+    (``donor:N``) or a site with its own satellite terminal feeding others (``site:N``)
+    — or ``'satellite'`` for a site on its own terminal that feeds no other."""
     n = len(plan.selection.chosen)
-    parent = dict(zip([f"site:{i + 1}" for i in range(n)], plan.backhaul.site_parent, strict=False))
+    names = [f"site:{i + 1}" for i in range(n)]
+    parent = dict(zip(names, plan.backhaul.site_parent, strict=False))
     into = {link.b: link.a for link in plan.backhaul.links}
 
     def root(node: str) -> str:
@@ -383,22 +387,38 @@ def backhaul_roots(plan) -> list[str]:
             node = into[node]
         return node
 
+    roots = [name if parent.get(name) == "core" else root(name) for name in names]
+    feeds = Counter(roots)
     return [
-        "satellite" if parent.get(f"site:{i + 1}") == "core" else root(f"site:{i + 1}")
-        for i in range(n)
+        "satellite" if parent.get(name) == "core" and feeds[name] == 1 else r
+        for name, r in zip(names, roots, strict=True)
     ]
 
 
+def node_label(plan, node: str) -> str:
+    """A backhaul node in words: 'fibre PoP Moroni', 'existing site …', 'site 23'."""
+    kind, _, index = node.partition(":")
+    k = int(index) - 1 if index.isdigit() else -1
+    region = plan.region
+    if kind == "fibre" and 0 <= k < len(region.fibre):
+        return f"fibre PoP {map_name(region.fibre.names[k])}"
+    if kind == "donor" and 0 <= k < len(region.towers):
+        name = region.towers.names[k]
+        return f"existing site {index}" if _ID_NAME.fullmatch(name) else map_name(name)
+    if kind == "site":
+        return f"site {index} (satellite)"
+    return map_name(node)
+
+
 def cluster_views(plan) -> list[MapView]:
-    """One view per backhaul cluster (sites sharing a fibre point of presence or donor
-    tower as their root) when the area is large: its longer side over
-    :data:`LARGE_AREA_KM` and at least two such clusters. Satellite-backhauled sites get
-    no page of their own (they are on the overview and on any cluster page their
-    position falls in). The clusters serving most people first, at most
-    :data:`MAX_CLUSTER_MAPS`; each view is the cluster's sites, its root and one coverage
-    radius around them, squared up."""
+    """One view per backhaul cluster (sites sharing a root: a fibre point of presence, a
+    donor tower or a satellite hub site) when the area is large: its longer side over
+    :data:`LARGE_AREA_KM` and at least two clusters. Sites alone on their own satellite
+    terminal get no page (they are on the overview and on any cluster page they fall
+    in). The clusters serving most people first, at most :data:`MAX_CLUSTER_MAPS`; each
+    view is its sites and root, 2 km or a tenth of its span around them, squared up."""
     grid = plan.region.grid
-    x0, x1, y0, y1 = _extent_km(grid)[0], _extent_km(grid)[1], *_extent_km(grid)[2:]
+    x0, x1, y0, y1 = _extent_km(grid)
     if max(x1 - x0, y1 - y0) <= LARGE_AREA_KM:
         return []
     roots = backhaul_roots(plan)
@@ -409,12 +429,11 @@ def cluster_views(plan) -> list[MapView]:
     if len(groups) < 2:
         return []
     sx, sy = _site_xy_km(plan)
-    served = plan.site_table.people_newly_served if plan.site_table is not None else None
+    table = plan.site_table
     people = {
-        r: float(np.sum(served[m])) if served is not None else float(len(m))
+        r: float(np.sum(table.people_newly_served[m])) if table is not None else float(len(m))
         for r, m in groups.items()
     }
-    margin = plan.scenario.radio.radius_m / 1e3
     views = []
     for r in sorted(groups, key=lambda k: (-people[k], k))[:MAX_CLUSTER_MAPS]:
         m = groups[r]
@@ -422,19 +441,15 @@ def cluster_views(plan) -> list[MapView]:
         if r in plan.backhaul.node_xy:
             xs.append(plan.backhaul.node_xy[r][0] / 1e3)
             ys.append(plan.backhaul.node_xy[r][1] / 1e3)
-        half = max(max(xs) - min(xs), max(ys) - min(ys)) / 2 + margin
+        span = max(max(xs) - min(xs), max(ys) - min(ys))
+        half = span / 2 + max(2.0, 0.1 * span)
         cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-        ext = (
-            max(cx - half, x0),
-            min(cx + half, x1),
-            max(cy - half, y0),
-            min(cy + half, y1),
-        )
-        label = r.split(":", 1)[-1] if ":" in r else r
+        ext = (max(cx - half, x0), min(cx + half, x1), max(cy - half, y0), min(cy + half, y1))
         views.append(
             MapView(
                 ext,
-                f"Cluster fed from {label}: {len(m)} sites, {people[r]:,.0f} people newly served",
+                f"Sites fed from {node_label(plan, r)}: {len(m)} sites, "
+                f"{people[r]:,.0f} people newly served",
                 tuple(m),
             )
         )
@@ -506,8 +521,8 @@ def plan_map(
     _draw_roads(ax, region.roads, handles)
     _draw_links(ax, plan, handles)
     xk, yk = _site_xy_km(plan)
-    avoid = _draw_sites(ax, plan, xk, yk, handles)
-    _draw_points(ax, region, handles)
+    avoid = _draw_sites(ax, plan, *_on_map(xk, yk, extent), handles)
+    _draw_points(ax, region, extent, handles)
     graticule_ = draw_graticule(ax, grid.crs, extent)
     _label_points(ax, region, extent)
     _label_settlements(ax, plan, extent, avoid)
@@ -605,9 +620,25 @@ def _draw_links(ax, plan, handles) -> None:
         drawn.add(link.kind)
 
 
+def _on_map(x, y, extent) -> tuple[np.ndarray, np.ndarray]:
+    """Points [km] with those off ``extent`` set to NaN (not drawn): markers are drawn
+    unclipped, so that one on the map's edge shows whole."""
+    x, y = np.array(x, dtype=np.float64), np.array(y, dtype=np.float64)
+    pad = 1e-6 * max(extent[1] - extent[0], extent[3] - extent[2])
+    off = (
+        (x < extent[0] - pad)
+        | (x > extent[1] + pad)
+        | (y < extent[2] - pad)
+        | (y > extent[3] + pad)
+    )
+    x[off] = np.nan
+    y[off] = np.nan
+    return x, y
+
+
 def _draw_sites(ax, plan, xk, yk, handles) -> list[tuple[float, float]]:
-    """Sites by type, rings for satellite backhaul, numbers; returns the points labels
-    must avoid (km)."""
+    """Sites by type, rings for satellite backhaul, numbers (NaN positions: off the map,
+    not drawn); returns the points labels must avoid (km)."""
     opt, sel = plan.options, plan.selection
     types = opt.type_index[sel.chosen]
     for t, name in enumerate(opt.type_name):
@@ -647,6 +678,8 @@ def _draw_sites(ax, plan, xk, yk, handles) -> list[tuple[float, float]]:
 
     halo = [pe.withStroke(linewidth=HALO, foreground="white")]
     for k in range(min(len(xk), MAX_NUMBERED_SITES)):
+        if np.isnan(xk[k]):
+            continue
         ax.annotate(
             str(k + 1),
             (xk[k], yk[k]),
@@ -657,11 +690,12 @@ def _draw_sites(ax, plan, xk, yk, handles) -> list[tuple[float, float]]:
             zorder=6,
             annotation_clip=True,
         )
-    return list(zip(xk.tolist(), yk.tolist(), strict=True))
+    on = ~np.isnan(xk)
+    return list(zip(xk[on].tolist(), yk[on].tolist(), strict=True))
 
 
-def _draw_points(ax, region, handles) -> None:
-    fx, fy = to_km(region.grid, region.fibre.x, region.fibre.y)
+def _draw_points(ax, region, extent, handles) -> None:
+    fx, fy = _on_map(*to_km(region.grid, region.fibre.x, region.fibre.y), extent)
     if len(fx):
         handles.append(
             ax.scatter(
@@ -676,7 +710,7 @@ def _draw_points(ax, region, handles) -> None:
                 clip_on=False,
             )
         )
-    tx, ty = to_km(region.grid, region.towers.x, region.towers.y)
+    tx, ty = _on_map(*to_km(region.grid, region.towers.x, region.towers.y), extent)
     if len(tx):
         handles.append(
             ax.scatter(
