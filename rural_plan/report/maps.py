@@ -157,8 +157,8 @@ def _outline(ax, mask: np.ndarray, step: int, extent: list[float]) -> None:
     ys = extent[3] - (np.arange(m.shape[0]) - 0.5) * h
     import matplotlib
 
-    with matplotlib.rc_context({"hatch.linewidth": 0.4, "hatch.color": COVERED_COLOUR}):
-        ax.contourf(xs, ys, m, levels=[0.5, 1.5], colors="none", hatches=["//"], zorder=1.5)
+    with matplotlib.rc_context({"hatch.linewidth": 0.35, "hatch.color": COVERED_COLOUR}):
+        ax.contourf(xs, ys, m, levels=[0.5, 1.5], colors="none", hatches=["/"], zorder=1.5)
     ax.contour(xs, ys, m, levels=[0.5], colors=COVERED_COLOUR, linewidths=1.1, zorder=1.6)
 
 
@@ -876,7 +876,7 @@ def _legend(ax, handles, plan, covered_area, with_today, show_population, top) -
             Patch(
                 facecolor="none",
                 edgecolor=COVERED_COLOUR,
-                hatch="////",
+                hatch="///",
                 lw=1.1,
                 label="area the plan covers",
             )
