@@ -331,9 +331,8 @@ def _stable_note(s: dict[str, Any]) -> str:
         text = "converged: the last round kept the sites of the round before"
     else:
         text = (
-            "not converged: each round's designed backhaul changed the sites' cost and so "
-            "the next round's sites; the plan kept is the best within budget the rounds "
-            "found, a heuristic (the choices side by side show other candidates)"
+            "not converged: each round's designed backhaul re-priced the sites and moved "
+            "the next round's choice; the best plan within budget found was kept"
         )
     return f"backhaul_placement_stable: {esc(json.dumps(stable))}, {esc(text)}"
 
@@ -385,8 +384,8 @@ def _map_section(plan: Plan, covered_area: np.ndarray | None) -> str:
     caption = (
         "Hillshaded terrain (sea blue, no data grey) with a latitude / longitude graticule "
         f"on the grid's {s['crs']}. People per cell on a log scale: newly covered by the "
-        "plan (yellow to red, colour bar), served today (blue: the existing network, and "
-        "the people the baseline assumes served) and still not covered (grey). Chosen "
+        "plan (yellow to red, colour bar), served today (purple: reached by today's sites, "
+        "and the people the baseline assumes served) and still not covered (grey). Chosen "
         f"sites by type, numbered in rollout order (first {MAX_NUMBERED_SITES}); "
         "microwave / relay / fibre backhaul links as lines, satellite backhaul as rings; "
         "fibre points of presence (blue squares) and today's sites (hexagons), named; "
@@ -868,8 +867,10 @@ def _money_section(plan: Plan) -> str:
         '<section id="money">\n<h2>Money over time</h2>\n'
         + _figure(
             _cashflow_chart(flow.rows, revenue=revenue),
-            "Cash per year: CAPEX and OPEX paid out (down), revenue in (up), and the "
-            "cumulative net cash (line); the subsidy gap is what revenue leaves unpaid.",
+            "Cash per year: CAPEX and OPEX paid out (down), "
+            + ("revenue in (up), " if revenue else "no revenue (no ARPU in the scenario), ")
+            + "and the cumulative net cash (line); the subsidy gap is what revenue leaves "
+            "unpaid.",
         )
         + _table(headers, rows, numeric=[True] * len(headers))
         + "<p class=note>"

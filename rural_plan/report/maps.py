@@ -884,7 +884,9 @@ def _legend(ax, handles, plan, covered_area, with_today, show_population, top) -
     grid = plan.region.grid
     if grid.no_data is not None and (grid.no_data & ~grid.land).any():
         extra.append(Patch(facecolor=NO_DATA_RGB, edgecolor="#999", lw=0.5, label="no data"))
-    extra.append(Patch(facecolor=SEA_RGB, edgecolor="#999", lw=0.5, label="sea"))
+    sea = ~grid.land if grid.no_data is None else ~grid.land & ~grid.no_data
+    if sea.any():
+        extra.append(Patch(facecolor=SEA_RGB, edgecolor="#999", lw=0.5, label="sea"))
     box = ax.get_position()
     ax.legend(
         handles=handles + extra,

@@ -331,3 +331,16 @@ def test_covered_area_holds_every_cell_the_plan_covers(report):
     assert not (newly & ~area).any()
     assert not (area & ~grid.land).any()
     assert area.sum() >= newly.sum()
+
+
+def test_money_over_time_has_its_chart_and_stability_is_explained(report):
+    p, _, page = report
+    card = page.split('data-key="backhaul_placement_stop"', 1)[1].split("</div></div>", 1)[0]
+    stable = p.summary["backhaul_placement_stable"]
+    assert f"backhaul_placement_stable: {json.dumps(stable)}, " in card
+    assert ("not converged" in card) != stable
+    if p.money is None:
+        assert '<section id="money">' not in page
+        return
+    money = page.split('<section id="money">', 1)[1].split("</section>", 1)[0]
+    assert money.count("<img ") == 1 and "cumulative net cash" in money
