@@ -43,6 +43,9 @@ class ServedToday:
     """In words, when the modelled share is far from the reported one."""
     skipped: dict[str, int] = field(default_factory=dict)
     """Rows or sites of the towers' file not used, by reason (counted, logged)."""
+    reached: np.ndarray | None = field(default=None, compare=False)
+    """Per demand cell: reached by the existing sites or coverage map (``served`` before
+    ``baseline.fill_to_reported`` adds the cells assumed served)."""
 
     @property
     def modelled_pct(self) -> float:
@@ -111,6 +114,7 @@ def served_today(
     people = demand.people
     total = float(people.sum())
     modelled = float(people[served].sum())
+    reached = served.copy()
     base = scenario.baseline
     assumed = 0.0
     if base.fill_to_reported and base.reported_coverage_pct is not None:
@@ -127,6 +131,7 @@ def served_today(
         source=base.source,
         warning=None,
         skipped=dict(layer.skipped),
+        reached=reached,
     )
     return _with_warning(result, scenario)
 

@@ -384,8 +384,9 @@ def _map_section(plan: Plan, covered_area: np.ndarray | None) -> str:
     caption = (
         "Hillshaded terrain (sea blue, no data grey) with a latitude / longitude graticule "
         f"on the grid's {s['crs']}. People per cell on a log scale: newly covered by the "
-        "plan (yellow to red, colour bar), served today (purple: reached by today's sites, "
-        "and the people the baseline assumes served) and still not covered (grey). Chosen "
+        "plan (yellow to red, colour bar), served today (purple: reached by today's sites; "
+        "light purple: assumed served by baseline.fill_to_reported, when it adds people) and "
+        "still not covered (grey). Chosen "
         f"sites by type, numbered in rollout order (first {MAX_NUMBERED_SITES}); "
         "microwave / relay / fibre backhaul links as lines, satellite backhaul as rings; "
         "fibre points of presence (blue squares) and today's sites (hexagons), named; "

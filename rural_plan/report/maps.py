@@ -114,13 +114,15 @@ def draw_base(
     covered_area: np.ndarray | None = None,
     other_people: np.ndarray | None = None,
     people_today: np.ndarray | None = None,
+    people_assumed: np.ndarray | None = None,
 ):
     """Hillshaded terrain, sea in blue, cells outside the data in grey, and (optionally)
     people per cell on a log scale.
 
     ``covered_area`` (bool per grid cell) is outlined (and lightly hatched) in
     :data:`COVERED_COLOUR`; ``other_people`` (people per cell, e.g. those the plan leaves
-    out) is drawn in grey and ``people_today`` (those served today) in blue, both under
+    out) is drawn in grey, ``people_today`` (those today's sites reach) in purple and
+    ``people_assumed`` (those assumed served today) in light purple, all under
     ``people``. Axes are in km of the grid's projected CRS. Returns the image of
     ``people`` (for a colour bar) or None.
     """
@@ -134,8 +136,10 @@ def draw_base(
     ax.imshow(rgb, extent=extent, interpolation="nearest")
     if other_people is not None:
         _people_layer(ax, other_people, step, land.shape, extent, "Greys", 0.7)
+    if people_assumed is not None:
+        _people_layer(ax, people_assumed, step, land.shape, extent, TODAY_CMAP, 0.3)
     if people_today is not None:
-        _people_layer(ax, people_today, step, land.shape, extent, TODAY_CMAP, 0.6)
+        _people_layer(ax, people_today, step, land.shape, extent, TODAY_CMAP, 0.75)
     image = None
     if people is not None:
         image = _people_layer(ax, people, step, land.shape, extent, NEW_CMAP, 0.9)
@@ -501,14 +505,25 @@ def plan_map(
     cov = plan.coverage
     newly = cov.covered_by(sel.chosen) & (cov.weight > 0)
     people = cov.people_grid(newly, grid.population)
-    today = None
+    today = reached = assumed = None
     if cov.served_before is not None and cov.served_before.any():
         today = cov.people_grid(cov.served_before, grid.population)
+        known = plan.prepared.today if plan.prepared is not None else None
+        if known is not None and known.reached is not None:
+            if known.reached.size == cov.served_before.size and known.people_assumed > 0:
+                reached = cov.people_grid(known.reached & cov.served_before, grid.population)
+                assumed = today - reached
     left = None
     if show_population:
         left = grid.population - people - (today if today is not None else 0.0)
     image = draw_base(
-        ax, grid, people=people, covered_area=covered_area, other_people=left, people_today=today
+        ax,
+        grid,
+        people=people,
+        covered_area=covered_area,
+        other_people=left,
+        people_today=today if assumed is None else reached,
+        people_assumed=assumed,
     )
     full = _extent_km(grid)
     extent = list(view.extent_km) if view is not None else [full[0], full[1], full[2], full[3]]
@@ -537,7 +552,8 @@ def plan_map(
         fontsize=10,
     )
     legend_top = _furniture(ax, plan, image, extent, side=side, inset=inset)
-    _legend(ax, handles, plan, covered_area, today is not None, show_population, legend_top)
+    with_today = "none" if today is None else ("split" if assumed is not None else "all")
+    _legend(ax, handles, plan, covered_area, with_today, show_population, legend_top)
     ax.graticule = graticule_  # for tests and callers: what the labels were made from
     return fig
 
@@ -865,7 +881,20 @@ def _legend(ax, handles, plan, covered_area, with_today, show_population, top) -
     from matplotlib.patches import Patch
 
     extra = []
-    if with_today:
+    if with_today == "split":
+        extra.append(
+            Patch(
+                facecolor=matplotlib.colormaps[TODAY_CMAP](0.75),
+                label="served today: reached by today's sites",
+            )
+        )
+        extra.append(
+            Patch(
+                facecolor=matplotlib.colormaps[TODAY_CMAP](0.35),
+                label="served today: assumed (baseline)",
+            )
+        )
+    elif with_today == "all":
         extra.append(
             Patch(facecolor=matplotlib.colormaps[TODAY_CMAP](0.6), label="people served today")
         )

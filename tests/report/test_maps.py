@@ -228,3 +228,27 @@ def test_one_map_per_backhaul_cluster_on_a_large_area(mapped, monkeypatch):
         x0, x1, y0, y1 = v.extent_km
         assert v.sites and all(x0 <= xk[i] <= x1 and y0 <= yk[i] <= y1 for i in v.sites)
         assert len({roots[i] for i in v.sites}) == 1
+
+
+def test_people_served_today_are_split_into_reached_and_assumed(tmp_path):
+    """With baseline.fill_to_reported, the map tells the people today's network is
+    modelled to reach from those only assumed served."""
+    import matplotlib.pyplot as plt
+
+    p = plan(
+        small_scenario(
+            tmp_path,
+            baseline={"reported_coverage_pct": 40, "source": "a test", "fill_to_reported": True},
+            outputs__alternatives=False,
+        )
+    )
+    today = p.prepared.today
+    assert today.people_assumed > 0 and today.reached is not None
+    assert not (today.reached & ~today.served).any()  # the fill only adds cells
+    demand = p.coverage.demand
+    assert demand.people[today.served & ~today.reached].sum() == pytest.approx(today.people_assumed)
+    fig = plan_map(p, show_population=True)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "served today: assumed (baseline)" in legend
+    assert "served today: reached by today's sites" in legend
+    plt.close(fig)
