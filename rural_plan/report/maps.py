@@ -33,7 +33,10 @@ NEW_CMAP = "YlOrRd"
 """People newly covered by the plan."""
 TODAY_CMAP = "Purples"
 """People served today (by the existing network or assumed so by the baseline)."""
-NO_DATA_RGB = (0.86, 0.86, 0.86)
+NO_DATA_RGB = (0.97, 0.97, 0.97)
+NO_DATA_HATCH = "#8c8c8c"
+ASSUMED_COLOUR = "#cbc9e2"
+"""People assumed served today (baseline.fill_to_reported): one flat light purple."""
 """Cells outside the terrain data or the area of interest: neither land nor sea."""
 SEA_RGB = (0.75, 0.85, 0.95)
 ROAD_COLOUR = "#a0522d"
@@ -131,13 +134,29 @@ def draw_base(
     shade = hillshade(grid.elevation_m[::step, ::step], grid.cell_size_m * step)
     land = grid.land[::step, ::step]
     rgb = np.where(land[..., None], (0.55 + 0.45 * shade)[..., None] * [0.93, 0.91, 0.86], SEA_RGB)
+    no_data = None
     if grid.no_data is not None:
-        rgb = np.where(grid.no_data[::step, ::step, None] & ~land[..., None], NO_DATA_RGB, rgb)
+        no_data = grid.no_data & ~grid.land
+        rgb = np.where(no_data[::step, ::step, None], NO_DATA_RGB, rgb)
     ax.imshow(rgb, extent=extent, interpolation="nearest")
+    if no_data is not None and no_data.any():
+        _outline(ax, no_data, step, extent, colour=NO_DATA_HATCH, hatch="xx", edge=False)
     if other_people is not None:
         _people_layer(ax, other_people, step, land.shape, extent, "Greys", 0.7)
     if people_assumed is not None:
-        _people_layer(ax, people_assumed, step, land.shape, extent, TODAY_CMAP, 0.3)
+        a = block_sum(people_assumed, step)[: land.shape[0], : land.shape[1]] > 0
+        if a.any():
+            import matplotlib.colors as mcolors
+
+            ax.imshow(
+                np.ma.masked_equal(a.astype(np.float64), 0.0),
+                extent=extent,
+                cmap=mcolors.ListedColormap([ASSUMED_COLOUR]),
+                vmin=0.0,
+                vmax=1.0,
+                alpha=0.9,
+                interpolation="nearest",
+            )
     if people_today is not None:
         _people_layer(ax, people_today, step, land.shape, extent, TODAY_CMAP, 0.75)
     image = None
@@ -151,8 +170,17 @@ def draw_base(
     return image
 
 
-def _outline(ax, mask: np.ndarray, step: int, extent: list[float]) -> None:
-    """The edge of ``mask`` (bool per grid cell) as a line, its inside lightly hatched."""
+def _outline(
+    ax,
+    mask: np.ndarray,
+    step: int,
+    extent: list[float],
+    *,
+    colour: str = COVERED_COLOUR,
+    hatch: str = "/",
+    edge: bool = True,
+) -> None:
+    """``mask`` (bool per grid cell) hatched, its edge drawn as a line when ``edge``."""
     m = mask[::step, ::step].astype(np.float64)
     m = np.pad(m, 1)  # closed outlines at the grid's edge
     w = (extent[1] - extent[0]) / (m.shape[1] - 2)
@@ -161,9 +189,10 @@ def _outline(ax, mask: np.ndarray, step: int, extent: list[float]) -> None:
     ys = extent[3] - (np.arange(m.shape[0]) - 0.5) * h
     import matplotlib
 
-    with matplotlib.rc_context({"hatch.linewidth": 0.35, "hatch.color": COVERED_COLOUR}):
-        ax.contourf(xs, ys, m, levels=[0.5, 1.5], colors="none", hatches=["/"], zorder=1.5)
-    ax.contour(xs, ys, m, levels=[0.5], colors=COVERED_COLOUR, linewidths=1.1, zorder=1.6)
+    with matplotlib.rc_context({"hatch.linewidth": 0.35, "hatch.color": colour}):
+        ax.contourf(xs, ys, m, levels=[0.5, 1.5], colors="none", hatches=[hatch], zorder=1.5)
+    if edge:
+        ax.contour(xs, ys, m, levels=[0.5], colors=colour, linewidths=1.1, zorder=1.6)
 
 
 def to_km(grid, x_m, y_m) -> tuple[np.ndarray, np.ndarray]:
@@ -890,7 +919,7 @@ def _legend(ax, handles, plan, covered_area, with_today, show_population, top) -
         )
         extra.append(
             Patch(
-                facecolor=matplotlib.colormaps[TODAY_CMAP](0.35),
+                facecolor=ASSUMED_COLOUR,
                 label="served today: assumed (baseline)",
             )
         )
@@ -912,7 +941,15 @@ def _legend(ax, handles, plan, covered_area, with_today, show_population, top) -
         )
     grid = plan.region.grid
     if grid.no_data is not None and (grid.no_data & ~grid.land).any():
-        extra.append(Patch(facecolor=NO_DATA_RGB, edgecolor="#999", lw=0.5, label="no data"))
+        extra.append(
+            Patch(
+                facecolor=NO_DATA_RGB,
+                edgecolor=NO_DATA_HATCH,
+                hatch="xxx",
+                lw=0.5,
+                label="no data",
+            )
+        )
     sea = ~grid.land if grid.no_data is None else ~grid.land & ~grid.no_data
     if sea.any():
         extra.append(Patch(facecolor=SEA_RGB, edgecolor="#999", lw=0.5, label="sea"))
