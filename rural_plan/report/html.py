@@ -382,8 +382,8 @@ def _map_section(plan: Plan, covered_area: np.ndarray | None) -> str:
         show_population=True,
     )
     caption = (
-        "Hillshaded terrain (sea blue, no data grey) with a latitude / longitude graticule "
-        f"on the grid's {s['crs']}. People per cell on a log scale: newly covered by the "
+        "Hillshaded terrain (sea blue, no data cross-hatched) with a latitude / longitude "
+        f"graticule on the grid's {s['crs']}. People per cell on a log scale: newly covered by the "
         "plan (yellow to red, colour bar), served today (purple: reached by today's sites; "
         "light purple: assumed served by baseline.fill_to_reported, when it adds people) and "
         "still not covered (grey). Chosen "

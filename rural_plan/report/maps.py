@@ -232,11 +232,11 @@ GRATICULE_STEPS_DEG = (10.0, 5.0, 2.0, 1.0, 0.5, 0.25, 0.2, 0.1, 0.05, 0.02, 0.0
 
 
 def nice_step_deg(span_deg: float, lines: int = 4) -> float:
-    """The largest of :data:`GRATICULE_STEPS_DEG` giving at least ``lines`` lines."""
-    for step in GRATICULE_STEPS_DEG:
-        if span_deg / step >= lines:
-            return step
-    return GRATICULE_STEPS_DEG[-1]
+    """The step of :data:`GRATICULE_STEPS_DEG` whose number of lines over ``span_deg`` is
+    nearest ``lines`` (the larger step on a tie), at least two lines when any step gives
+    them."""
+    steps = [s for s in GRATICULE_STEPS_DEG if span_deg / s >= 2] or [GRATICULE_STEPS_DEG[-1]]
+    return min(steps, key=lambda s: (abs(span_deg / s - lines), -s))
 
 
 def format_degrees(value: float, step_deg: float, *, axis: str) -> str:
@@ -307,15 +307,15 @@ def _crossing(along: np.ndarray, other: np.ndarray, at: float) -> float | None:
 
 def draw_graticule(ax, crs: str, extent_km: list[float], *, fontsize: float = 8) -> Graticule:
     """Graticule lines on ``ax`` (km axes, limits and aspect already set) and its degrees
-    as the axes' tick labels: about one line per 1.4 inches of map."""
+    as the axes' tick labels: about one line per 1.1 inches of map."""
     x0, x1, y0, y1 = extent_km
     box = ax.get_position()
     w_in, h_in = box.width * ax.figure.get_figwidth(), box.height * ax.figure.get_figheight()
     g = graticule(
         crs,
         (x0 * 1e3, x1 * 1e3, y0 * 1e3, y1 * 1e3),
-        lon_lines=int(np.clip(w_in / 1.4, 2, 7)),
-        lat_lines=int(np.clip(h_in / 1.4, 2, 7)),
+        lon_lines=int(np.clip(w_in / 1.1, 2, 8)),
+        lat_lines=int(np.clip(h_in / 1.1, 2, 8)),
     )
     style = {"color": "#404040", "lw": 0.5, "alpha": 0.55, "ls": (0, (4, 3)), "zorder": 2.5}
     for _, x, y in (*g.meridians, *g.parallels):
