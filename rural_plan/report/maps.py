@@ -48,7 +48,7 @@ HALO = 2.2
 MAX_SETTLEMENT_LABELS = 30
 """Village names drawn on one map at most: the most populous first (people within
 :data:`SETTLEMENT_RADIUS_M` of the point), each only where it overlaps no name, site or
-point of presence already drawn."""
+point of presence already drawn (the first six times as many are tried)."""
 SETTLEMENT_RADIUS_M = 1_500.0
 MAX_NUMBERED_SITES = 60
 """Sites numbered on a map (rollout order); the sites table lists all."""
@@ -865,7 +865,7 @@ def _label_settlements(ax, plan, extent, avoid) -> list:
     x, y = to_km(grid, st.x, st.y)
     halo = [pe.withStroke(linewidth=HALO, foreground="white")]
     drawn = []
-    for i in ranked:
+    for i in ranked[: 6 * MAX_SETTLEMENT_LABELS]:  # bounded time on a large area
         if len(drawn) >= MAX_SETTLEMENT_LABELS:
             break
         text = ax.annotate(
@@ -989,10 +989,10 @@ def _furniture(ax, plan, image, extent, *, side: str, inset: bool) -> float:
     below = y0 - MARGIN_IN["ticks"]
     if side == "right":
         cx = x1 + 0.3
-        inset_rect = rect(cx, y1 - 1.9, 1.9, 1.9)
-        north_at = (cx + 0.35, y1 - 2.75)
-        scale_at = (cx, y1 - 3.15)
-        bar_h = min(2.6, max(y1 - 3.55 - y0, 0.8))
+        inset_rect = rect(cx, y1 - 2.15, 1.9, 1.9)
+        north_at = (cx + 0.35, y1 - 3.0)
+        scale_at = (cx, y1 - 3.4)
+        bar_h = min(2.6, max(y1 - 3.8 - y0, 0.8))
         bar_rect = rect(cx, y0, 0.16, bar_h)
         orientation = "vertical"
         legend_top = below
