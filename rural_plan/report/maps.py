@@ -880,6 +880,7 @@ def _label_settlements(ax, plan, extent, avoid) -> list:
             color="#202020",
             path_effects=halo,
             zorder=6,
+            annotation_clip=False,  # inside the map: checked below
         )
         bb = text.get_window_extent(renderer).expanded(1.08, 1.15)
         marker_px = 7.0
