@@ -911,6 +911,104 @@ def _extreme_order_statistics(a, n, k, top, bottom):
 
 
 @nb.njit(cache=True)
+def _kth_smallest(a, n, k, buf):
+    """The k-th smallest of ``a[:n]`` (1 ≤ k ≤ n): the k smallest kept in ``buf`` (length
+    ≥ k, ascending) by insertion; a value enters only when it beats ``buf[k - 1]``."""
+    for j in range(k):
+        x = a[j]
+        i = j
+        while i > 0 and buf[i - 1] > x:
+            buf[i] = buf[i - 1]
+            i -= 1
+        buf[i] = x
+    for j in range(k, n):
+        x = a[j]
+        if x < buf[k - 1]:
+            i = k - 1
+            while i > 0 and buf[i - 1] > x:
+                buf[i] = buf[i - 1]
+                i -= 1
+            buf[i] = x
+    return buf[k - 1]
+
+
+@nb.njit(cache=True)
+def _kth_largest(a, n, k, buf):
+    """The k-th largest of ``a[:n]`` (1 ≤ k ≤ n), as the (n − k + 1)-th smallest when that
+    keeps the smaller buffer; by insertion (:func:`_kth_smallest`) otherwise."""
+    if n - k + 1 <= k:
+        return _kth_smallest(a, n, n - k + 1, buf)
+    for j in range(k):
+        x = a[j]
+        i = j
+        while i > 0 and buf[i - 1] < x:
+            buf[i] = buf[i - 1]
+            i -= 1
+        buf[i] = x
+    for j in range(k, n):
+        x = a[j]
+        if x > buf[k - 1]:
+            i = k - 1
+            while i > 0 and buf[i - 1] < x:
+                buf[i] = buf[i - 1]
+                i -= 1
+            buf[i] = x
+    return buf[k - 1]
+
+
+_DECILE_SAMPLE = 48  # values in the strided sample that sets the thresholds
+
+
+@nb.njit(cache=True)
+def decile_pair(a, n, k, work):
+    """(k-th largest, k-th smallest) of ``a[:n]``, k ≤ n: what a sort gives, exactly.
+
+    The same values as :func:`_extreme_order_statistics`, found faster for Δh's k ≈ n/10
+    (the interdecile range of 245 residuals: the 25th largest and 25th smallest). A
+    strided sample of about 48 values gives two thresholds a little inside the deciles
+    (the sample's ⌈k·m/n⌉ + 2-th largest and smallest); one branch-free pass copies the
+    values at or beyond each threshold to their own buffer; when a buffer holds at least
+    k values it holds the k extreme ones, and the k-th of them is found among those few by
+    insertion. A threshold the sample set too far in (fewer than k values beyond it: rare)
+    falls back to an insertion selection over all n. ``work`` is scratch of length
+    ≥ 3n + 48; ``a`` is read, never reordered.
+    """
+    if n < 2 * _DECILE_SAMPLE:
+        return _extreme_order_statistics(a, n, k, work[:k], work[k : 2 * k])
+    hi = work[:n]
+    lo = work[n : 2 * n]
+    sample = work[2 * n : 2 * n + _DECILE_SAMPLE]
+    sbuf = work[2 * n + _DECILE_SAMPLE : 3 * n + _DECILE_SAMPLE]
+    stride = n // _DECILE_SAMPLE
+    for t in range(_DECILE_SAMPLE):
+        sample[t] = a[t * stride + stride // 2]
+    q = min(k * _DECILE_SAMPLE // n + 3, _DECILE_SAMPLE)
+    t_hi = _kth_largest(sample, _DECILE_SAMPLE, q, sbuf)
+    t_lo = _kth_smallest(sample, _DECILE_SAMPLE, q, sbuf)
+    c_hi = 0
+    c_lo = 0
+    for j in range(n):
+        x = a[j]
+        hi[c_hi] = x
+        c_hi += x >= t_hi
+        lo[c_lo] = x
+        c_lo += x <= t_lo
+    if c_hi >= k:
+        largest = _kth_largest(hi, c_hi, k, sbuf)
+    else:
+        largest = _kth_largest(a, n, k, hi)
+    if c_lo >= k:
+        smallest = _kth_smallest(lo, c_lo, k, sbuf)
+    else:
+        smallest = _kth_smallest(a, n, k, lo)
+    return largest, smallest
+
+
+DELTA_H_WORK = 4 * 245 + _DECILE_SAMPLE
+"""Length of the scratch :func:`compute_delta_h_into` needs (at most 245 resampled points)."""
+
+
+@nb.njit(cache=True)
 def compute_delta_h(z, x_i, d_start, d_end):
     """Terrain irregularity Δh of the profile between two distances, [Algorithm §3, "dlthx"].
 
@@ -919,8 +1017,14 @@ def compute_delta_h(z, x_i, d_start, d_end):
     interdecile range Δh(d) of the residuals taken; it is then converted to the asymptotic
     Δh by inverting Δh(d) = Δh(1 − 0.8 e^{−d/50 km}) ([ERL 79-ITS 67, eq. 3]). The two
     deciles are order statistics of the residuals, the p10-th largest and the p10-th
-    smallest ("qtile" in the original), found by :func:`_extreme_order_statistics`.
+    smallest ("qtile" in the original), found by :func:`decile_pair`.
     """
+    return compute_delta_h_into(z, x_i, d_start, d_end, np.empty(DELTA_H_WORK))
+
+
+@nb.njit(cache=True)
+def compute_delta_h_into(z, x_i, d_start, d_end, work):
+    """:func:`compute_delta_h` with its scratch given (length ≥ :data:`DELTA_H_WORK`)."""
     n_prof = z.shape[0] - 1
     x_start = d_start / x_i
     x_end = d_end / x_i
@@ -930,7 +1034,6 @@ def compute_delta_h(z, x_i, d_start, d_end):
     p10 = min(max(4, p10), 25)
     n = 10 * p10 - 5
     n_s = float(n - 1)
-    work = np.empty(n + 2 * p10)  # one allocation: samples, then two decile buffers
     s = work[:n]
     x_step = (x_end - x_start) / n_s
     i = int(x_start)
@@ -947,7 +1050,7 @@ def compute_delta_h(z, x_i, d_start, d_end):
         s[j] = s[j] - fit_1
         fit_1 += slope
     # p10-th largest and p10-th smallest (= (p90 + 1)-th largest, p90 = n - p10)
-    q10, q90 = _extreme_order_statistics(s, n, p10, work[n : n + p10], work[n + p10 :])
+    q10, q90 = decile_pair(s, n, p10, work[n:])
     delta_h_d = q10 - q90
     return delta_h_d / (1.0 - 0.8 * math.exp(-(d_end - d_start) / 50e3))
 
