@@ -73,6 +73,15 @@ def warm_sweep() -> None:
         )
 
 
+def warm_site_window() -> None:
+    """The one-site sweep alone (``rural-plan coverage``: its compile time apart)."""
+    itm = np.array([301.0, 1.0, 15.0, 0.005, 5.0, 12.0, 50.0, 50.0, 50.0])
+    windows = np.empty((1, 3, 3), dtype=np.float32)
+    site_windows_parallel(
+        np.zeros((8, 8)), 4, 4, 1, 30.0, 30.0, np.ones(1), 1.5, 900.0, 4 / 3, 9, itm, windows
+    )
+
+
 def sweep_is_cold() -> bool:
     """Whether the radial sweep has no on-disk cache entry yet (numba internals: any doubt
     counts as warm, so the caller simply compiles in-process)."""

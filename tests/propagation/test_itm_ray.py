@@ -95,7 +95,6 @@ def ngazidja_90m():
     return grid, (int(r[0]), int(c[0]))
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "h_tx, f_mhz, params",
     [
