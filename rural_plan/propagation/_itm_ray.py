@@ -28,10 +28,11 @@ at x_i = i·step, the receiver of cell m at sample m, d = m·step):
 - **Δh** ("dlthx", :func:`_delta_h_ray`): the stretch is resampled at its 10·p10 − 5
   points and a least-squares line removed in two passes whose iterations are
   independent (the original's running sums, to ~1e-13 m); the two deciles are found
-  among the residuals beyond thresholds carried from the previous cell of the ray (their
-  residuals differ little): one pass copies the residuals beyond them, and the p10-th of
-  those few is exact whenever at least p10 were copied, else :func:`._itm.decile_pair`
-  runs over all of them.
+  among the residuals beyond thresholds set just inside the previous cell's deciles
+  (neighbouring cells' residuals differ little): one pass copies the residuals beyond
+  them, and the p10-th of those few (branch-free when they are a few more than p10) is
+  exact whenever at least p10 were copied; else a threshold further in, else
+  :func:`._itm.decile_pair` over all of them.
 
 Everything else (effective heights over the least-squares terrain line, the reference
 attenuation, variability, free space) calls the point-to-point kernel's own functions.
@@ -50,14 +51,18 @@ import numpy as np
 
 from rural_plan.propagation._itm import (
     _GAMMA_A,
+    _THIRD,
     DELTA_H_WORK,
     _common_checks,
     _ground_constants,
     decile_pair,
+    fit_range,
+    fit_samples,
     linear_fit,
-    longley_rice,
+    longley_rice_f,
     ntia_free_space_loss_db,
-    variability_db,
+    variability_from_setup,
+    variability_setup,
 )
 from rural_plan.propagation._kernels import free_space_loss_db
 
@@ -69,19 +74,20 @@ _HULL_TOL_M = 1e-9
 _ANGLE_TOL = 1e-11
 """Receiver-horizon candidates this close [rad] to the best (on the approximate x_2) are
 re-evaluated exactly; the approximation errs by ~1e-15."""
-_DECILE_SPARE = 8
-"""The next cell's decile thresholds: this cell's (p10 + 8)-th largest and smallest residual
-(neighbouring cells' residuals differ little: at least p10 lie beyond them next time in
-97 % of the cells of an Ngazidja site at 30 m)."""
-_DECILE_MARGIN = 0.05
-"""After a full selection: thresholds this share of the interdecile range inside it."""
+_DECILE_MARGIN = 0.02
+"""A cell's decile thresholds: the previous cell's deciles, this share of their interdecile
+range inside (neighbouring cells' residuals differ little: about p10 + 3 lie beyond them,
+at least p10 in 96 % of an Ngazidja site's cells at 30 m)."""
+_DECILE_WIDE = 10.0
+"""When fewer than p10 lie beyond a threshold: once more, this many margins inside (the
+rest, under 1 %, select over all the residuals)."""
 
 
 @nb.njit(cache=True)
 def work_sizes(radius_cells):
     """Lengths of the float64 and int64 scratch :func:`itm_ray_to_window` needs."""
     r = radius_cells + 2
-    return 5 * r + DELTA_H_WORK + 2, r
+    return 5 * r + DELTA_H_WORK + 3, r + 2
 
 
 @nb.njit(cache=True)
@@ -129,10 +135,10 @@ def _delta_h_ray(z, n_prof, x_i, d_start, d_end, work, thresholds):
     the fit's two sums are taken in the first pass. These differ from the original's
     running sums in the last bits (~1e-13 m), and linear interpolation is continuous, so
     a sample that falls the other side of a profile point by that much moves by as
-    little. The deciles come from the residuals beyond thresholds set from the previous
-    cell's (``thresholds`` (2,): its p10-th largest and smallest residual, NaN or ±inf
-    before the first; updated here), exact whenever at least p10 lie beyond each, else
-    from :func:`._itm.decile_pair` over all of them.
+    little. The deciles come from the residuals beyond thresholds just inside the
+    previous cell's deciles (``thresholds`` (2,): its p10-th largest and smallest
+    residual, NaN before the first; updated here), exact whenever at least p10 lie beyond
+    each; else from a threshold further in; else from :func:`._itm.decile_pair` over all.
     """
     x_start = d_start / x_i
     x_end = d_end / x_i
@@ -164,8 +170,12 @@ def _delta_h_ray(z, n_prof, x_i, d_start, d_end, work, thresholds):
     fit_1 = sum_y + scaled * x_c
     fit_2 = sum_y - scaled * x_c
     slope = (fit_2 - fit_1) / n_s
-    t_hi = thresholds[0]
-    t_lo = thresholds[1]
+    # the previous cell's deciles, a little inside: about p10 + 3 residuals lie beyond
+    q10_prev = thresholds[0]
+    q90_prev = thresholds[1]
+    margin = _DECILE_MARGIN * (q10_prev - q90_prev)  # NaN before the first cell
+    t_hi = q10_prev - margin
+    t_lo = q90_prev + margin
     hi = work[n : 2 * n]
     lo = work[2 * n : 3 * n]
     c_hi = 0
@@ -178,70 +188,85 @@ def _delta_h_ray(z, n_prof, x_i, d_start, d_end, work, thresholds):
         lo[c_lo] = x
         c_lo += x <= t_lo
     buf = work[3 * n : 4 * n]
+    if c_hi < p10 and margin > 0.0:  # set too far in: once more, further out
+        c_hi = _beyond(s, n, q10_prev - _DECILE_WIDE * margin, True, hi)
+    if c_lo < p10 and margin > 0.0:
+        c_lo = _beyond(s, n, q90_prev + _DECILE_WIDE * margin, False, lo)
     if c_hi >= p10 and c_lo >= p10:
-        # the p10-th largest (smallest) of the copied, and the (p10 + spare)-th as the next
-        # threshold when that many were copied (else the threshold stays)
-        q10, next_hi = _kth_largest_of_few(hi, c_hi, p10, buf, _DECILE_SPARE)
-        q90, next_lo = _kth_smallest_of_few(lo, c_lo, p10, buf, _DECILE_SPARE)
-        if c_hi >= p10 + _DECILE_SPARE:
-            t_hi = next_hi
-        if c_lo >= p10 + _DECILE_SPARE:
-            t_lo = next_lo
+        q10 = _kth_largest_of_few(hi, c_hi, p10, buf)
+        q90 = -_kth_largest_of_few_negated(lo, c_lo, p10, buf)
     else:
         q10, q90 = decile_pair(s, n, p10, work[n:])
-        spread = _DECILE_MARGIN * (q10 - q90)
-        t_hi = q10 - spread
-        t_lo = q90 + spread
-    thresholds[0] = t_hi
-    thresholds[1] = t_lo
+    thresholds[0] = q10
+    thresholds[1] = q90
     delta_h_d = q10 - q90
     return delta_h_d / (1.0 - 0.8 * math.exp(-(d_end - d_start) / 50e3))
 
 
 @nb.njit(cache=True)
-def _kth_smallest_of_few(a, c, k, buf, spare):
-    """(k-th smallest, (k + spare)-th smallest) of ``a[:c]`` (k ≤ c; the second is the
-    largest when c < k + spare), by insertion: the c − k + 1 largest kept descending."""
-    r = c - k + 1
-    for j in range(r):
-        x = a[j]
-        i = j
-        while i > 0 and buf[i - 1] < x:
-            buf[i] = buf[i - 1]
-            i -= 1
-        buf[i] = x
-    for j in range(r, c):
-        x = a[j]
-        if x > buf[r - 1]:
-            i = r - 1
-            while i > 0 and buf[i - 1] < x:
-                buf[i] = buf[i - 1]
-                i -= 1
-            buf[i] = x
-    return buf[r - 1], buf[max(r - 1 - spare, 0)]
+def _beyond(s, n, t, upper, out):
+    """Copy the values of ``s[:n]`` at or above ``t`` (``upper``) or at or below it into
+    ``out``; returns how many."""
+    c = 0
+    for j in range(n):
+        x = s[j]
+        out[c] = x
+        c += (x >= t) if upper else (x <= t)
+    return c
 
 
 @nb.njit(cache=True)
-def _kth_largest_of_few(a, c, k, buf, spare):
-    """(k-th largest, (k + spare)-th largest) of ``a[:c]`` (k ≤ c; the second is the
-    smallest when c < k + spare), by insertion: the c − k + 1 smallest kept ascending."""
-    r = c - k + 1
+def _smallest_8(a, c, sign):
+    """The 8 smallest of ``sign · a[:c]``, ascending (+inf past c), branch-free: each
+    value slides into a sorted run of eight registers by min / max."""
+    b0 = b1 = b2 = b3 = b4 = b5 = b6 = b7 = np.inf
+    for j in range(c):
+        x = sign * a[j]
+        b7 = min(b7, max(b6, x))
+        b6 = min(b6, max(b5, x))
+        b5 = min(b5, max(b4, x))
+        b4 = min(b4, max(b3, x))
+        b3 = min(b3, max(b2, x))
+        b2 = min(b2, max(b1, x))
+        b1 = min(b1, max(b0, x))
+        b0 = min(b0, x)
+    return b0, b1, b2, b3, b4, b5, b6, b7
+
+
+@nb.njit(cache=True)
+def _kth_smallest_signed(a, c, r, buf, sign):
+    """The r-th smallest of ``sign · a[:c]`` (1 ≤ r ≤ c): branch-free for r ≤ 8, else by
+    insertion into ``buf`` (the r smallest, ascending)."""
+    if r <= 8:
+        return _smallest_8(a, c, sign)[r - 1]
     for j in range(r):
-        x = a[j]
+        x = sign * a[j]
         i = j
         while i > 0 and buf[i - 1] > x:
             buf[i] = buf[i - 1]
             i -= 1
         buf[i] = x
     for j in range(r, c):
-        x = a[j]
+        x = sign * a[j]
         if x < buf[r - 1]:
             i = r - 1
             while i > 0 and buf[i - 1] > x:
                 buf[i] = buf[i - 1]
                 i -= 1
             buf[i] = x
-    return buf[r - 1], buf[max(r - 1 - spare, 0)]
+    return buf[r - 1]
+
+
+@nb.njit(cache=True)
+def _kth_largest_of_few(a, c, k, buf):
+    """The k-th largest of ``a[:c]`` (k ≤ c): the (c − k + 1)-th smallest."""
+    return _kth_smallest_signed(a, c, c - k + 1, buf, 1.0)
+
+
+@nb.njit(cache=True)
+def _kth_largest_of_few_negated(a, c, k, buf):
+    """The k-th largest of ``−a[:c]``, i.e. minus the k-th smallest of ``a[:c]``."""
+    return _kth_smallest_signed(a, c, c - k + 1, buf, -1.0)
 
 
 @nb.njit(cache=True)
@@ -260,15 +285,18 @@ def _cell_loss(
     n_0,
     z_g,
     climate,
-    mdvar,
-    time,
-    location,
-    situation,
+    var_setup,
+    f_third,
+    f_mthird,
     work,
     thresholds,
+    fit_cache,
+    fit_1_cached,
 ):
     """ITM basic transmission loss [dB] from the site to ray sample m (m ≥ 2), as
-    :func:`._itm.itm_p2p_tls_kernel` on ``z[:m + 1]``; NaN where it reports an error."""
+    :func:`._itm.itm_p2p_tls_kernel` on ``z[:m + 1]``; NaN where it reports an error.
+    ``thresholds``, ``fit_cache`` (int64 (2,): the samples of the last transmitter-side
+    fit) and ``fit_1_cached`` ((1,): its value) carry along the ray."""
     # N_s as surface_refractivity: mean of samples p10 .. m - p10
     p10 = int(0.1 * m)
     h_sys = (prefix[m - p10 + 1] - prefix[p10]) / (m - 2 * p10 + 1)
@@ -336,12 +364,18 @@ def _cell_loss(
         q = math.sqrt(2.0 * h_e2 * a_e)
         theta_2 = (0.65 * delta_h * (q / d_l2 - 1.0) - 2.0 * h_e2) / q
     else:
-        fit_1, _unused = linear_fit(path, m, step_m, d_start, 0.9 * d_l1)
+        # the transmitter's fit depends on its samples only: reused while they stay
+        i_a, i_b = fit_range(m, step_m, d_start, 0.9 * d_l1)
+        if i_a != fit_cache[0] or i_b != fit_cache[1]:
+            fit_cache[0] = i_a
+            fit_cache[1] = i_b
+            fit_1_cached[0] = fit_samples(path, m, i_a, i_b)[0]
+        fit_1 = fit_1_cached[0]
         h_e1 = h1_m + max(z[0] - fit_1, 0.0)
         _unused, fit_2 = linear_fit(path, m, step_m, d - 0.9 * d_l2, d_end)
         h_e2 = h2_m + max(z[m] - fit_2, 0.0)
 
-    a_ref, _w, _mode, err = longley_rice(
+    a_ref, _w, _mode, err = longley_rice_f(
         theta_1,
         theta_2,
         f_mhz,
@@ -357,13 +391,13 @@ def _cell_loss(
         h2_m,
         d,
         False,
+        f_third,
+        f_mthird,
     )
     if err != 0:
         return math.nan
     a_fs = ntia_free_space_loss_db(d, f_mhz)
-    a_var, _w = variability_db(
-        time, location, situation, h_e1, h_e2, delta_h, f_mhz, d, a_ref, climate, mdvar
-    )
+    a_var, _w = variability_from_setup(var_setup, h_e1, h_e2, delta_h, d, a_ref, climate)
     return a_var + a_fs
 
 
@@ -393,6 +427,10 @@ def itm_ray_to_window(
         h_tx_m, h_rx_m, climate, time, location, situation, f_mhz, pol, epsilon, sigma, mdvar
     )
     _gamma, z_g = _ground_constants(n_0, f_mhz, pol, epsilon, sigma)
+    # what does not depend on the path, once per ray (the same values the kernel computes)
+    var_setup = variability_setup(time, location, situation, f_mhz, climate, mdvar)
+    f_third = f_mhz**_THIRD
+    f_mthird = f_mhz ** (-_THIRD)
     r = n + 1
     prefix = work[:r]
     x1 = work[r : 2 * r]
@@ -400,8 +438,12 @@ def itm_ray_to_window(
     hw = work[3 * r : 4 * r]
     angles = work[4 * r : 5 * r]
     thresholds = work[5 * r : 5 * r + 2]
-    dh_work = work[5 * r + 2 :]
-    hull = iwork
+    fit_1_cached = work[5 * r + 2 : 5 * r + 3]
+    dh_work = work[5 * r + 3 :]
+    hull = iwork[:r]
+    fit_cache = iwork[r : r + 2]
+    fit_cache[0] = -1
+    fit_cache[1] = -1
     acc = 0.0
     x = 0.0
     prefix[0] = 0.0
@@ -412,8 +454,8 @@ def itm_ray_to_window(
         if i > 0:
             x += step_m  # as find_horizons accumulates x_1
             x1[i] = x
-    thresholds[0] = np.inf
-    thresholds[1] = -np.inf
+    thresholds[0] = math.nan  # no previous cell: the first one selects over all
+    thresholds[1] = math.nan
     n_hull = 0
     pushed = 1  # next interior sample to add to the hull
     for k in range(samples.shape[0]):
@@ -458,10 +500,11 @@ def itm_ray_to_window(
             n_0,
             z_g,
             climate,
-            mdvar,
-            time,
-            location,
-            situation,
+            var_setup,
+            f_third,
+            f_mthird,
             dh_work,
             thresholds,
+            fit_cache,
+            fit_1_cached,
         )
