@@ -69,14 +69,16 @@ def ours(out: Path, model: str = "itm", *, threads: int, cell_size_m: float | No
 
     numba.set_num_threads(threads)
     buf = io.StringIO()
+    cpu0 = time.process_time()
     try:
         with contextlib.redirect_stdout(buf):
             code = main(_argv(out, model, cell_size_m))
     finally:
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    cpu = time.process_time() - cpu0
     if code != 0:
         raise RuntimeError(f"rural-plan coverage exited {code}")
-    return json.loads(buf.getvalue())
+    return json.loads(buf.getvalue()) | {"cpu_seconds": cpu}
 
 
 def fresh_process_seconds(out: Path, model: str = "itm") -> float:
@@ -199,6 +201,7 @@ def run() -> list[str]:
     if reason is not None:
         return [heading, "", f"Skipped: {reason}.", ""]
     name, lon, lat = SITE
+    load_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="splat-bench-") as tmp:
         tmp = Path(tmp)
         terrain = splat.convert_tile(TILE, tmp / "sdf")
@@ -239,6 +242,7 @@ def run() -> list[str]:
     us_point = (best - small) / n_points * 1e6
     s2 = min(m["seconds"] for m in mine2)
     s1 = min(m["seconds"] for m in mine1)
+    cpu1 = min(m["cpu_seconds"] for m in mine1)
     p2 = min(m["propagation_seconds"] for m in mine2)
     p1 = min(m["propagation_seconds"] for m in mine1)
     cells = mine2[0]["cells"]
@@ -284,16 +288,18 @@ def run() -> list[str]:
         'mdvar 12, 50 % / 50 % / 50 %) in both. One 1" SRTM tile (S12E043): SPLAT! reads '
         f"it as converted by srtm2sdf-hd ({terrain.seconds:.1f} s, once, not counted); "
         "rural_plan reads the .hgt in its zip and warps it to UTM 38S at its own resolution. "
-        f"{splat.__name__.split('.')[-1]}: {peer[-1].version}. Runs alternated (SPLAT!, "
-        f"rural_plan on 2 threads, on 1), best of {REPEAT} each; load average {load:.1f} at "
-        "the end (the machine is shared: both suffer alike).",
+        f"{peer[-1].version} (Debian splat 1.4.2). Runs alternated (SPLAT!, rural_plan on 2 "
+        f"threads, on 1), best of {REPEAT} each; load average {load_start:.1f} at the start, "
+        f"{load:.1f} at the end on this 2-core machine, shared with other jobs: wall times "
+        "suffer from the load (SPLAT! and rural_plan alike), CPU times less.",
         "",
         *table(rows),
         "",
         f"- Per site, whole runs: SPLAT! {best:.2f} s (CPU {best_cpu:.2f} s: reading its text "
         f"terrain, the map, writing map.ppm and the -ano file); rural-plan coverage "
         f"{s2:.2f} s on 2 threads, {s1:.2f} s on 1 (reading and warping the DEM, the map, "
-        f"writing the COG): **{ratio2:.1f}x** SPLAT! on 2 threads, {ratio1:.1f}x on one. "
+        f"writing the COG): **{ratio2:.1f}x** SPLAT! on 2 threads, {ratio1:.1f}x on one; in "
+        f"CPU time, one thread against SPLAT!'s one: {cpu1:.2f} s, {best_cpu / cpu1:.1f}x. "
         f"The command in a fresh process, Python start-up, imports and the kernel's load "
         f"from numba's cache included: {fresh:.2f} s ({best / fresh:.1f}x).",
         f"- The maps alone: SPLAT! {us_point:.2f} µs a point (its run less its fixed cost, "

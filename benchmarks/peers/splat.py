@@ -16,6 +16,7 @@ Run the peer in a scratch folder: SPLAT! writes its reports beside the ``.qth``.
 from __future__ import annotations
 
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -40,10 +41,8 @@ def missing() -> str | None:
 
 def _version() -> str:
     out = subprocess.run([SPLAT], capture_output=True, text=True, check=False)
-    for line in (out.stdout + out.stderr).splitlines():
-        if "SPLAT!" in line and "v" in line:
-            return line.strip(" -=[]").replace("Available Options...", "").strip(" -=[]")
-    return "SPLAT! HD"
+    found = re.search(r"SPLAT! HD v[0-9.]+", out.stdout + out.stderr)
+    return found.group(0) if found else "SPLAT! HD"
 
 
 @dataclass(frozen=True)
