@@ -97,6 +97,55 @@ def test_flat_ground_free_space_and_received_power(tmp_path, capsys, flat):
         assert math.isnan(ds.nodata) and ds.profile["tiled"] and ds.tags()["model"] == "free-space"
 
 
+def _flags(command: str) -> dict[str, object]:
+    """``{flag: default}`` of a command's options."""
+    import argparse
+
+    from rural_plan.cli.main import COMMANDS
+
+    module = next(c for c in COMMANDS if c.NAME == command)
+    parser = argparse.ArgumentParser()
+    module.add_arguments(parser)
+    return {
+        flag: action.default
+        for action in parser._actions
+        for flag in action.option_strings
+        if flag.startswith("--")
+    }
+
+
+def test_model_clutter_and_location_flags_are_paths():
+    """Every flag of ``rural-plan path`` for the models' parameters, ITM's time / location /
+    situation and the handset's clutter is ``coverage``'s too, with the same default (one
+    definition: ``cli.path.model_options``); --ns-direct is a profile's only."""
+    path, coverage = _flags("path"), _flags("coverage")
+    shared = set(path) - {"--help", "--ns-direct"}
+    assert shared <= set(coverage)
+    assert {f: path[f] for f in shared} == {f: coverage[f] for f in shared}
+    for flag in ("--clutter-type", "--street-width-m", "--clutter-height-m", "--location"):
+        assert flag in shared
+    assert "--ns-direct" not in coverage
+
+
+def test_clutter_is_paths_clutter_loss(tmp_path, capsys, flat):
+    """--clutter-type adds to every cell the clutter_loss_db ``rural-plan path`` reports
+    for the same flags."""
+    clutter = ["--clutter-type", "suburban", "--street-width-m", "20"]
+    plain = _coverage(capsys, flat, tmp_path / "a.tif", model="free-space")
+    cl = _coverage(capsys, flat, tmp_path / "b.tif", *clutter, model="free-space")
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps({"elevations_m": [120.0] * 11, "step_m": CELL}))
+    argv = ["path", "-q", str(profile), "--model", "free-space", "--f-mhz", "900"]
+    argv += ["--h-tx-m", "20", "--h-rx-m", "1.5", *clutter]
+    assert main(argv) == 0
+    want = json.loads(capsys.readouterr().out)["clutter_loss_db"]
+    assert want > 0 and cl["clutter_loss_db"] == pytest.approx(want, abs=1e-4)
+    a, b = _bands(tmp_path / "a.tif")[0], _bands(tmp_path / "b.tif")[0]
+    ok = np.isfinite(a)
+    np.testing.assert_allclose(b[ok] - a[ok], want, atol=1e-4)
+    assert plain["clutter_loss_db"] == 0.0
+
+
 @pytest.mark.parametrize("model", ["itm", "delta-bullington", "bullington", "deygout"])
 def test_flat_ground_is_the_models_own_point_to_point_value(tmp_path, capsys, flat, model):
     """The cell k samples east of the site holds the model's point-to-point loss over the
