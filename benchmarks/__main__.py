@@ -98,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         if propagation.itmlogic_p2p.available():
             sections += propagation.itm_vs_itmlogic(g90)
         sections += _propagation_lines(propagation, g90, args.sites, args.skip_many_sites)
+        from benchmarks import coverage
+
+        sections += coverage.run()
     else:
         sections.append(f"Real-data benchmarks skipped: {DATA / 'comoros'} not found.")
     from benchmarks import placement, scale
@@ -126,6 +129,7 @@ _PREFIX: dict[str, tuple[str, ...]] = {
     "pipeline": ("## Pipeline stages",),
     "itm": ("## ITM point-to-point",),
     "propagation": ("## Point-to-area, one site", "## Many sites"),
+    "coverage": ("## One site's coverage map",),
     "placement": ("## Placement:",),
     "placement-long": ("## Ngazidja placement:",),
     "scale": ("## Scaling:",),
@@ -191,12 +195,13 @@ def _only(
     are replaced where the first of them stood; a section not yet in the file is
     appended. ``propagation`` with ``skip_many_sites`` keeps the old many-sites section.
     """
-    from benchmarks import pipeline, placement, scale
+    from benchmarks import coverage, pipeline, placement, scale
 
     lines = {
         "pipeline": pipeline.run,
         "itm": _itm_section,
         "propagation": lambda: _propagation_section(sites, skip_many_sites),
+        "coverage": coverage.run,
         "placement": placement.run,
         "placement-long": lambda: placement.ngazidja_long(milp_long_s),
         "scale": scale.run,

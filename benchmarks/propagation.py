@@ -580,9 +580,12 @@ def per_site_models(grid) -> list[str]:
         "RMa) evaluate their formula per sample; Bullington and delta-Bullington are "
         "incremental along the ray (an upper convex hull of the profile carried along, "
         "O(log R) queries per sample) but pay two J(nu) and, for delta-Bullington, the "
-        "spherical-earth loss per sample; Deygout and ITM evaluate the whole profile "
-        "from the site to every owned cell (O(R) per cell: ITM's interdecile Δh does not "
-        "decompose along a ray), so the floor's 3x is out of their reach.",
+        "spherical-earth loss per sample; Deygout evaluates the whole profile from the "
+        "site to every owned cell (O(R) per cell); ITM runs along each ray "
+        "(`_itm_ray.py`: N_s from prefix sums, horizons over a convex hull carried along) "
+        "but its interdecile Δh resamples each cell's stretch at up to 245 points and its "
+        "reference attenuation evaluates some 75 transcendental functions per cell, so "
+        "the floor's 3x is out of their reach.",
         "",
     ]
     nb.set_num_threads(nb.config.NUMBA_NUM_THREADS)
@@ -704,10 +707,10 @@ def many_sites(grid, n_sites: int = 1000) -> list[str]:
         "incremental too (convex-hull queries, O(log R) a sample) but evaluates two "
         "Bullington constructions, two J(nu) and the P.526 spherical-earth loss per "
         "sample: its cost is arithmetic, not terrain reads, and stays an order of "
-        "magnitude above the floor. ITM evaluates the whole profile from the site to "
-        "each cell (up to 167 points, several passes: its interdecile Δh does not "
-        "decompose along a ray), two orders of magnitude above the floor by "
-        "construction. The 3x target is met by fspl-knife-edge only.",
+        "magnitude above the floor. ITM runs along each ray too (horizons and N_s "
+        "carried along) but resamples each cell's stretch for Δh (up to 245 points) and "
+        "evaluates its reference attenuation per cell, two orders of magnitude above the "
+        "floor by construction. The 3x target is met by fspl-knife-edge only.",
         f"- JIT compile of the sweep these rows call (`locations_windows`: every model is "
         f"one dispatch, so all are compiled together), first call in a fresh process: "
         f"{t_cold:.2f} s with an empty numba cache ({miss_cold} signature compiled), "

@@ -16,13 +16,22 @@ HELP = "run the benchmark suite (from a clone of the repository)"
 DESCRIPTION = (
     "Run the benchmarks of a rural_plan clone (the same as `python -m benchmarks` in it): "
     "pipeline stages, line of sight vs GDAL, ITM vs itmlogic, point-to-area models per "
-    "site and for many sites, placement vs HiGHS, scaling. Writes benchmarks/RESULTS.md "
-    "there. Real-data sections need ../shared/data beside the clone and are skipped "
+    "site and for many sites, one site's coverage map vs SPLAT!, placement vs HiGHS, "
+    "scaling. Writes benchmarks/RESULTS.md there. Real-data sections need ../shared/data "
+    "beside the clone and are skipped "
     "without it."
 )
 PARENTS = ("common",)
 
-SECTIONS = ("pipeline", "itm", "propagation", "placement", "placement-long", "scale")
+SECTIONS = (
+    "pipeline",
+    "itm",
+    "propagation",
+    "coverage",
+    "placement",
+    "placement-long",
+    "scale",
+)
 """What ``--only`` can re-run (``benchmarks/__main__.py``)."""
 
 

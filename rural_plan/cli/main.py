@@ -13,6 +13,7 @@ from rural_plan._version import __version__
 from rural_plan.cli import (
     bench,
     compare,
+    coverage,
     demo,
     diagnose,
     path,
@@ -26,7 +27,7 @@ from rural_plan.errors import RuralPlanError, ScenarioError
 
 log = logging.getLogger("rural_plan")
 
-COMMANDS = (run, validate, path, place, demo, sweep, diagnose, bench, compare)
+COMMANDS = (run, validate, path, coverage, place, demo, sweep, diagnose, bench, compare)
 """Command modules in the order ``--help`` lists them: each has ``NAME``, ``HELP``,
 ``DESCRIPTION``, ``PARENTS`` (shared option groups), ``add_arguments`` and ``run``."""
 

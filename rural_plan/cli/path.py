@@ -44,6 +44,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--h-rx-m", type=float, required=True, help="receiver antenna height above ground [m]"
     )
+    model_options(p)
+
+
+def model_options(p: argparse.ArgumentParser, *, ns_direct: bool = True) -> None:
+    """The flags of the models' parameters and the handset's clutter, with a scenario's
+    defaults (``radio``, ``radio.itm``, ``radio.hata``, ``radio.clutter``): the same
+    names in ``rural-plan path`` and ``rural-plan coverage``. ``ns_direct``: also
+    ``--ns-direct`` (a point-to-point profile only)."""
     p.add_argument(
         "--pol",
         choices=list(POLARIZATIONS),
@@ -70,11 +78,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="ITM sea-level surface refractivity N_0 [N-units], scaled to the "
         "path as the NTIA code does (default %(default)g)",
     )
-    p.add_argument(
-        "--ns-direct",
-        action="store_true",
-        help="use --n0 as the surface refractivity N_s itself (QKPFL style)",
-    )
+    if ns_direct:
+        p.add_argument(
+            "--ns-direct",
+            action="store_true",
+            help="use --n0 as the surface refractivity N_s itself (QKPFL style)",
+        )
     p.add_argument(
         "--epsilon",
         type=float,

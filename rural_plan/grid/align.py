@@ -260,6 +260,16 @@ def _population_to_grid(
     return out, input_total
 
 
+def interior_voids(nodata: np.ndarray) -> np.ndarray:
+    """The no-data cells surrounded by data (holes in the terrain): those of ``nodata``
+    whose connected region does not reach the array's edge (the rest is outside the data)."""
+    labels, _ = ndi.label(nodata)
+    edge_labels = np.unique(
+        np.concatenate([labels[0, :], labels[-1, :], labels[:, 0], labels[:, -1]])
+    )
+    return nodata & ~np.isin(labels, edge_labels)
+
+
 def finish_grid(
     *,
     elevation_m: np.ndarray,
@@ -279,11 +289,7 @@ def finish_grid(
     """Fill DEM voids, mask sea and no-data, move people off non-land cells."""
     elevation = np.array(elevation_m, dtype=np.float64)
     nodata = np.isnan(elevation)
-    labels, _ = ndi.label(nodata)
-    edge_labels = np.unique(
-        np.concatenate([labels[0, :], labels[-1, :], labels[:, 0], labels[:, -1]])
-    )
-    interior = nodata & ~np.isin(labels, edge_labels)
+    interior = interior_voids(nodata)
     n_interior = int(interior.sum())
     if n_interior and dem_voids == "error":
         raise GridError(
@@ -336,7 +342,8 @@ def finish_grid(
         dem_cells_outside_data=int(outside.sum()),
         reprojected_from=reprojected_from,
     )
-    log.info(
+    log.log(
+        logging.INFO if people_input_total > 0 else logging.DEBUG,  # a DEM alone: quiet
         "grid: people input %.0f, gridded %.0f (%.4f %% off), moved off sea %.0f, dropped %.0f; "
         "DEM voids filled %d, cells outside data %d",
         people_input_total,

@@ -8,6 +8,8 @@ GDAL's ``/vsizip/`` virtual file system). Foreign errors are translated into
 from __future__ import annotations
 
 import contextlib
+import os
+import uuid
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -198,9 +200,11 @@ def write_geotiff(
     crs: CRS | str,
     descriptions: list[str],
     nodata: float | None = None,
+    tags: dict[str, str] | None = None,
 ) -> None:
     """Write float32 bands as a Cloud-Optimised GeoTIFF (GDAL's COG driver: 256-pixel
-    tiles, deflate, internal overviews by nearest neighbour, so a site id stays an id)."""
+    tiles, deflate, internal overviews by nearest neighbour, so a site id stays an id);
+    ``tags`` become dataset metadata."""
     stack = np.stack([np.asarray(b, dtype=np.float32) for b in bands])
     profile = {
         "driver": "COG",
@@ -222,6 +226,49 @@ def write_geotiff(
             ds.write(stack)
             for i, text in enumerate(descriptions, start=1):
                 ds.set_band_description(i, text)
-            ds.update_tags(TIFFTAG_DATETIME="1970:01:01 00:00:00")
+            ds.update_tags(TIFFTAG_DATETIME="1970:01:01 00:00:00", **(tags or {}))
     except rasterio.errors.RasterioError as err:
         raise OutputError(f"{path}: cannot write GeoTIFF ({_first_line(err)})") from err
+
+
+def check_output_file(path: Path, *, overwrite: bool) -> None:
+    """Refuse, before any work, an output file :func:`write_geotiff_file` would refuse."""
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; give a file name ending in .tif")
+    if path.exists() and not overwrite:
+        raise OutputError(f"{path}: exists; pass --overwrite to replace it")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"{path}: folder {folder} does not exist")
+
+
+def write_geotiff_file(path: Path, bands: list[np.ndarray], *, overwrite: bool, **kwargs) -> Path:
+    """:func:`write_geotiff` to ``path`` atomically: written to a hidden temporary file beside
+    it, then moved into place. Without ``overwrite`` an existing ``path`` is refused (also
+    one that appears while writing: the move then fails rather than replace it); with it,
+    only a file is replaced, never a folder. Returns ``path``."""
+    path = Path(path)
+    check_output_file(path, overwrite=overwrite)
+    folder = path.parent if str(path.parent) else Path(".")
+    tmp = folder / f".{path.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}.tif"
+    try:
+        write_geotiff(tmp, bands, **kwargs)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # fails if path appeared meanwhile: never clobbered
+            except FileExistsError:
+                raise OutputError(f"{path}: exists; pass --overwrite to replace it") from None
+            except OSError:  # no hard links on this file system: check, then move
+                if path.exists():
+                    raise OutputError(f"{path}: exists; pass --overwrite to replace it") from None
+                os.replace(tmp, path)
+    except OSError as err:
+        if isinstance(err, OutputError):
+            raise
+        raise OutputError(f"{path}: cannot write ({err.strerror or err})") from err
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

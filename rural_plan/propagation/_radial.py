@@ -33,6 +33,8 @@ from rural_plan.propagation._empirical import (
 )
 from rural_plan.propagation._itm import OUT_SIZE as ITM_OUT_SIZE
 from rural_plan.propagation._itm import itm_p2p_tls_kernel, surface_refractivity
+from rural_plan.propagation._itm_ray import itm_ray_to_window
+from rural_plan.propagation._itm_ray import work_sizes as itm_work_sizes
 from rural_plan.propagation._kernels import (
     MODEL_3GPP_RMA,
     MODEL_BULLINGTON,
@@ -522,55 +524,139 @@ def site_windows_owned(
 
     ``offsets`` from :func:`ray_offsets`, ``used`` from :func:`owned_samples` and
     ``start``, ``samples``, ``cells`` from :func:`owned_cells`. The two free-space models
-    with terrain line of sight are incremental along a ray and write the owned cells
-    directly (:func:`fspl_ray_to_window`); the others go through :func:`ray_losses`.
+    with terrain line of sight and ITM are incremental along a ray and write the owned
+    cells directly (:func:`fspl_ray_to_window`, :func:`._itm_ray.itm_ray_to_window`); the
+    others go through :func:`ray_losses` (see :func:`rays_to_window`).
     """
     r = radius_cells
     n_rays = ray_dr.shape[0]
     heights = np.empty((n_rays, r + 1))
     n_valid = np.empty(n_rays, dtype=np.int64)
     sample_rays(elev, r0, c0, r, ray_dr, ray_dc, offsets, heights, n_valid)
-    steps = np.empty(n_rays)
-    for j in range(n_rays):
-        steps[j] = cell_m * math.sqrt(ray_dr[j] ** 2 + ray_dc[j] ** 2) / r
+    steps = ray_steps(ray_dr, ray_dc, r, cell_m)
+    for o in range(h_tx_m.shape[0]):
+        flat = start_window(out[o], r, cell_m, h_tx_m[o], h_rx_m, f_mhz)
+        rays_to_window(
+            0,
+            n_rays,
+            heights,
+            steps,
+            n_valid,
+            h_tx_m[o],
+            h_rx_m,
+            f_mhz,
+            k_factor,
+            model,
+            params,
+            ray_dr,
+            ray_dc,
+            used,
+            start,
+            samples,
+            cells,
+            out[o],
+            flat,
+        )
+
+
+@nb.njit(cache=True)
+def ray_steps(ray_dr, ray_dc, radius_cells, cell_m):
+    """Sample spacing [m] along each ray: one cell along its major axis."""
+    steps = np.empty(ray_dr.shape[0])
+    for j in range(ray_dr.shape[0]):
+        steps[j] = cell_m * math.sqrt(ray_dr[j] ** 2 + ray_dc[j] ** 2) / radius_cells
+    return steps
+
+
+@nb.njit(cache=True)
+def start_window(win, radius_cells, cell_m, h_tx_m, h_rx_m, f_mhz):
+    """Fill a loss window with +inf but the site's own cell (free space at half a cell);
+    returns its flat view."""
+    r = radius_cells
+    win[:, :] = np.inf
+    dz = h_rx_m - h_tx_m
+    win[r, r] = free_space_loss_db(math.sqrt((0.5 * cell_m) ** 2 + dz * dz), f_mhz)
+    return win.reshape(-1)
+
+
+@nb.njit(cache=True)
+def rays_to_window(
+    j_lo,
+    j_hi,
+    heights,
+    steps,
+    n_valid,
+    h_tx_m,
+    h_rx_m,
+    f_mhz,
+    k_factor,
+    model,
+    params,
+    ray_dr,
+    ray_dc,
+    used,
+    start,
+    samples,
+    cells,
+    win,
+    flat,
+):
+    """Losses along rays ``j_lo:j_hi`` written into the cells they own in ``win`` (and its
+    flat view ``flat``): the incremental kernels (free space with line of sight, ITM)
+    straight into the cells, the others through :func:`ray_losses`. Rays own disjoint
+    cells, so ranges of rays may run on different threads."""
+    r = win.shape[0] // 2
     fspl = model == MODEL_FSPL_KNIFE_EDGE or model == MODEL_FSPL_LOS
     knife_edge = model == MODEL_FSPL_KNIFE_EDGE
+    itm = model == MODEL_ITM
     lam = SPEED_OF_LIGHT_M_S / (f_mhz * 1e6)
     fs_const = 20.0 * math.log10(4.0 * math.pi / lam)
     inv_2ae = 1.0 / (2.0 * (k_factor * EARTH_RADIUS_M))
     ray_loss = np.empty(r + 1)
     horizon = np.empty((3, r + 1))
-    for o in range(h_tx_m.shape[0]):
-        win = out[o]
-        win[:, :] = np.inf
-        flat = win.reshape(-1)
-        dz = h_rx_m - h_tx_m[o]
-        win[r, r] = free_space_loss_db(math.sqrt((0.5 * cell_m) ** 2 + dz * dz), f_mhz)
-        for j in range(n_rays):
-            if fspl:
-                fspl_ray_to_window(
-                    heights[j],
-                    steps[j],
-                    n_valid[j],
-                    samples[start[j] : start[j + 1]],
-                    cells[start[j] : start[j + 1]],
-                    h_tx_m[o],
-                    h_rx_m,
-                    lam,
-                    fs_const,
-                    inv_2ae,
-                    knife_edge,
-                    horizon,
-                    flat,
-                )
-                continue
+    n_work, n_iwork = itm_work_sizes(r if itm else 0)
+    itm_work = np.empty(n_work)
+    itm_iwork = np.empty(n_iwork, dtype=np.int64)
+    for j in range(j_lo, j_hi):
+        if fspl:
+            fspl_ray_to_window(
+                heights[j],
+                steps[j],
+                n_valid[j],
+                samples[start[j] : start[j + 1]],
+                cells[start[j] : start[j + 1]],
+                h_tx_m,
+                h_rx_m,
+                lam,
+                fs_const,
+                inv_2ae,
+                knife_edge,
+                horizon,
+                flat,
+            )
+        elif itm:
+            itm_ray_to_window(
+                heights[j],
+                steps[j],
+                n_valid[j],
+                samples[start[j] : start[j + 1]],
+                cells[start[j] : start[j + 1]],
+                h_tx_m,
+                h_rx_m,
+                f_mhz,
+                params,
+                itm_work,
+                itm_iwork,
+                flat,
+            )
+        else:
             ray_losses(
                 model,
                 heights[j],
                 steps[j],
                 n_valid[j],
                 used[j],
-                h_tx_m[o],
+                h_tx_m,
                 h_rx_m,
                 f_mhz,
                 k_factor,
@@ -578,6 +664,75 @@ def site_windows_owned(
                 ray_loss,
             )
             scatter_ray(win, ray_loss, n_valid[j], used[j], ray_dr[j], ray_dc[j], r)
+
+
+_RAY_BLOCKS = 64
+"""Blocks of rays one site's sweep hands to threads (dynamic scheduling balances them)."""
+
+
+@nb.njit(parallel=True, cache=True)
+def site_windows_parallel(
+    elev,
+    r0,
+    c0,
+    radius_cells,
+    radius_m,
+    cell_m,
+    h_tx_m,
+    h_rx_m,
+    f_mhz,
+    k_factor,
+    model,
+    params,
+    out,
+):
+    """:func:`site_windows` for one location, its rays in parallel over numba threads.
+
+    The same windows as :func:`locations_windows` gives for that location (each ray is
+    computed by the same code, whichever thread runs it, and rays own disjoint cells);
+    for one site at a time (a coverage map, the best-server field) where the many-site
+    sweep would leave all but one thread idle.
+    """
+    r = radius_cells
+    ray_dr, ray_dc = ray_targets(r)
+    offsets = ray_offsets(r)
+    used = owned_samples(r, radius_m, cell_m, ray_dr, ray_dc)
+    start, samples, cells = owned_cells(used, ray_dr, ray_dc, r)
+    n_rays = ray_dr.shape[0]
+    n_blocks = min(n_rays, _RAY_BLOCKS)
+    heights = np.empty((n_rays, r + 1))
+    n_valid = np.empty(n_rays, dtype=np.int64)
+    for b in nb.prange(n_blocks):
+        lo = b * n_rays // n_blocks
+        hi = (b + 1) * n_rays // n_blocks
+        sample_rays(
+            elev, r0, c0, r, ray_dr[lo:hi], ray_dc[lo:hi], offsets, heights[lo:hi], n_valid[lo:hi]
+        )
+    steps = ray_steps(ray_dr, ray_dc, r, cell_m)
+    for o in range(h_tx_m.shape[0]):
+        flat = start_window(out[o], r, cell_m, h_tx_m[o], h_rx_m, f_mhz)
+        for b in nb.prange(n_blocks):
+            rays_to_window(
+                b * n_rays // n_blocks,
+                (b + 1) * n_rays // n_blocks,
+                heights,
+                steps,
+                n_valid,
+                h_tx_m[o],
+                h_rx_m,
+                f_mhz,
+                k_factor,
+                model,
+                params,
+                ray_dr,
+                ray_dc,
+                used,
+                start,
+                samples,
+                cells,
+                out[o],
+                flat,
+            )
 
 
 @nb.njit(parallel=True, cache=True)

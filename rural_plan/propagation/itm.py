@@ -228,6 +228,27 @@ def _common(
     return h_tx, h_rx, f, p, eps, sig, clim, mdv
 
 
+def check_itm_inputs(radio: Radio, *, h_tx_m: float) -> None:
+    """Refuse (``PropagationError``) what ITM itself refuses of a ``radio`` section and a
+    transmitter height, before a point-to-area run would give NaN everywhere: heights,
+    frequency, polarisation, ground constants, climate, the variability mode (0..3 plus
+    10 and/or 20), N_0 and the percentages."""
+    itm = radio.itm
+    _common(
+        h_tx_m,
+        radio.rx_height_m,
+        radio.frequency_mhz,
+        int(radio.polarization == "vertical"),
+        itm.epsilon,
+        itm.sigma_s_per_m,
+        itm.climate,
+        itm.mdvar,
+    )
+    _refractivity(itm.n0, False)
+    for name in ("time_pct", "location_pct", "situation_pct"):
+        _percent(name, getattr(itm, name))
+
+
 def _refractivity(n0: object, ns_direct: bool) -> float:
     if ns_direct:
         return _in_range("n0 (used directly as N_s)", n0, 150.0, 400.0, " N-units")

@@ -12,13 +12,18 @@ import logging
 import time
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from rural_plan._sparse import sort_row_segments
 from rural_plan.errors import PropagationError
 from rural_plan.grid.grid import Grid
 from rural_plan.progress import progress
-from rural_plan.propagation._radial import covered_cells, locations_windows
+from rural_plan.propagation._radial import (
+    covered_cells,
+    locations_windows,
+    site_windows_parallel,
+)
 from rural_plan.propagation.models import get_model
 from rural_plan.propagation.settings import RadioSettings
 
@@ -71,20 +76,32 @@ def _windows(terrain: Grid | Terrain, rows, cols, h_tx_m, radio: RadioSettings, 
 
 
 def site_loss_window(
-    grid: Grid, row: int, col: int, h_tx_m: float, radio: RadioSettings
+    grid: Grid | Terrain, row: int, col: int, h_tx_m: float, radio: RadioSettings
 ) -> np.ndarray:
-    """Path loss [dB] from one site to the (2R+1)² window centred on it (+inf: not reached)."""
-    w = 2 * radio.radius_cells(grid) + 1
+    """Path loss [dB] from one site to the (2R+1)² window centred on it (+inf: not reached).
+
+    The planner's sweep for one location, its rays shared among the numba threads (the
+    same values as :func:`covered_demand`'s windows: each ray is the same code)."""
+    model = _checked_model(radio)
+    radius = radio.radius_cells(grid)
+    w = 2 * radius + 1
     out = np.empty((1, w, w), dtype=np.float32)
-    _windows(
-        grid,
-        np.array([row]),
-        np.array([col]),
-        np.array([h_tx_m], dtype=np.float64),
-        radio,
-        np.array([0, 1]),
-        out,
-    )
+    with numba.parallel_chunksize(1):  # blocks of rays to whichever thread is free
+        site_windows_parallel(
+            np.ascontiguousarray(grid.elevation_m, dtype=np.float64),
+            int(row),
+            int(col),
+            radius,
+            radio.radius_m,
+            grid.cell_size_m,
+            np.array([h_tx_m], dtype=np.float64),
+            radio.h_rx_m,
+            radio.f_mhz,
+            radio.k_factor,
+            model.code,
+            np.asarray(radio.params, dtype=np.float64),
+            out,
+        )
     return out[0]
 
 

@@ -18,7 +18,7 @@ from rural_plan.propagation.antenna import pattern_window
 from rural_plan.propagation.clutter_map import location_margin_db
 from rural_plan.propagation.link_budget import max_path_loss_db
 from rural_plan.scenario.names import HATA_ENVIRONMENTS
-from rural_plan.scenario.schema import ItmParams, Scenario
+from rural_plan.scenario.schema import ItmParams, Radio, Scenario
 
 if TYPE_CHECKING:
     from rural_plan.grid.grid import Grid
@@ -40,10 +40,12 @@ class RadioSettings:
     def from_scenario(cls, scenario: Scenario) -> RadioSettings:
         """The scenario's model, frequency, handset height, k-factor, radius and model
         parameters."""
-        r = scenario.radio
-        return cls(
-            r.model, r.frequency_mhz, r.rx_height_m, r.k_factor, r.radius_m, model_params(scenario)
-        )
+        return cls.from_radio(scenario.radio)
+
+    @classmethod
+    def from_radio(cls, r: Radio) -> RadioSettings:
+        """The same from a ``radio`` section alone (``rural-plan coverage``)."""
+        return cls(r.model, r.frequency_mhz, r.rx_height_m, r.k_factor, r.radius_m, radio_params(r))
 
     def radius_cells(self, grid: Grid) -> int:
         """The radius in whole cells of ``grid`` (at least one)."""
@@ -70,7 +72,11 @@ def itm_params(itm: ItmParams, *, vertical: bool) -> tuple[float, ...]:
 
 def model_params(scenario: Scenario) -> tuple[float, ...]:
     """The parameter vector the scenario's model kernel reads (see ``_radial.ray_losses``)."""
-    r = scenario.radio
+    return radio_params(scenario.radio)
+
+
+def radio_params(r: Radio) -> tuple[float, ...]:
+    """The parameter vector the kernel of ``r.model`` reads, from a ``radio`` section."""
     vertical = r.polarization == "vertical"
     if r.model == "itm":
         return itm_params(r.itm, vertical=vertical)

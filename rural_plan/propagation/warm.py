@@ -11,7 +11,11 @@ import os
 
 import numpy as np
 
-from rural_plan.propagation._radial import covered_cells, locations_windows
+from rural_plan.propagation._radial import (
+    covered_cells,
+    locations_windows,
+    site_windows_parallel,
+)
 from rural_plan.propagation._viewshed import viewshed
 
 
@@ -30,7 +34,8 @@ def warm_up() -> None:
 
 
 def warm_sweep() -> None:
-    """The radial propagation sweep (every model is one dispatch)."""
+    """The radial propagation sweep (every model is one dispatch): for many sites, and
+    for one site with its rays in parallel."""
     one_i = np.zeros(1, dtype=np.int64)
     windows = np.empty((1, 3, 3), dtype=np.float32)
     itm = np.array([301.0, 1.0, 15.0, 0.005, 5.0, 12.0, 50.0, 50.0, 50.0])
@@ -51,6 +56,30 @@ def warm_sweep() -> None:
             itm,
             windows,
         )
+        site_windows_parallel(
+            np.zeros((8, 8)),
+            4,
+            4,
+            1,
+            30.0,
+            30.0,
+            np.ones(1),
+            1.5,
+            900.0,
+            4 / 3,
+            model,
+            itm,
+            windows,
+        )
+
+
+def warm_site_window() -> None:
+    """The one-site sweep alone (``rural-plan coverage``: its compile time apart)."""
+    itm = np.array([301.0, 1.0, 15.0, 0.005, 5.0, 12.0, 50.0, 50.0, 50.0])
+    windows = np.empty((1, 3, 3), dtype=np.float32)
+    site_windows_parallel(
+        np.zeros((8, 8)), 4, 4, 1, 30.0, 30.0, np.ones(1), 1.5, 900.0, 4 / 3, 9, itm, windows
+    )
 
 
 def sweep_is_cold() -> bool:

@@ -669,27 +669,39 @@ class Scenario(_Frozen):
         limits = MODEL_VALIDITY.get(r.model)
         if not limits or r.allow_extrapolation:
             return self
-        problems = []
-        values = {
-            "f_mhz": [("radio.frequency_mhz", r.frequency_mhz)],
-            "h_rx_m": [("radio.rx_height_m", r.rx_height_m)],
-            "h_tx_m": [
-                (f"site_types.{k}.mast_height_m", t.mast_height_m)
-                for k, t in self.site_types.items()
-            ],
-            "d_m": [("radio.radius_m", r.radius_m)],
-        }
-        for param, (lo, hi) in limits.items():
-            for key, value in values[param]:
-                too_far = param == "d_m" and value > hi
-                if too_far or (param != "d_m" and not lo <= value <= hi):
-                    problems.append(f"{key}={value:g} (valid {lo:g}..{hi:g})")
+        problems = validity_problems(
+            r.model,
+            {
+                "f_mhz": [("radio.frequency_mhz", r.frequency_mhz)],
+                "h_rx_m": [("radio.rx_height_m", r.rx_height_m)],
+                "h_tx_m": [
+                    (f"site_types.{k}.mast_height_m", t.mast_height_m)
+                    for k, t in self.site_types.items()
+                ],
+                "d_m": [("radio.radius_m", r.radius_m)],
+            },
+        )
         if problems:
             raise ValueError(
                 f"radio.model {r.model!r} is outside its validity range: {'; '.join(problems)}; "
                 "set radio.allow_extrapolation: true to use it anyway"
             )
         return self
+
+
+def validity_problems(model: str, values: dict[str, list[tuple[str, float]]]) -> list[str]:
+    """``key=value (valid lo..hi)`` for each value outside ``model``'s published validity
+    range (``MODEL_VALIDITY``); ``values`` maps its parameters (f_mhz, h_rx_m, h_tx_m, d_m)
+    to (key, value) pairs, the key as the caller names it (a scenario key, a flag). Only a
+    radius beyond the largest distance is a problem (shorter cells are evaluated at the
+    model's minimum distance)."""
+    problems = []
+    for param, (lo, hi) in MODEL_VALIDITY.get(model, {}).items():
+        for key, value in values.get(param, []):
+            too_far = param == "d_m" and value > hi
+            if too_far or (param != "d_m" and not lo <= value <= hi):
+                problems.append(f"{key}={value:g} (valid {lo:g}..{hi:g})")
+    return problems
 
 
 def field_default(model: type[BaseModel], name: str):

@@ -8,7 +8,10 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
+import rasterio
+from affine import Affine
 
 from rural_plan.cli import main
 from rural_plan.cli.main import COMMANDS
@@ -86,6 +89,23 @@ def test_every_command_of_the_table_runs(tmp_path, capsys, monkeypatch):
     for model in ("itm", "delta-bullington", "okumura-hata", "free-space"):
         args = ["--model", model, "--f-mhz", "900", "--h-tx-m", "30", "--h-rx-m", "1.5"]
         run("path", "-q", str(profile), *args, "--allow-extrapolation")
+    dem = tmp_path / "dem.tif"
+    with rasterio.open(
+        dem,
+        "w",
+        driver="GTiff",
+        width=120,
+        height=120,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=Affine(1 / 3600, 0, 43.30, 0, -1 / 3600, -11.60),
+    ) as ds:
+        ds.write(np.full((1, 120, 120), 200.0, dtype="float32"))
+    site = ["--dem", str(dem), "--lon", "43.3167", "--lat", "-11.6167", "--h-tx-m", "15"]
+    radio = ["--h-rx-m", "1.5", "--f-mhz", "900", "--radius-m", "1000", "--model", "itm"]
+    out = json.loads(run("coverage", "-q", *site, *radio, "--eirp-dbm", "56", "-o", "c.tif"))
+    assert out["cells"] > 3000 and out["bands"] == ["path_loss_db", "rx_dbm"]
     # demo (the quick start) and bench (the benchmark suite) have tests of their own below
     assert ran == {c.NAME for c in COMMANDS} - {"demo", "bench"}
 
