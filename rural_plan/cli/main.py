@@ -31,8 +31,24 @@ COMMANDS = (run, validate, path, place, demo, sweep, diagnose, bench, compare)
 ``DESCRIPTION``, ``PARENTS`` (shared option groups), ``add_arguments`` and ``run``."""
 
 
+class _UsageError(SystemExit):
+    """A wrong flag or argument, already printed (``main`` returns 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a wrong flag or argument answered as every other problem is: one
+    ``rural-plan: error: ...`` line and exit status 2 (``--help`` shows the usage)."""
+
+    def error(self, message: str):
+        command = self.prog.removeprefix("rural-plan").strip()
+        where = f"{command}: " if command else ""
+        hint = " ".join(["rural-plan", *([command] if command else []), "--help"])
+        print(f"rural-plan: error: {where}{_one_line(message)} (see {hint})", file=sys.stderr)
+        raise _UsageError(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="rural-plan",
         description="Plan low-cost rural cell sites over terrain and population: where to "
         "build, how to backhaul, what it costs, how many people each dollar connects.",
@@ -75,7 +91,10 @@ def _one_line(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except _UsageError:
+        return 2
     _configure_logging(args.verbose, args.quiet)
     progress.enable(not args.quiet)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from pydantic import ValidationError
 
@@ -20,6 +21,54 @@ def positive_float(text: str) -> float:
     if not (value > 0 and value < float("inf")):
         raise argparse.ArgumentTypeError(f"expected a number of GB > 0, got {text!r}")
     return value
+
+
+def number_in(
+    lo: float | None,
+    hi: float | None,
+    *,
+    open_low: bool = False,
+    open_high: bool = False,
+    whole: bool = False,
+):
+    """An argparse type: a finite number in [lo, hi] (``open_*``: bound excluded;
+    ``whole``: an integer). Anything else is refused naming the valid range."""
+    left, right = "(" if open_low else "[", ")" if open_high else "]"
+    shown = (
+        f"{left}{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}{right}"
+    )
+    what = "a whole number" if whole else "a number"
+
+    def parse(text: str) -> float:
+        try:
+            value = int(text) if whole else float(text)
+        except ValueError:
+            value = None
+        ok = value is not None and math.isfinite(value)
+        if ok and lo is not None:
+            ok = value > lo if open_low else value >= lo
+        if ok and hi is not None:
+            ok = value < hi if open_high else value <= hi
+        if not ok:
+            raise argparse.ArgumentTypeError(f"expected {what} in {shown}, got {text!r}")
+        return value
+
+    parse.__name__ = "whole number" if whole else "number"
+    return parse
+
+
+def schema_number(model, name: str, *, whole: bool = False):
+    """An argparse type: a finite number within the schema's range of ``model.name`` (the
+    flag and the scenario key accept the same values)."""
+    lo, hi = field_range(model, name)
+    meta = model.model_fields[name].metadata
+    return number_in(
+        lo,
+        hi,
+        open_low=any(getattr(m, "gt", None) is not None for m in meta),
+        open_high=any(getattr(m, "lt", None) is not None for m in meta),
+        whole=whole,
+    )
 
 
 def common_options() -> argparse.ArgumentParser:

@@ -15,6 +15,12 @@ import yaml
 
 from rural_plan.costing.power import POWER_FIGURES, check_power_source
 from rural_plan.errors import CostingError
+from rural_plan.scenario.files import UnusableFile, read_text
+from rural_plan.scenario.loader import load_yaml_text
+
+
+def _first_line(err: BaseException) -> str:
+    return " ".join(str(err).split())
 
 
 @dataclass(frozen=True)
@@ -141,14 +147,16 @@ def _read_preset(name_or_path: str, _seen: tuple[str, ...] = ()) -> tuple[dict[s
                 "or a path to a .yaml file"
             )
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as err:
-            raise CostingError(f"{path}: cannot read cost preset ({err})") from err
+            text = read_text(path)
+        except UnusableFile as err:
+            raise CostingError(f"{path}: cannot read cost preset ({err.problem})") from None
         origin = str(path)
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml_text(text)
     except yaml.YAMLError as err:
-        raise CostingError(f"{origin}: not valid YAML ({err})") from err
+        raise CostingError(f"{origin}: not valid YAML ({_first_line(err)})") from err
+    except RecursionError:
+        raise CostingError(f"{origin}: not valid YAML (nested too deeply)") from None
     if not isinstance(data, dict):
         raise CostingError(f"{origin}: a cost preset must be a YAML mapping")
     base_name = data.pop("extends", None)

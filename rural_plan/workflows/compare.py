@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rural_plan.errors import InputFileError
 from rural_plan.io.results import write_file_atomic, write_folder
+from rural_plan.scenario.files import UnusableFile, path_problem, read_text
 
 COLUMNS = (
     ("people_newly_covered", "people newly covered", "{:,.0f}"),
@@ -33,11 +34,18 @@ class Row:
 def read_result(folder: Path, label: str | None = None) -> Row:
     """The compared numbers of one results folder (its ``summary.json``)."""
     path = Path(folder) / "summary.json"
+    problem = path_problem(folder)
+    if problem not in (None, "is a folder, not a file"):
+        raise InputFileError(f"{folder}: not a results folder ({problem.removeprefix('is ')})")
+    if problem is None:
+        raise InputFileError(f"{folder}: not a results folder (a file, not a folder)")
     try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise InputFileError(f"{folder}: not a results folder (no summary.json)") from err
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        summary = json.loads(read_text(path))
+    except UnusableFile as err:
+        if err.problem.startswith("file not found"):
+            raise InputFileError(f"{folder}: not a results folder (no summary.json)") from None
+        raise InputFileError(f"{path}: not a readable summary ({err.problem})") from None
+    except (json.JSONDecodeError, RecursionError) as err:
         raise InputFileError(f"{path}: not a readable summary ({err})") from err
     if not isinstance(summary, dict):
         raise InputFileError(f"{path}: not a summary (expected a JSON object)")

@@ -9,6 +9,7 @@ already covered elsewhere are listed in docs/errors.md with their own tests.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import warnings
@@ -211,6 +212,58 @@ SCENARIO_CASES = {
         ["backhaul.microwave_polarization", "'vertical' or 'horizontal'"],
     ),
     "extends-missing": ("extends: base.yaml\nname: t\n", ["extends: file not found", "base.yaml"]),
+    # resource exhaustion: ~1 KB of aliases standing for 43 million values
+    "alias-bomb": (
+        SYNTH
+        + "".join(
+            f"x{i}: &a{i} [{', '.join([f'*a{i - 1}' if i else '0'] * 9)}]\n" for i in range(8)
+        )
+        + "description: [*a7, *a7, *a7]\n",
+        ["not valid YAML: aliases (*name) expand it to", "more than the 200,000"],
+    ),
+    # strict types: nothing is converted behind the user's back
+    "boolean-for-a-number": (
+        SYNTH + "cost: {adoption_share: true}\n",
+        ["cost.adoption_share: expected a number, got true (true / false)"],
+    ),
+    "boolean-for-a-whole-number": (
+        SYNTH.replace("size_m: 5000", "size_m: 5000, villages: true"),
+        ["inputs.synthetic.villages: expected a whole number, got true"],
+    ),
+    "number-for-a-boolean": (
+        SYNTH + "radio: {check_uplink: 1}\n",
+        ["radio.check_uplink: Input should be a valid boolean (got 1)"],
+    ),
+    "fraction-for-a-whole-number": (
+        SYNTH + "seed: 2.5\n",
+        ["seed: Input should be a valid integer"],
+    ),
+    "quoted-number": (
+        SYNTH.replace("300000", '"300000"'),
+        ["budget_usd: Input should be a valid number (got '300000')"],
+    ),
+    "boolean-in-a-list": (
+        SYNTH + "area: {bbox_lonlat: [true, -12, 44, -11]}\n",
+        ["area.bbox_lonlat.0: expected a number, got true"],
+    ),
+    "empty-dem-list": (
+        "name: t\nbudget_usd: 1\ninputs: {dem: [], population: s.yaml}\n",
+        ["inputs.dem: needs at least 1 item(s), got an empty list"],
+    ),
+    # a synthetic region (or a grid) in degrees would be planned with 200-degree cells
+    "geographic-synthetic-crs": (
+        SYNTH.replace("size_m: 5000", "size_m: 5000, epsg: 4326"),
+        ["inputs.synthetic.epsg: EPSG:4326 is a geographic CRS (degrees)"],
+    ),
+    "grid-crs-in-feet": (
+        SYNTH + "grid: {crs: 'EPSG:2227'}\n",
+        ["grid.crs: EPSG:2227 is in US survey foot, not metres"],
+    ),
+    "grid-crs-unknown": (SYNTH + "grid: {crs: 'EPSG:1024'}\n", ["EPSG:1024 is not a CRS"]),
+    "grid-crs-and-synthetic-crs-differ": (
+        SYNTH.replace("size_m: 5000", "size_m: 5000, epsg: 32737") + "grid: {crs: 'EPSG:32736'}\n",
+        ["grid.crs is EPSG:32736 but the synthetic region is generated in inputs.synthetic.epsg"],
+    ),
 }
 _LINES = {"input-file-missing": 2, "input-path-is-a-folder": 2}
 
@@ -229,9 +282,52 @@ def test_missing_scenario_file(tmp_path, capsys):
     refused(tmp_path, capsys, ["run", str(tmp_path / "nope.yaml")], "nope.yaml: file not found")
 
 
-def test_scenario_is_a_folder(tmp_path, capsys):
-    (tmp_path / "d.yaml").mkdir()
-    refused(tmp_path, capsys, ["validate", str(tmp_path / "d.yaml")], "cannot be read")
+def _special(tmp_path: Path, kind: str) -> Path:
+    """A path that is not a regular file: a folder, a named pipe (reading it would block
+    forever), a device that never ends, a loop of symbolic links, a dangling link."""
+    if kind == "/dev/zero":
+        return Path("/dev/zero")
+    path = tmp_path / f"{kind}.yaml"
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "symlink-loop":
+        path.symlink_to(tmp_path / "other.yaml")
+        (tmp_path / "other.yaml").symlink_to(path)
+    elif kind == "dangling-symlink":
+        path.symlink_to(tmp_path / "gone.yaml")
+    return path
+
+
+SPECIAL = {
+    "folder": "is a folder, not a file",
+    "fifo": "is a named pipe (FIFO), not a regular file",
+    "/dev/zero": "is a device, not a regular file",
+    "symlink-loop": "is a loop of symbolic links",
+    "dangling-symlink": "file not found (a symbolic link to a file that does not exist)",
+}
+
+
+@pytest.mark.parametrize("kind", list(SPECIAL))
+def test_special_file_as_scenario(tmp_path, capsys, kind):
+    """Never "file not found" for what exists, never a read that blocks or never ends."""
+    path = _special(tmp_path, kind)
+    for command in ("validate", "run"):
+        argv = [command, str(path)] + (["-o", str(tmp_path / "out")] if command == "run" else [])
+        refused(tmp_path, capsys, argv, f"{path}: {SPECIAL[kind]}")
+
+
+@pytest.mark.parametrize("kind", list(SPECIAL))
+def test_special_file_as_input(tmp_path, capsys, kind):
+    path = _special(tmp_path, kind)
+    text = f"name: t\nbudget_usd: 1\ninputs: {{dem: '{path}', population: '{path}'}}\n"
+    scenario = _scenario(tmp_path, text, "s.yaml")
+    for command in ("validate", "run"):
+        argv = [command, str(scenario)]
+        argv += ["-o", str(tmp_path / "out")] if command == "run" else []
+        err = refused(tmp_path, capsys, argv, f"inputs.dem: {SPECIAL[kind]}", lines=2)
+        assert f"inputs.population: {SPECIAL[kind]}" in err
 
 
 # --- rasters ----------------------------------------------------------------------------
@@ -508,6 +604,206 @@ def test_sweep_labels_cannot_leave_the_sweep_folder():
         assert "/" not in label and label not in ("", ".", "..")
 
 
+# --- point-to-point profiles (rural-plan path) ------------------------------------------
+
+PATH_ARGS = ["--f-mhz", "900", "--h-tx-m", "30", "--h-rx-m", "2"]
+PROFILE_CASES = {
+    # id: (profile JSON, model, extra flags, needle)
+    "step-too-small": (
+        '{"elevations_m": [10, 20, 15, 12, 30], "step_m": 1e-300}',
+        "itm",
+        [],
+        "step_m must be a number of metres 0.01..100000, got 1e-300",
+    ),
+    "step-too-large": (
+        '{"elevations_m": [10, 20, 15, 12, 30], "step_m": 1e300}',
+        "free-space",
+        [],
+        "step_m must be a number of metres 0.01..100000, got 1e+300",
+    ),
+    "elevation-not-terrain": (
+        '{"elevations_m": [1e30, 20, 15], "step_m": 100}',
+        "free-space",
+        [],
+        "elevations_m: 1 height(s) outside -11,500..9,000 m",
+    ),
+    "boolean-elevation": (
+        '{"elevations_m": [10, 20, true], "step_m": 100}',
+        "itm",
+        [],
+        "elevations_m must be a list of numbers",
+    ),
+    "boolean-step": ('{"elevations_m": [10, 20, 15], "step_m": true}', "itm", [], "got True"),
+    "nested-elevations": (
+        '{"elevations_m": [[1, 2], [3, 4], [5, 6]], "step_m": 10}',
+        "itm",
+        [],
+        "elevations_m must be a list of numbers",
+    ),
+    "negative-frequency": (
+        '{"elevations_m": [10, 20, 15], "step_m": 100}',
+        "free-space",
+        ["--f-mhz", "-900"],
+        "path: argument --f-mhz: expected a number in [1, 100000], got '-900'",
+    ),
+    "nan-frequency": (
+        '{"elevations_m": [10, 20, 15], "step_m": 100}',
+        "free-space",
+        ["--f-mhz", "nan"],
+        "got 'nan'",
+    ),
+    "fractional-climate": (
+        '{"elevations_m": [10, 20, 15], "step_m": 100}',
+        "itm",
+        ["--climate", "1.5"],
+        "--climate: expected a whole number in [1, 7], got '1.5'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(PROFILE_CASES))
+def test_bad_path(tmp_path, capsys, case):
+    """Extreme spacings, impossible heights and frequencies, booleans for numbers: one
+    line, exit 2, never a traceback nor an impossible loss (-5,962 dB) with exit 0."""
+    text, model, flags, needle = PROFILE_CASES[case]
+    profile = tmp_path / "p.json"
+    profile.write_text(text)
+    argv = ["path", str(profile), "--model", model, *PATH_ARGS, *flags]
+    refused(tmp_path, capsys, argv, needle)
+
+
+def test_special_file_as_profile(tmp_path, capsys):
+    path = _special(tmp_path, "fifo")
+    argv = ["path", str(path), "--model", "itm", *PATH_ARGS]
+    refused(tmp_path, capsys, argv, f"{path}: {SPECIAL['fifo']}")
+
+
+# --- placement instances (rural-plan place) ----------------------------------------------
+
+GOOD_ARRAYS = {
+    "indptr": np.array([0, 2, 3]),
+    "indices": np.array([0, 1, 1]),
+    "weight": np.array([1.0, 2.0]),
+    "cost_usd": np.array([10.0, 20.0]),
+    "location": np.array([0, 1]),
+}
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, array)
+    return buf.getvalue()
+
+
+def _npz(path: Path, members: dict[str, bytes], *, compress: bool = False) -> Path:
+    kind = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    with zipfile.ZipFile(path, "w", compression=kind) as zf:
+        for name, data in members.items():
+            zf.writestr(f"{name}.npy", data)
+    return path
+
+
+def _with(**arrays) -> dict[str, bytes]:
+    return {k: _npy(v) for k, v in {**GOOD_ARRAYS, **arrays}.items()}
+
+
+def _header(n: int) -> bytes:
+    """The .npy header of ``n`` float64 values."""
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buf, {"descr": "<f8", "fortran_order": False, "shape": (n,)}
+    )
+    return buf.getvalue()
+
+
+def _lying_header() -> dict[str, bytes]:
+    """weight.npy whose header claims 1e11 float64 values (745 GiB) over no data."""
+    return {**_with(), "weight": _header(100_000_000_000)}
+
+
+def _zip_bomb(path: Path) -> Path:
+    """weight: 128 MiB of zeros deflated to about 130 KB (1000:1)."""
+    n = 16 * 2**20
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in _with().items():
+            if name != "weight":
+                zf.writestr(f"{name}.npy", data)
+        with zf.open("weight.npy", "w", force_zip64=True) as f:
+            f.write(_header(n))
+            for _ in range(n // 2**20):
+                f.write(bytes(8 * 2**20))
+    return path
+
+
+INSTANCE_CASES = {
+    # id: (how to write the file, needle)
+    "header-claims-745-GiB": (
+        lambda p: _npz(p, _lying_header()),
+        "array 'weight': its header declares 100,000,000,000 values (745.1 GiB)",
+    ),
+    "zip-bomb": (_zip_bomb, "inflates more than 500:1 is a zip bomb, not an instance"),
+    "two-dimensional": (
+        lambda p: _npz(p, _with(indptr=np.array([[0, 2, 3]]))),
+        "array 'indptr': has shape (1, 3); expected one dimension",
+    ),
+    "text-indices": (
+        lambda p: _npz(p, _with(indices=np.array(["a", "b", "c"]))),
+        "array 'indices': holds <U1 values; expected whole numbers",
+    ),
+    "float-indices-would-be-truncated": (
+        lambda p: _npz(p, _with(indices=np.array([0.0, 1.7, 1.2]))),
+        "array 'indices': holds float64 values; expected whole numbers (an integer dtype) "
+        "(fractions would be cut off",
+    ),
+    "boolean-weights": (
+        lambda p: _npz(p, _with(weight=np.array([True, False]))),
+        "array 'weight': holds bool values; expected real numbers",
+    ),
+    "complex-costs": (
+        lambda p: _npz(p, _with(cost_usd=np.array([10 + 1j, 20]))),
+        "array 'cost_usd': holds complex128 values",
+    ),
+    "impossible-magnitude": (
+        lambda p: _npz(p, _with(weight=np.array([1e300, 1.0]))),
+        "weight must be finite and >= 0 (people per demand cell, at most 1e+10)",
+    ),
+    "truncated-archive": (
+        lambda p: p.write_bytes(_npz(p, _with(), compress=True).read_bytes()[:-40]),
+        "not a readable NPZ instance (not a zip archive, or truncated",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(INSTANCE_CASES))
+def test_bad_instance(tmp_path, capsys, case):
+    """Arrays of the wrong shape, dtype or magnitude, truncated or forged archives: one
+    line, exit 2, nothing allocated from a header's word."""
+    write, needle = INSTANCE_CASES[case]
+    path = tmp_path / "i.npz"
+    write(path)
+    refused(tmp_path, capsys, ["place", str(path), "--budget-usd", "30"], needle)
+
+
+def test_special_file_as_instance(tmp_path, capsys):
+    path = _special(tmp_path, "fifo")
+    refused(tmp_path, capsys, ["place", str(path), "--budget-usd", "30"], SPECIAL["fifo"])
+
+
+# --- sweeps --------------------------------------------------------------------------------
+
+
+def test_sweep_of_too_many_variants(tmp_path, capsys):
+    """101,000 variants are refused before any is built (each is a whole plan)."""
+    path = _scenario(tmp_path, SYNTH)
+    budgets = ",".join(str(300_000 + i) for i in range(1_010))
+    argv = ["sweep", str(path), "--set", f"budget_usd={budgets}", "--set"]
+    argv += ["seed=" + ",".join(str(i) for i in range(100)), "-o", str(tmp_path / "sw")]
+    refused(tmp_path, capsys, argv, "--set budget_usd: 1,010 values, more than the 1,000")
+    argv = ["sweep", str(path), "--set", "budget_usd=" + budgets[: budgets.index(",", 6000)]]
+    argv += ["--set", "seed=" + ",".join(str(i) for i in range(100)), "-o", str(tmp_path / "s")]
+    refused(tmp_path, capsys, argv, "variants (", "more than the 1,000 a sweep plans")
+
+
 # --- the catalogue ----------------------------------------------------------------------
 
 
@@ -515,6 +811,8 @@ def test_catalogue_is_documented():
     """docs/errors.md lists every case of this file (and its count is at least 30)."""
     text = DOCS.read_text(encoding="utf-8")
     ids = [f"test_bad_scenario[{case}]" for case in SCENARIO_CASES]
+    ids += [f"test_bad_path[{case}]" for case in PROFILE_CASES]
+    ids += [f"test_bad_instance[{case}]" for case in INSTANCE_CASES]
     ids += [
         name
         for name, obj in globals().items()
@@ -526,4 +824,9 @@ def test_catalogue_is_documented():
     assert len(rows) >= 30
 
 
-_NOT_CASES = {"test_bad_scenario", "test_catalogue_is_documented"}
+_NOT_CASES = {
+    "test_bad_scenario",
+    "test_bad_path",
+    "test_bad_instance",
+    "test_catalogue_is_documented",
+}
