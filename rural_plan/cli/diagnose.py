@@ -45,15 +45,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rural_plan.io.results import claim_output_dir
-    from rural_plan.pipeline.limits import check_memory
     from rural_plan.scenario import load_scenario
+    from rural_plan.workflows.check import check_scenario
     from rural_plan.workflows.diagnose import diagnose, write_diagnosis
     from rural_plan.workflows.run import default_output_dir
 
     scenario = load_scenario(args.scenario)
     out_dir = args.output or default_output_dir(scenario, "-diagnosis")
+    check_scenario(scenario, max_memory_gb=args.max_memory_gb)
     with claim_output_dir(out_dir, overwrite=args.overwrite, protect=scenario.files()):
-        check_memory(scenario, max_memory_gb=args.max_memory_gb)
         d = diagnose(
             scenario,
             cluster_radius_m=args.cluster_radius_m,

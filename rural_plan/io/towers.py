@@ -163,14 +163,16 @@ def _number(props: dict, keys: tuple[str, ...], path: Path) -> float | None:
         value = props.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
+        if isinstance(value, bool):  # true is not 1 m
+            raise VectorError(f"{path}: property {key}={value!r} is not a number")
         if isinstance(value, str):
             value = value.strip().lower().removesuffix("m").strip()
             if value in ("ibs", "indoor"):  # Giga: an in-building site has no tower
                 return 0.0
         try:
             out = float(value)
-        except (TypeError, ValueError):
-            raise VectorError(f"{path}: property {key}={value!r} is not a number") from None
+        except (TypeError, ValueError, OverflowError):
+            raise VectorError(f"{path}: property {key}={value!r:.60} is not a number") from None
         if not math.isfinite(out):
             raise VectorError(f"{path}: property {key}={value!r} is not finite")
         return out

@@ -212,6 +212,36 @@ SCENARIO_CASES = {
         ["backhaul.microwave_polarization", "'vertical' or 'horizontal'"],
     ),
     "extends-missing": ("extends: base.yaml\nname: t\n", ["extends: file not found", "base.yaml"]),
+    # validate passed these, run refused them without naming the scenario key
+    "unknown-cost-preset": (
+        SYNTH + "cost: {preset: nope}\n",
+        ["cost.preset: unknown cost preset 'nope'; valid: comoros, default, lean-macro"],
+    ),
+    "malformed-cost-preset": (
+        SYNTH + "cost: {preset: prices.yaml}\n",
+        ["cost.preset: ", "prices.yaml: not valid YAML"],
+    ),
+    "missing-cost-preset-file": (
+        SYNTH + "cost: {preset: gone.yaml}\n",
+        ["cost.preset: ", "gone.yaml: cannot read cost preset (file not found)"],
+    ),
+    "unknown-cost-override": (
+        SYNTH + "cost: {overrides: {power.diesel.fuel_price_usd_per_litre: 1.4}}\n",
+        [
+            "cost.overrides.power.diesel.fuel_price_usd_per_litre: cost preset 'default' has "
+            "no figure",
+            "did you mean 'power.diesel.fuel_price_usd_per_l'?",
+        ],
+    ),
+    "unknown-cost-item": (
+        SYNTH + "site_types: {pole: {mast_height_m: 15, eirp_dbm: 56, power_w: 150, "
+        "cost_item: lamp_post}}\n",
+        ["site_types.pole.cost_item: cost preset 'default' has no site type 'lamp_post'"],
+    ),
+    "site-type-without-cost-item": (
+        SYNTH + "site_types: {pole: {mast_height_m: 15, eirp_dbm: 56, power_w: 150}}\n",
+        ["site_types.pole: cost preset 'default' has no site type 'pole'", "sets cost_item"],
+    ),
     # resource exhaustion: ~1 KB of aliases standing for 43 million values
     "alias-bomb": (
         SYNTH
@@ -270,12 +300,17 @@ _LINES = {"input-file-missing": 2, "input-path-is-a-folder": 2}
 
 @pytest.mark.parametrize("case", list(SCENARIO_CASES))
 def test_bad_scenario(tmp_path, capsys, case):
+    """validate and run refuse it in the same words (validate passed some of these)."""
     text, needles = SCENARIO_CASES[case]
     path = _scenario(tmp_path, text)
+    if case == "malformed-cost-preset":
+        (tmp_path / "prices.yaml").write_text("site_types: {light_pole: [1, 2]}\nextra: [\n")
     lines = _LINES.get(case, 1)
-    refused(tmp_path, capsys, ["validate", str(path)], str(path), *needles, lines=lines)
+    said = refused(tmp_path, capsys, ["validate", str(path)], str(path), *needles, lines=lines)
     out = tmp_path / "out"
-    refused(tmp_path, capsys, ["run", str(path), "-o", str(out)], *needles, lines=lines)
+    assert refused(tmp_path, capsys, ["run", str(path), "-o", str(out)], *needles, lines=lines) == (
+        said
+    ), "validate and run disagree"
 
 
 def test_missing_scenario_file(tmp_path, capsys):
@@ -333,11 +368,21 @@ def test_special_file_as_input(tmp_path, capsys, kind):
 # --- rasters ----------------------------------------------------------------------------
 
 
-def _run(tmp_path: Path, capsys, text: str, *needles: str) -> str:
+def _run(tmp_path: Path, capsys, text: str, *needles: str, pixels: bool = False) -> str:
+    """``run`` refuses the scenario. What can be found without reading raster pixels
+    ``validate`` refuses too, in the same words; what needs them (``pixels``), validate
+    passes."""
     path = _scenario(tmp_path, text)
-    return refused(
+    said = refused(
         tmp_path, capsys, ["run", "-q", str(path), "-o", str(tmp_path / "out")], *needles
     )
+    if pixels:
+        assert main(["validate", "-q", str(path)]) == 0, capsys.readouterr().err
+        capsys.readouterr()
+    else:
+        again = refused(tmp_path, capsys, ["validate", "-q", str(path)], *needles)
+        assert again == said, "validate and run disagree"
+    return said
 
 
 def test_dem_that_is_not_a_raster(rasters, capsys):
@@ -351,7 +396,7 @@ def test_dem_that_is_not_a_raster(rasters, capsys):
 def test_truncated_geotiff(rasters, capsys):
     whole = (rasters / "dem.tif").read_bytes()
     (rasters / "dem.tif").write_bytes(whole[: len(whole) // 2])
-    _run(rasters, capsys, RASTERS, "dem.tif: cannot be read", "truncated or damaged")
+    _run(rasters, capsys, RASTERS, "dem.tif: cannot be read", "truncated or damaged", pixels=True)
 
 
 def test_population_without_geotransform(rasters, capsys):
@@ -383,12 +428,12 @@ def test_invalid_area_polygon(rasters, capsys):
 
 def test_all_nodata_terrain(rasters, capsys):
     _tif(rasters / "dem.tif", np.full((40, 40), -32768.0), nodata=-32768)
-    _run(rasters, capsys, RASTERS, "dem.tif: no valid terrain (all nodata)")
+    _run(rasters, capsys, RASTERS, "dem.tif: no valid terrain (all nodata)", pixels=True)
 
 
 def test_terrain_all_below_sea_level(rasters, capsys):
     text = RASTERS.replace("{cell_size_m: 200}", "{cell_size_m: 200, sea_level_m: 400}")
-    _run(rasters, capsys, text, "dem.tif: no land above sea_level_m=400.0 m")
+    _run(rasters, capsys, text, "dem.tif: no land above sea_level_m=400.0 m", pixels=True)
 
 
 def test_dem_voids_refused_when_asked(rasters, capsys):
@@ -396,7 +441,38 @@ def test_dem_voids_refused_when_asked(rasters, capsys):
     dem[15:25, 15:25] = -32768.0
     _tif(rasters / "dem.tif", dem, nodata=-32768)
     text = RASTERS.replace("{cell_size_m: 200}", "{cell_size_m: 200, dem_voids: error}")
-    _run(rasters, capsys, text, "DEM void cells inside the terrain", "dem_voids: fill")
+    _run(rasters, capsys, text, "DEM void cells inside the terrain", "dem_voids: fill", pixels=True)
+
+
+def test_dem_in_a_local_crs(rasters, capsys):
+    """A LOCAL_CS (engineering) CRS cannot be placed on the earth (was a traceback)."""
+    local = rasterio.crs.CRS.from_wkt(
+        'LOCAL_CS["arbitrary",UNIT["metre",1],AXIS["X",EAST],AXIS["Y",NORTH]]'
+    )
+    _tif(rasters / "dem.tif", _terrain(), crs=local, transform=Affine(100, 0, 0, 0, -100, 4000))
+    _run(rasters, capsys, RASTERS, "inputs.dem: ", "is a local or engineering CRS, not tied to")
+
+
+def test_population_raster_of_one_cell(rasters, capsys):
+    """A 1 x 1 population raster inside the DEM is too small, not "no overlap"."""
+    _tif(rasters / "pop.tif", [[50.0]], transform=Affine(0.001, 0, 43.31, 0, -0.001, -11.61))
+    _run(rasters, capsys, RASTERS, "the overlap of dem.tif and pop.tif is 0.01206 km2", "1 x 1")
+
+
+def test_dem_elevations_that_are_not_terrain(rasters, capsys):
+    """1e30 m (an undeclared fill value) was planned as terrain, silently."""
+    dem = _terrain()
+    dem[5, 5] = 1e30
+    _tif(rasters / "dem.tif", dem)
+    _run(
+        rasters,
+        capsys,
+        RASTERS,
+        "dem.tif: ",
+        "cell(s) of the area hold elevations [m] outside -11,500..9,000",
+        "gdal_edit.py -a_nodata",
+        pixels=True,
+    )
 
 
 def test_zip_holding_two_rasters(rasters, capsys):
@@ -419,13 +495,13 @@ def test_population_values(rasters, capsys, value, needles):
     people = _people()
     people[3, 3] = value
     _tif(rasters / "pop.tif", people)
-    _run(rasters, capsys, RASTERS, "pop.tif", *needles)
+    _run(rasters, capsys, RASTERS, "pop.tif", *needles, pixels=True)
 
 
 def test_population_density_instead_of_counts(rasters, capsys):
     cell_km2 = (0.001 * 110.6) * (0.001 * 110.6)  # 0.001° cells near 11.6° S
     _tif(rasters / "pop.tif", _people() / cell_km2)  # people per km², not per cell
-    err = _run(rasters, capsys, RASTERS, "pop.tif:", "people per km2 on average")
+    err = _run(rasters, capsys, RASTERS, "pop.tif:", "people per km2 on average", pixels=True)
     assert "density raster" in err and "limits.max_people_per_km2" in err
     # A planner who knows the numbers are right can say so (with a budget for the
     # backhaul of 10,000 people per km2).
@@ -435,7 +511,7 @@ def test_population_density_instead_of_counts(rasters, capsys):
 
 def test_population_with_nobody(rasters, capsys):
     _tif(rasters / "pop.tif", np.zeros((40, 40)))
-    _run(rasters, capsys, RASTERS, "pop.tif: no people in the area of interest")
+    _run(rasters, capsys, RASTERS, "pop.tif: no people in the area of interest", pixels=True)
 
 
 # --- vectors ----------------------------------------------------------------------------
@@ -510,11 +586,96 @@ def test_tower_height_that_is_not_a_number(tmp_path, capsys):
     _run(tmp_path, capsys, text, "towers.geojson: property height_m='tall' is not a number")
 
 
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (_geojson([1, "x"]), "feature 0: expected a GeoJSON Feature object, got a number"),
+        (
+            _geojson([{"type": "Feature", "geometry": None, "properties": [1, 2]}]),
+            "feature 0: 'properties' must be an object or null, got a list",
+        ),
+        (
+            _geojson([{"type": "Feature", "geometry": "Point", "properties": {}}]),
+            "feature 0: 'geometry' must be an object or null, got a string",
+        ),
+        (
+            '{"type": "FeatureCollection", "features": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            "not a readable GeoJSON file (lists or objects nested too deeply)",
+        ),
+        (
+            _geojson([_feature({"type": "Point", "coordinates": [True, False]})]),
+            "feature 0: bad coordinates [True, False]; a position is [longitude, latitude]",
+        ),
+    ],
+    ids=["feature-not-an-object", "properties-a-list", "geometry-a-string", "nested", "bools"],
+)
+def test_geojson_features_of_the_wrong_kind(tmp_path, capsys, content, needle):
+    """Each was a traceback (AttributeError, TypeError, RecursionError) or, for booleans,
+    a point at (1, 0)."""
+    text = _with_layer(tmp_path, "settlements", "places.geojson", content)
+    _run(tmp_path, capsys, text, "inputs.settlements: ", f"places.geojson: {needle}")
+
+
+@pytest.mark.parametrize(
+    ("props", "needle"),
+    [
+        ({"height_m": 1e6}, "property height_m=1000000.0 is outside 2..700"),
+        ({"eirp_dbm": 500}, "property eirp_dbm=500 is outside -100..100"),
+        ({"height_m": True}, "property height_m=True is not a number"),
+        ({"antenna_height": -5}, "property antenna_height=-5 is outside 2..700"),
+    ],
+    ids=["height", "eirp", "boolean-height", "negative-antenna-height"],
+)
+def test_tower_properties_out_of_range(tmp_path, capsys, props, needle):
+    """Physically impossible per-feature values (accepted; one failed only when writing
+    links.geojson)."""
+    lon, lat = _synthetic_lonlat()
+    layer = _geojson([_feature({"type": "Point", "coordinates": [lon, lat]}, **props)])
+    text = _with_layer(tmp_path, "existing_towers", "towers.geojson", layer)
+    _run(tmp_path, capsys, text, "inputs.existing_towers: ", f"towers.geojson: {needle}")
+
+
+def test_csv_coordinates_speak_of_csv(tmp_path, capsys):
+    """A CSV's bad row is a row of a CSV (the message spoke of GeoJSON features)."""
+    lon, lat = _synthetic_lonlat()
+    text = _with_layer(
+        tmp_path, "candidate_sites", "s.csv", f"name,lon,lat\na,{lon},{lat}\nb,x,1\n"
+    )
+    err = _run(tmp_path, capsys, text, "s.csv: row 2 (line 3): longitude 'x' and latitude '1'")
+    assert "GeoJSON" not in err and "feature" not in err
+    text = _with_layer(tmp_path, "candidate_sites", "s.csv", "name,lon,lat\nb,502500,8997500\n")
+    err = _run(tmp_path, capsys, text, "s.csv: row 1 (line 2): ", "lon / lat columns must be WGS84")
+    assert "GeoJSON" not in err
+
+
+def test_exclusions_that_cover_everything(tmp_path, capsys):
+    """Not "no candidate sites: no populated land cell passes the candidate rules"."""
+    lon, lat = _synthetic_lonlat()
+    d = 0.5
+    ring = [[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d]]
+    layer = _geojson([_feature({"type": "Polygon", "coordinates": [[*ring, ring[0]]]})])
+    text = _with_layer(tmp_path, "exclusions", "ex.geojson", layer)
+    _run(
+        tmp_path,
+        capsys,
+        text,
+        "the exclusions (inputs.exclusions) cover every land cell",
+        pixels=True,
+    )
+
+
 def test_proposed_site_outside_the_area(tmp_path, capsys):
     lon, lat = _synthetic_lonlat()
     sites = f"name,lon,lat\ninside,{lon},{lat}\nswapped,{lat},{lon}\n"  # lat/lon mixed up
     text = _with_layer(tmp_path, "candidate_sites", "sites.csv", sites)
-    err = _run(tmp_path, capsys, text, "sites.csv: point 'swapped'", "outside the planning grid")
+    err = _run(
+        tmp_path,
+        capsys,
+        text,
+        "sites.csv: point 'swapped'",
+        "outside the planning grid",
+        pixels=True,
+    )
     assert "valid: inside lon/lat [" in err and "longitude first" in err
 
 
@@ -525,17 +686,18 @@ def test_synthetic_region_too_small_for_its_villages(tmp_path, capsys):
     text = (
         SYNTH.replace("size_m: 5000", "size_m: 3000, villages: 200") + "grid: {cell_size_m: 500}\n"
     )
-    _run(tmp_path, capsys, text, "inputs.synthetic.villages=200 is more than the 144 cells")
-
-
-def test_unknown_cost_preset(tmp_path, capsys):
-    text = SYNTH + "cost: {preset: nope}\n"
-    _run(tmp_path, capsys, text, "unknown cost preset 'nope'; valid: comoros, default")
+    _run(
+        tmp_path,
+        capsys,
+        text,
+        "inputs.synthetic.villages=200 is more than the 144 cells",
+        pixels=True,
+    )
 
 
 def test_infeasible_coverage_target(tmp_path, capsys):
     text = SYNTH.replace("300000", "100000") + "placement: {coverage_target_share: 1.0}\n"
-    _run(tmp_path, capsys, text, "coverage target", "budget_usd")
+    _run(tmp_path, capsys, text, "coverage target", "budget_usd", pixels=True)
 
 
 HUGE = (  # petabytes: more than any machine
