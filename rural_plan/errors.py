@@ -68,3 +68,14 @@ class OutputError(RuralPlanError, OSError):
 
 class ResourceError(RuralPlanError, MemoryError):
     """The plan would need more than the machine has (its estimated memory)."""
+
+
+class Terminated(BaseException):
+    """The process was asked to stop (SIGTERM: a timeout, ``docker stop``, a scheduler).
+
+    Raised by ``rural-plan``'s signal handler and unwound like Ctrl-C
+    (``KeyboardInterrupt``): every ``with`` and ``finally`` runs, so a results folder
+    being written is removed and its claim released. Not a :class:`RuralPlanError`
+    (nothing was refused), and a ``BaseException`` so that no ``except Exception``
+    swallows it.
+    """

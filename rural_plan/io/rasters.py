@@ -8,7 +8,11 @@ GDAL's ``/vsizip/`` virtual file system). Foreign errors are translated into
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
+import os
+import sys
+import tempfile
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -26,6 +30,8 @@ from rasterio.enums import Resampling
 
 from rural_plan.errors import OutputError, RasterError
 from rural_plan.scenario.files import path_problem
+
+log = logging.getLogger(__name__)
 
 _RASTER_SUFFIXES = (".tif", ".tiff", ".hgt", ".img", ".vrt", ".asc", ".nc")
 
@@ -284,10 +290,44 @@ def write_geotiff(
         "resampling": "nearest",
     }
     try:
-        with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(path, "w", **profile) as ds:
+        with (
+            _libtiff_stderr_captured(),
+            rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True),
+            rasterio.open(path, "w", **profile) as ds,
+        ):
             ds.write(stack)
             for i, text in enumerate(descriptions, start=1):
                 ds.set_band_description(i, text)
             ds.update_tags(TIFFTAG_DATETIME="1970:01:01 00:00:00")
     except (rasterio.errors.RasterioError, CPLE_BaseError) as err:  # disk full, ...
         raise OutputError(f"{path}: cannot write GeoTIFF ({_first_line(err)})") from err
+
+
+@contextlib.contextmanager
+def _libtiff_stderr_captured():
+    """Keep what libtiff prints on file descriptor 2 by itself ("_tiffWriteProc: No space
+    left on device.", next to GDAL's own error) off the terminal: the error that follows
+    says it in one line (``-v`` logs what was printed)."""
+    try:
+        sys.stderr.flush()
+        sink = tempfile.TemporaryFile()
+    except (OSError, ValueError):  # no room even for that: the write's own error says it
+        yield
+        return
+    with sink:
+        try:
+            saved = os.dup(2)
+            os.dup2(sink.fileno(), 2)
+        except OSError:  # no file descriptor 2 (an embedding host)
+            yield
+            return
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            with contextlib.suppress(OSError):
+                sink.seek(0)
+                said = sink.read(4000).decode("utf-8", "replace").strip()
+                if said:
+                    log.debug("GDAL / libtiff said: %s", said)

@@ -730,6 +730,26 @@ def test_output_under_a_file(tmp_path, capsys):
     refused(tmp_path, capsys, argv, "report.txt: is a file, so the output folder")
 
 
+def test_disk_full_while_gdal_writes_coverage_tif(tmp_path, capsys, monkeypatch):
+    """GDAL's own error class (CPLE_*, not a RasterioError) while coverage.tif is written:
+    it was a traceback. Now one line naming the file, and the temporary folder removed
+    (the same on a real full disk: tests/cli/test_fuzz_entry_points.py)."""
+    from rasterio._err import CPLE_AppDefinedError
+
+    real_open = rasterio.open
+
+    def disk_full(path, mode="r", **kwargs):
+        if mode == "w" and str(path).endswith("coverage.tif"):
+            raise CPLE_AppDefinedError(1, 1, "TIFFWriteDirectoryTagData:IO error writing tag data")
+        return real_open(path, mode, **kwargs)
+
+    monkeypatch.setattr(rasterio, "open", disk_full)
+    path = _scenario(tmp_path, SYNTH)
+    argv = ["run", "-q", str(path), "-o", str(tmp_path / "out")]
+    err = refused(tmp_path, capsys, argv, "out/coverage.tif: cannot write GeoTIFF (TIFFWrite")
+    assert ".partial-" not in err  # the folder the user asked for, not the temporary one
+
+
 def test_unwritable_output_folder(tmp_path, capsys):
     if os.geteuid() == 0:
         pytest.skip(
