@@ -9,6 +9,7 @@ import re
 import sys
 from pathlib import Path
 
+from rural_plan.cli.options import user_path
 from rural_plan.errors import RuralPlanError
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ SECTIONS = ("pipeline", "itm", "propagation", "placement", "placement-long", "sc
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--repo",
-        type=Path,
+        type=user_path,
         default=None,
         metavar="DIR",
         help="the clone holding benchmarks/ (default: the current folder, else the "

@@ -4,7 +4,8 @@ the unserved people are."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from rural_plan.cli.options import user_path
 
 NAME = "diagnose"
 HELP = "who the existing network serves, and where the unserved people are"
@@ -19,11 +20,11 @@ PARENTS = ("common", "planning")
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from rural_plan.workflows.diagnose import CLUSTER_RADIUS_M, MIN_CLUSTER_PEOPLE
 
-    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("scenario", type=user_path, help="scenario YAML file")
     p.add_argument(
         "-o",
         "--output",
-        type=Path,
+        type=user_path,
         default=None,
         help="diagnosis folder (default: out/<scenario name>-diagnosis)",
     )

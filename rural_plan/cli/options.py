@@ -4,12 +4,39 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+from pathlib import Path
 
 from pydantic import ValidationError
 
 from rural_plan.errors import ExecutorError
 from rural_plan.scenario.names import EXECUTOR_NAMES
 from rural_plan.scenario.schema import ExecutorSettings, Scenario, field_range
+
+
+def user_path(text: str) -> Path:
+    """A path on the command line, as a Path: refused when it is not valid UTF-8 (bytes the
+    file system allows, such as Latin-1 names): rural_plan writes paths into UTF-8 files
+    (provenance.json, report.html) and hands them to GDAL as text."""
+    if "\0" in text:
+        raise argparse.ArgumentTypeError(f"{text!r}: a path cannot hold a NUL character")
+    if not utf8_path(text):
+        shown = os.fsencode(text).decode("utf-8", "backslashreplace")
+        raise argparse.ArgumentTypeError(
+            f"{shown}: the path is not valid UTF-8 text (its bytes are shown escaped); "
+            "rural_plan writes paths into UTF-8 files and passes them to GDAL: rename it"
+        )
+    return Path(text)
+
+
+def utf8_path(text: str) -> bool:
+    """Whether ``text`` (a path as Python decoded it) is valid UTF-8: bytes that are not
+    come out as lone surrogates, which cannot be written as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def positive_float(text: str) -> float:

@@ -5,9 +5,8 @@ scenario answer alike."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from rural_plan.cli.options import number_in, schema_number
+from rural_plan.cli.options import number_in, schema_number, user_path
 from rural_plan.scenario.names import (
     CLUTTER_TYPE_NAMES,
     HATA_ENVIRONMENTS,
@@ -40,7 +39,7 @@ def _itm(name: str):
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("profile", type=Path, help="profile JSON file")
+    p.add_argument("profile", type=user_path, help="profile JSON file")
     p.add_argument(
         "--model", required=True, choices=list(PATH_MODEL_NAMES), help="point-to-point model"
     )

@@ -4,9 +4,8 @@ scenario builds."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from rural_plan.cli.options import positive_float, schema_number
+from rural_plan.cli.options import positive_float, schema_number, user_path
 from rural_plan.scenario.names import PLACEMENT_METHOD_NAMES
 from rural_plan.scenario.schema import Placement, Scenario
 
@@ -22,7 +21,7 @@ PARENTS = ("common",)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("instance", nargs="?", type=Path, help="instance NPZ file")
+    p.add_argument("instance", nargs="?", type=user_path, help="instance NPZ file")
     p.add_argument(
         "--method",
         default="greedy",
@@ -38,11 +37,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--export",
-        type=Path,
+        type=user_path,
         metavar="SCENARIO",
         help="write the instance SCENARIO builds (needs -o)",
     )
-    p.add_argument("-o", "--output", type=Path, help="instance file to write (--export)")
+    p.add_argument("-o", "--output", type=user_path, help="instance file to write (--export)")
     p.add_argument(
         "--max-memory-gb",
         type=positive_float,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from rural_plan.cli.options import user_path
 
 NAME = "sweep"
 HELP = "plan a grid of variants of a scenario, and compare them"
@@ -15,7 +16,7 @@ PARENTS = ("common", "planning", "executing")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", type=Path, help="base scenario YAML file")
+    p.add_argument("scenario", type=user_path, help="base scenario YAML file")
     p.add_argument(
         "--set",
         dest="sets",
@@ -28,7 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "-o",
         "--output",
-        type=Path,
+        type=user_path,
         default=None,
         help="folder of the variants' results (default: out/<scenario name>-sweep)",
     )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from rural_plan.cli.options import user_path
 
 NAME = "validate"
 HELP = "check a scenario, report every problem"
@@ -17,7 +18,7 @@ PARENTS = ("common",)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("scenario", type=user_path, help="scenario YAML file")
 
 
 def run(args: argparse.Namespace) -> int:

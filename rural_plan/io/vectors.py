@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import re
 import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,8 @@ def _load_features(path: Path) -> list[dict[str, Any]]:
         ) from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise VectorError(f"{path}: expected a GeoJSON FeatureCollection")
+    if re.search(rb"\\u[dD][89a-fA-F]", raw):  # a surrogate escape: maybe a lone one
+        data = _valid_text(data)
     feats = data.get("features")
     if not isinstance(feats, list):
         raise VectorError(f"{path}: 'features' must be a list")
@@ -67,6 +70,21 @@ def _load_features(path: Path) -> list[dict[str, Any]]:
                     f"{_json_kind(feat[key])}"
                 )
     return feats
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_text(value: Any) -> Any:
+    """``value`` with every lone surrogate (JSON's "\\udcff") in its strings replaced by
+    U+FFFD: a name that cannot be written to the UTF-8 outputs is shown as "\ufffd"."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_valid_text(v) for v in value]
+    if isinstance(value, dict):
+        return {_valid_text(k): _valid_text(v) for k, v in value.items()}
+    return value
 
 
 def _json_kind(value: Any) -> str:
@@ -272,10 +290,11 @@ def feature_collection(features: list[dict[str, Any]]) -> dict[str, Any]:
 
 def write_json(path: Path, data: Any) -> None:
     """Write JSON with sorted keys and a trailing newline (byte-stable)."""
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    # a lone surrogate (a path's byte that is not UTF-8, seen through os.fsdecode) is
+    # written as JSON's own escape of it, "\udcff", which reads back as the same string
+    raw = (text + "\n").encode("utf-8", "backslashreplace")
     try:
-        Path(path).write_text(
-            json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n",
-            encoding="utf-8",
-        )
+        Path(path).write_bytes(raw)
     except OSError as err:
         raise OutputError(f"{path}: cannot write ({err})") from err

@@ -151,7 +151,15 @@ class SyntheticRegion(_Frozen):
 
 def _existing_file(path: Path) -> Path:
     """An input path must name an existing regular file: not a folder, a named pipe, a
-    device or a loop of symbolic links (a name the OS refuses is a problem too)."""
+    device or a loop of symbolic links (a name the OS refuses is a problem too), and be
+    valid UTF-8 (it is written into provenance.json and passed to GDAL as text)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            "the path is not valid UTF-8 text; rural_plan writes paths into UTF-8 files "
+            "and passes them to GDAL: rename it"
+        ) from None
     problem = path_problem(path)
     if problem is not None:
         raise ValueError(problem)

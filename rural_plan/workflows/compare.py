@@ -36,7 +36,8 @@ def read_result(folder: Path, label: str | None = None) -> Row:
     path = Path(folder) / "summary.json"
     problem = path_problem(folder)
     if problem not in (None, "is a folder, not a file"):
-        raise InputFileError(f"{folder}: not a results folder ({problem.removeprefix('is ')})")
+        what = problem.replace("file not found", "not found").removeprefix("is ")
+        raise InputFileError(f"{folder}: not a results folder ({what})")
     if problem is None:
         raise InputFileError(f"{folder}: not a results folder (a file, not a folder)")
     try:

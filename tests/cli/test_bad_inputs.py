@@ -786,6 +786,33 @@ def test_sweep_labels_cannot_leave_the_sweep_folder():
         assert "/" not in label and label not in ("", ".", "..")
 
 
+def test_paths_that_are_not_utf8(tmp_path, capsys):
+    """A folder named in Latin-1 (bytes that are not UTF-8): one line naming the path with
+    its bytes escaped, for every command (it was a traceback when provenance.json, or
+    GDAL, met the name)."""
+    folder = os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9")
+    os.mkdir(folder)
+    scenario = _scenario(Path(folder), SYNTH)
+    needle = "/caf\\xe9/s.yaml: the path is not valid UTF-8 text (its bytes are shown escaped)"
+    for argv in (
+        ["validate", str(scenario)],
+        ["run", str(scenario), "-o", str(tmp_path / "out")],
+        ["diagnose", str(scenario)],
+        ["sweep", str(scenario), "--set", "budget_usd=3e5,4e5"],
+    ):
+        refused(tmp_path, capsys, argv, needle)
+    good = _scenario(tmp_path, SYNTH, "good.yaml")
+    argv = ["run", str(good), "-o", os.path.join(folder, "out")]
+    refused(tmp_path, capsys, argv, "run: argument -o/--output: ", "caf\\xe9/out: the path is not")
+    text = 'name: t\nbudget_usd: 1\ninputs: {synthetic: {}, pois: "x\\udce9.csv"}\n'
+    refused(
+        tmp_path,
+        capsys,
+        ["validate", str(_scenario(tmp_path, text, "t.yaml"))],
+        "inputs.pois: the path is not valid UTF-8 text",
+    )
+
+
 # --- point-to-point profiles (rural-plan path) ------------------------------------------
 
 PATH_ARGS = ["--f-mhz", "900", "--h-tx-m", "30", "--h-rx-m", "2"]
