@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,17 @@ import numpy as np
 
 from rural_plan.errors import InputFileError
 from rural_plan.scenario.files import MB, UnusableFile, open_regular
+
+_DAMAGED = (
+    ValueError,
+    OSError,
+    EOFError,
+    SyntaxError,
+    NotImplementedError,  # "zip file version 15.9": a damaged header
+    zipfile.BadZipFile,
+    zlib.error,  # a damaged deflate stream
+)
+"""What reading a damaged or forged archive raises (besides what it says of itself)."""
 
 INTEGER = "integer"
 NUMBER = "number"
@@ -71,7 +83,7 @@ def _declared(path: Path, zf: zipfile.ZipFile, name: str) -> Declared:
             else:
                 raise ValueError(f"unsupported .npy format version {version}")
             header = f.tell()
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, SyntaxError) as err:
+    except _DAMAGED as err:
         raise InputFileError(f"{path}: array {name!r}: not a readable .npy array ({err})") from None
     return Declared(name, np.dtype(dtype), tuple(shape), bool(fortran), header, info.file_size)
 
@@ -97,7 +109,7 @@ def read_arrays(
     with os.fdopen(fd, "rb") as f:
         try:
             zf = zipfile.ZipFile(f)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
+        except _DAMAGED as err:
             raise InputFileError(
                 f"{path}: not a readable NPZ instance (not a zip archive, or truncated: {err})"
             ) from None
@@ -133,7 +145,7 @@ def read_arrays(
                 try:
                     with zf.open(f"{d.name}.npy") as member:
                         out[d.name] = np.lib.format.read_array(member, allow_pickle=False)
-                except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
+                except _DAMAGED as err:
                     raise InputFileError(
                         f"{path}: array {d.name!r} cannot be read; the file may be truncated "
                         f"or damaged ({err})"

@@ -113,7 +113,7 @@ def _read_csv_points(path: Path) -> list[PointFeature]:
         rows = list(csv.DictReader(io.StringIO(text, newline="")))
     except (UnicodeDecodeError, csv.Error) as err:
         raise VectorError(f"{path}: not a readable CSV file ({err})") from err
-    header = {k.strip().lower(): k for k in (rows[0].keys() if rows else [])}
+    header = {k.strip().lower(): k for k in (rows[0].keys() if rows else []) if isinstance(k, str)}
     lon_key = next((header[k] for k in _LON_COLUMNS if k in header), None)
     lat_key = next((header[k] for k in _LAT_COLUMNS if k in header), None)
     if rows and (lon_key is None or lat_key is None):
@@ -238,6 +238,8 @@ def read_polygon_features(path: Path) -> list[tuple[shapely.Geometry, dict[str, 
             raise VectorError(f"{path}: feature {i}: malformed polygon ({err})") from err
         except shapely.errors.ShapelyError as err:
             raise VectorError(f"{path}: feature {i}: malformed polygon ({err})") from err
+        if shape.is_empty:
+            raise VectorError(f"{path}: feature {i}: an empty polygon (a ring needs positions)")
         if not shape.is_valid:
             reason = shapely.is_valid_reason(shape)
             raise VectorError(f"{path}: feature {i}: invalid polygon ({reason})")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +54,22 @@ def read_result(folder: Path, label: str | None = None) -> Row:
     return Row(
         label or Path(folder).name,
         Path(folder),
-        {key: summary.get(key) for key, _, _ in COLUMNS},
+        {key: _number(summary.get(key)) for key, _, _ in COLUMNS},
     )
+
+
+MAX_VALUE = 1e15
+"""Largest number compared: more than every person's and every budget's count (a summary
+holding more was edited or written by something else)."""
+
+
+def _number(value):
+    """A compared value: a finite number within ``MAX_VALUE``, else None ("n/a"): a
+    summary someone edited (or another program wrote) may hold text, lists, true / false
+    or 1e308 there."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value if math.isfinite(value) and abs(value) <= MAX_VALUE else None
 
 
 def _cell(value, fmt: str) -> str:

@@ -635,6 +635,14 @@ def test_tower_properties_out_of_range(tmp_path, capsys, props, needle):
     _run(tmp_path, capsys, text, "inputs.existing_towers: ", f"towers.geojson: {needle}")
 
 
+def test_empty_exclusion_polygon(tmp_path, capsys):
+    """A Polygon with no position passed the reader and failed when rasterised (a
+    traceback: "Input is not a valid geometry object"); found by the fuzzing harness."""
+    layer = _geojson([_feature({"type": "Polygon", "coordinates": [[]]})])
+    text = _with_layer(tmp_path, "exclusions", "ex.geojson", layer)
+    _run(tmp_path, capsys, text, "ex.geojson: feature 0: an empty polygon")
+
+
 def test_csv_coordinates_speak_of_csv(tmp_path, capsys):
     """A CSV's bad row is a row of a CSV (the message spoke of GeoJSON features)."""
     lon, lat = _synthetic_lonlat()
@@ -944,6 +952,18 @@ def _zip_bomb(path: Path) -> Path:
     return path
 
 
+def _damaged_deflate(path: Path) -> Path:
+    """weight.npy's deflate stream with bytes overwritten (zlib.error: a traceback)."""
+    _npz(path, _with(weight=np.arange(20_000, dtype=np.float64) % 7), compress=True)
+    raw = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("weight.npy")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    raw[start + 40 : start + 60] = bytes(range(20))
+    path.write_bytes(bytes(raw))
+    return path
+
+
 INSTANCE_CASES = {
     # id: (how to write the file, needle)
     "header-claims-745-GiB": (
@@ -975,6 +995,10 @@ INSTANCE_CASES = {
     "impossible-magnitude": (
         lambda p: _npz(p, _with(weight=np.array([1e300, 1.0]))),
         "weight must be finite and >= 0 (people per demand cell, at most 1e+10)",
+    ),
+    "damaged-deflate-stream": (
+        _damaged_deflate,
+        "array 'weight': not a readable .npy array (Error -3 while decompressing data",
     ),
     "truncated-archive": (
         lambda p: p.write_bytes(_npz(p, _with(), compress=True).read_bytes()[:-40]),
