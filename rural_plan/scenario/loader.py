@@ -273,7 +273,13 @@ def _describe(err: dict[str, Any]) -> str:
     # Drop pydantic's union-branch markers such as 'list[...]' or 'SiteType' (the key the
     # error is about, last, is always kept: it may be a user's key that looks like one).
     kind = err["type"]
-    *path, last = err["loc"] or ("",)
+    loc_in = tuple(err["loc"] or ("",))
+    if len(loc_in) >= 2 and loc_in[-1] == "[key]":  # a mapping's key, not its value
+        *path, bad_key = loc_in[:-1]
+        where = ".".join(str(p) for p in path if not _is_branch_marker(p))
+        what = err["msg"].replace("Input should be", "should be")
+        return f"{where}: key {bad_key!r} {what}"
+    *path, last = loc_in
     loc = tuple(p for p in path if not _is_branch_marker(p))
     if kind == "extra_forbidden" or not _is_branch_marker(last):
         loc = (*loc, last)
@@ -300,12 +306,15 @@ def _describe(err: dict[str, Any]) -> str:
         return f"{key}: expected {wanted}, got {str(given).lower()} (true / false)"
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
+    msg = msg.replace("a valid tuple", "a list")  # a YAML list stands for a tuple
     msg = msg.replace(" for <class 'pathlib.Path'>", "")
     shown = (
         f" (got {_short(given)})"
         if kind.endswith("_type") or not isinstance(given, dict | list)
         else ""
     )
+    if key and msg.startswith(f"{key}."):  # a model's own check that names its key
+        return f"{msg}{shown}"
     return f"{key}: {msg}{shown}" if key else msg
 
 
@@ -345,7 +354,16 @@ def _without_other_branches(errors: list[dict[str, Any]]) -> list[dict[str, Any]
     def explained(k: tuple) -> bool:  # another error at this key, or inside its value
         return any(s[: len(k)] == k for s in specific)
 
-    return [e for e in errors if not (branch_type_error(e) and explained(key(e)))]
+    def inside(k: tuple) -> bool:  # another error inside this value
+        return any(len(s) > len(k) and s[: len(k)] == k for s in specific)
+
+    # pydantic adds "too short" to a list whose items failed (as if they were missing)
+    return [
+        e
+        for e in errors
+        if not (branch_type_error(e) and explained(key(e)))
+        and not (e["type"] == "too_short" and inside(key(e)))
+    ]
 
 
 def scenario_from_mapping(data: dict[str, Any], *, source: str = "<scenario>") -> Scenario:
@@ -409,7 +427,11 @@ def derive_scenario(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
 
     >>> s2 = derive_scenario(s, {"radio.frequency_mhz": 1800, "budget_usd": 5e5})  # doctest: +SKIP
     """
-    base = scenario.model_dump(mode="json", exclude={"source_path"})
+    # The keys the scenario was given (as its YAML: defaults are filled in again, so a
+    # change behaves as it would in the file), as Python values (tuples, paths, whole-number
+    # keys such as land-cover classes) that the strict schema takes back as they are; what
+    # ``changes`` gives is validated as YAML is.
+    base = scenario.model_dump(exclude={"source_path"}, exclude_unset=True)
     nested = dotted_changes(changes)
     data = merge_mappings(base, {k: v for k, v in nested.items() if k != "site_types"})
     if "site_types" in nested:

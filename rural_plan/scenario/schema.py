@@ -7,6 +7,7 @@ and reject unknown keys, so a misspelt key is an error, never silently ignored.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -66,6 +67,7 @@ def _not_a_bool(value):
     return value
 
 
+@functools.lru_cache(maxsize=64)
 def metric_crs_problem(code: str) -> str | None:
     """None when ``code`` ('EPSG:32737') is a projected CRS in metres that PROJ knows; else
     what is wrong with it (a grid's cells are square metres: a geographic CRS would make
@@ -601,7 +603,9 @@ class ExistingNetwork(_Frozen):
     one site. OpenCelliD positions are estimated from crowd-sourced measurements, so the
     sectors of one site scatter by up to a few hundred metres; LTE cells of one eNodeB
     (cell id // 256) are one site whatever the distance."""
-    serving_technologies: tuple[Technology, ...] = Field(("2G", "3G", "4G", "5G"), min_length=1)
+    serving_technologies: Annotated[tuple[Technology, ...], _LAX] = Field(
+        ("2G", "3G", "4G", "5G"), min_length=1
+    )
     """Generations that count as serving a person today: e.g. [4G] for a 4G plan, so that
     only sites carrying 4G (and coverage polygons of 4G) count as served before."""
     unknown_technology_serves: bool = True

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import warnings
 import zipfile
 from pathlib import Path
@@ -221,6 +222,20 @@ SCENARIO_CASES = {
         SYNTH + "cost: {preset: prices.yaml}\n",
         ["cost.preset: ", "prices.yaml: not valid YAML"],
     ),
+    "boolean-figure-in-cost-preset": (
+        SYNTH + "cost: {preset: prices.yaml}\n",
+        [
+            "cost.preset: ",
+            "prices.yaml: site_types.light_pole.capacity_users.value: not a number (true)",
+        ],
+    ),
+    "quoted-figure-in-cost-preset": (
+        SYNTH + "cost: {preset: quoted.yaml}\n",
+        [
+            "cost.preset: ",
+            "quoted.yaml: site_types.light_pole.capacity_users.value: not a number ('1500')",
+        ],
+    ),
     "missing-cost-preset-file": (
         SYNTH + "cost: {preset: gone.yaml}\n",
         ["cost.preset: ", "gone.yaml: cannot read cost preset (file not found)"],
@@ -294,6 +309,52 @@ SCENARIO_CASES = {
         SYNTH.replace("size_m: 5000", "size_m: 5000, epsg: 32737") + "grid: {crs: 'EPSG:32736'}\n",
         ["grid.crs is EPSG:32736 but the synthetic region is generated in inputs.synthetic.epsg"],
     ),
+    # the newer keys (yearly budget, clutter, location probability, microwave hops on the
+    # DEM, today's network, the reported baseline, alternatives): as strict, in range
+    "boolean-for-the-yearly-budget": (
+        SYNTH + "budget: {per_year_usd: true}\n",
+        ["budget.per_year_usd: expected a number, got true (true / false)"],
+    ),
+    "yearly-budget-not-positive": (
+        SYNTH + "budget: {per_year_usd: 0}\n",
+        ["budget.per_year_usd: Input should be greater than 0"],
+    ),
+    "location-probability-out-of-range": (
+        SYNTH + "radio: {location_probability_pct: 99.5}\n",
+        ["radio.location_probability_pct: Input should be less than 99 (got 99.5)"],
+    ),
+    "clutter-outside-p2108-band": (
+        SYNTH + "radio: {frequency_mhz: 3500}\n",
+        ["radio.frequency_mhz=3500 is outside ITU-R P.2108-1", "radio.clutter.model: none"],
+    ),
+    "quoted-number-for-a-microwave-key": (
+        SYNTH + 'backhaul: {microwave_tx_power_dbm: "20"}\n',
+        ["backhaul.microwave_tx_power_dbm: Input should be a valid number (got '20')"],
+    ),
+    "dish-out-of-range": (
+        SYNTH + "backhaul: {microwave_dish_diameter_m: 40}\n",
+        ["backhaul.microwave_dish_diameter_m: Input should be less than or equal to 4"],
+    ),
+    "land-cover-class-as-text": (
+        SYNTH + 'radio: {clutter: {land_cover_classes: {"10": urban}}}\n',
+        ["radio.clutter.land_cover_classes: key '10' should be a valid integer"],
+    ),
+    "unknown-technology": (
+        SYNTH + "existing_network: {serving_technologies: [6G]}\n",
+        ["existing_network.serving_technologies.0: Input should be '2G', '3G', '4G' or '5G'"],
+    ),
+    "technology-not-a-list": (
+        SYNTH + "existing_network: {serving_technologies: 4G}\n",
+        ["existing_network.serving_technologies: Input should be a list (got '4G')"],
+    ),
+    "number-for-alternatives": (
+        SYNTH + "outputs: {alternatives: 1}\n",
+        ["outputs.alternatives: Input should be a valid boolean (got 1)"],
+    ),
+    "reported-coverage-without-source": (
+        SYNTH + "baseline: {reported_coverage_pct: 40}\n",
+        ["baseline: reported_coverage_pct needs its source (baseline.source)"],
+    ),
 }
 _LINES = {"input-file-missing": 2, "input-path-is-a-folder": 2}
 
@@ -305,6 +366,12 @@ def test_bad_scenario(tmp_path, capsys, case):
     path = _scenario(tmp_path, text)
     if case == "malformed-cost-preset":
         (tmp_path / "prices.yaml").write_text("site_types: {light_pole: [1, 2]}\nextra: [\n")
+    if case in ("boolean-figure-in-cost-preset", "quoted-figure-in-cost-preset"):
+        # the packaged preset with its first figure (light_pole's capacity_users) retyped
+        text = (REPO / "rural_plan" / "costing" / "presets" / "default.yaml").read_text()
+        value = "true" if case.startswith("boolean") else "'1500'"
+        name = "prices.yaml" if case.startswith("boolean") else "quoted.yaml"
+        (tmp_path / name).write_text(re.sub(r"value: [0-9.]+", f"value: {value}", text, count=1))
     lines = _LINES.get(case, 1)
     said = refused(tmp_path, capsys, ["validate", str(path)], str(path), *needles, lines=lines)
     out = tmp_path / "out"
@@ -531,6 +598,20 @@ def test_exclusions_with_points(tmp_path, capsys):
     _run(tmp_path, capsys, text, "ex.geojson: feature 0: expected a Polygon, got 'Point'")
 
 
+def test_coverage_map_with_points(tmp_path, capsys):
+    """An operator's coverage map is read by validate too (it was read only by run)."""
+    lon, lat = _synthetic_lonlat()
+    layer = _geojson([_feature({"type": "Point", "coordinates": [lon, lat]})])
+    text = _with_layer(tmp_path, "existing_coverage", "cov.geojson", layer)
+    _run(tmp_path, capsys, text, "inputs.existing_coverage: ", "cov.geojson: feature 0:")
+
+
+@pytest.mark.parametrize("key", ["land_cover", "existing_coverage"])
+def test_land_cover_or_coverage_raster_that_is_not_a_raster(tmp_path, capsys, key):
+    text = _with_layer(tmp_path, key, "layer.tif", "not,a,raster\n")
+    _run(tmp_path, capsys, text, f"inputs.{key}: ", "layer.tif: not a raster GDAL can read")
+
+
 def test_towers_with_polygons(tmp_path, capsys):
     lon, lat = _synthetic_lonlat()
     ring = [[lon, lat], [lon + 0.01, lat], [lon, lat + 0.01], [lon, lat]]
@@ -619,16 +700,17 @@ def test_geojson_features_of_the_wrong_kind(tmp_path, capsys, content, needle):
 @pytest.mark.parametrize(
     ("props", "needle"),
     [
-        ({"height_m": 1e6}, "property height_m=1000000.0 is outside 2..700"),
-        ({"eirp_dbm": 500}, "property eirp_dbm=500 is outside -100..100"),
+        ({"height_m": 1e6}, "site 'tower 0': height_m=1e+06 is outside 2..300"),
+        ({"eirp_dbm": 500}, "site 'tower 0': eirp_dbm=500 is outside 10..80"),
         ({"height_m": True}, "property height_m=True is not a number"),
-        ({"antenna_height": -5}, "property antenna_height=-5 is outside 2..700"),
+        ({"antenna_height": -5}, "site 'tower 0': height_m=-5 is outside 2..300"),
     ],
     ids=["height", "eirp", "boolean-height", "negative-antenna-height"],
 )
 def test_tower_properties_out_of_range(tmp_path, capsys, props, needle):
-    """Physically impossible per-feature values (accepted; one failed only when writing
-    links.geojson)."""
+    """Per-feature values outside the range of the scenario's default for them
+    (``existing_network.default_height_m`` / ``default_eirp_dbm``; accepted once, one failed
+    only when writing links.geojson)."""
     lon, lat = _synthetic_lonlat()
     layer = _geojson([_feature({"type": "Point", "coordinates": [lon, lat]}, **props)])
     text = _with_layer(tmp_path, "existing_towers", "towers.geojson", layer)
