@@ -5,12 +5,13 @@ in the same words, naming the scenario key.
 
 * the cost side: ``cost.preset`` (a packaged name or a readable, complete preset file),
   ``cost.overrides`` (figures the preset has), each site type's cost item and power
-  system (``site_types.NAME.cost_item`` / ``.power_source``);
+  system (``site_types.NAME.cost_item`` / ``.power_source``), a budget that affords the
+  cheapest site option;
 * the input files: each raster's header (DEM, population, land cover, a coverage map:
-  a raster GDAL reads, with a CRS tied to the earth, a north-up geotransform), where the grid goes (the rasters overlap, the area of
-  interest lies inside them and covers a few grid cells), each vector layer (readable,
-  the right geometries, coordinates in degrees, towers' heights and EIRPs physically
-  possible);
+  a raster GDAL reads, with a CRS tied to the earth, a north-up geotransform), where the
+  grid goes (the rasters overlap, the area of interest lies inside them and covers a few
+  grid cells), each vector layer (readable, the right geometries, coordinates in
+  degrees, towers' heights and EIRPs in range);
 * the memory the plan is estimated to need.
 
 Problems are collected and raised together as one :class:`ScenarioError`, one line each.
@@ -38,6 +39,7 @@ from rural_plan.io.rasters import raster_info
 from rural_plan.io.towers import read_towers
 from rural_plan.io.vectors import read_lines, read_points, read_polygon_features, read_polygons
 from rural_plan.pipeline.limits import check_memory
+from rural_plan.placement.options import cheapest_option_usd
 from rural_plan.scenario.schema import Scenario
 
 
@@ -110,6 +112,14 @@ def _cost_problems(scenario: Scenario, src: str) -> list[str]:
             )
             where = f"site_types.{name}{key}"
             problems.append(f"{src}: {where}: {err}{hint}")
+    if problems:
+        return problems
+    cheapest = cheapest_option_usd(scenario, preset)
+    if scenario.budget_usd < cheapest:  # placement's own words (placement.greedy.check_budget)
+        problems.append(
+            f"{src}: budget_usd={scenario.budget_usd:,.0f} is below the cheapest site option "
+            f"({cheapest:,.0f} USD); raise budget_usd to at least that"
+        )
     return problems
 
 

@@ -70,6 +70,29 @@ TINY = {
     "placement": {"budget_curve_points": 3, "budget_curve_backhaul_points": 2},
 }
 """A scenario that plans in about a second."""
+NEWER_KEYS = {
+    "budget": {"per_year_usd": 80_000},
+    "radio": {
+        "location_probability_pct": 90,
+        "location_sigma_db": 5.5,
+        "clutter": {"model": "p2108", "street_width_m": 27, "height_m": {"urban": 15}},
+    },
+    "backhaul": {
+        "microwave_availability_pct": 99.99,
+        "microwave_tx_power_dbm": 20,
+        "microwave_dish_diameter_m": 0.6,
+        "microwave_rx_threshold_dbm": -85,
+        "microwave_polarization": "vertical",
+        "rain_rate_001_mm_per_h": 100,
+        "relay_frequency_mhz": 900,
+    },
+    "existing_network": {"serving_technologies": ["4G"], "site_merge_m": 250},
+    "baseline": {"reported_coverage_pct": 50, "source": "a report", "warn_above_points": 10},
+    "outputs": {"alternatives": True},
+}
+"""Keys of the newer features (yearly budget, clutter, location probability, microwave
+hops on the DEM, today's network, the reported baseline, alternatives): a fuzzed
+scenario starts from TINY with some of them, so that mutations reach them too."""
 RASTER_SCENARIO = {
     **{k: v for k, v in TINY.items() if k != "inputs"},
     "inputs": {"dem": "dem.tif", "population": "pop.tif"},
@@ -359,11 +382,26 @@ def _cap_slow_knobs(data: Any) -> Any:
     return data
 
 
+def _with_newer_keys(rng: random.Random, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with a random subset of NEWER_KEYS merged in (none a third of the time)."""
+    if rng.random() < 0.33:
+        return data
+    for section, keys in NEWER_KEYS.items():
+        if rng.random() < 0.5:
+            chosen = {
+                k: copy.deepcopy(v)
+                for k, v in keys.items()
+                if section == "baseline" or rng.random() < 0.6  # a reported figure cites
+            }
+            data[section] = {**data.get(section, {}), **chosen}
+    return data
+
+
 def scenario_case(rng: random.Random, folder: Path, command: str = "validate") -> Case:
     """The tiny scenario mutated (tests/scenario/fuzz_scenarios.py's mutations)."""
     from tests.scenario.fuzz_scenarios import mutate, mutate_text
 
-    data: Any = copy.deepcopy(TINY)
+    data: Any = _with_newer_keys(rng, copy.deepcopy(TINY))
     for _ in range(rng.choice([0, 1, 1, 1, 2, 3])):
         if not isinstance(data, dict):
             break
@@ -388,7 +426,8 @@ def scenario_case(rng: random.Random, folder: Path, command: str = "validate") -
 
 LAYERS = {
     # key: (geometry type, suffixes)
-    "existing_towers": ("Point", (".geojson",)),
+    "existing_towers": ("Point", (".geojson", ".csv")),
+    "existing_coverage": ("Polygon", (".geojson",)),
     "fibre_nodes": ("Point", (".geojson", ".csv")),
     "settlements": ("Point", (".geojson", ".csv")),
     "candidate_sites": ("Point", (".geojson", ".csv")),
@@ -490,6 +529,29 @@ def geojson_text(rng: random.Random, kind: str) -> str:
     return text
 
 
+_OPENCELLID_HEADER = "radio,mcc,net,area,cell,unit,lon,lat,range,samples"
+_GIGA_HEADER = "Site ID,Latitude,Longitude,Technology,Tower Height"
+
+
+def tower_csv_text(rng: random.Random) -> str:
+    """An OpenCelliD export or a Giga cell-site table (detected from the header) with odd
+    radios, technologies, identifiers, coordinates and heights."""
+    lon, lat = _synthetic_centre()
+    giga = rng.random() < 0.5
+    rows = [_GIGA_HEADER if giga else _OPENCELLID_HEADER]
+    values = ["", "x", "nan", "1e400", "-1", "true", "IBS", "30m", "2G/3G/4G", "LTE", "6G"]
+    for i in range(rng.randrange(0, 6)):
+        if giga:
+            cells = [f"s{i}", lat, lon, rng.choice(["4G", "2G/3G", "LTE"]), rng.choice([30, 45])]
+        else:
+            radio = rng.choice(["GSM", "UMTS", "LTE", "NR"])
+            cells = [radio, 641, 1, 100, 256 * 5 + i, 0, lon, lat, 1000, rng.randrange(1, 9)]
+        for _ in range(rng.choice([0, 0, 1, 2])):
+            cells[rng.randrange(len(cells))] = rng.choice(values + _NUMBERS)
+        rows.append(",".join(str(c) for c in cells))
+    return "\n".join(rows) + "\n"
+
+
 def csv_text(rng: random.Random) -> str:
     lon, lat = _synthetic_centre()
     header = rng.choice(["name,lon,lat", "lat,lon", "x,y,name", "Longitude;Latitude", "", "a,b,c"])
@@ -516,7 +578,12 @@ def layer_case(rng: random.Random, folder: Path, command: str = "validate") -> C
     if rng.random() < 0.06:
         path = special_file(rng, folder, key, suffix)
     else:
-        text = csv_text(rng) if suffix == ".csv" else geojson_text(rng, geometry)
+        if suffix != ".csv":
+            text = geojson_text(rng, geometry)
+        elif key == "existing_towers" and rng.random() < 0.7:
+            text = tower_csv_text(rng)
+        else:
+            text = csv_text(rng)
         path = str(folder / f"{key}{suffix}")
         Path(path).write_bytes(
             encode(rng, text) if rng.random() < 0.2 else text.encode("utf-8", "surrogatepass")
@@ -650,6 +717,11 @@ def raster_case(rng: random.Random, folder: Path, command: str = "validate") -> 
                     zf.write(path, f"{key}{i}.tif")
             path = zpath
         data["inputs"][key] = path.name
+    for key in ("land_cover", "existing_coverage"):  # the other rasters a scenario reads
+        if rng.random() < 0.15:
+            path = folder / f"{key}.tif"
+            _raster(rng, path, people=True)
+            data["inputs"][key] = path.name
     if rng.random() < 0.08:
         data["inputs"]["dem"] = [data["inputs"]["dem"]] * rng.choice([0, 2])
     if rng.random() < 0.1:
@@ -661,6 +733,37 @@ def raster_case(rng: random.Random, folder: Path, command: str = "validate") -> 
             ["run", "-q", str(scenario), "-o", str(out), "--max-memory-gb", MAX_MEMORY_GB], [out]
         )
     return Case(["validate", "-q", str(scenario)])
+
+
+# --- cost presets ---------------------------------------------------------------------------
+
+
+def preset_case(rng: random.Random, folder: Path) -> Case:
+    """The scenario's own cost preset file (``cost.preset: prices.yaml``): the packaged
+    preset mutated as a scenario is (figures of every type and sign, keys deleted,
+    misspelt, added, ``extends`` anywhere), tags and broken syntax, encodings, special
+    files."""
+    from rural_plan.costing.presets import COST_PRESETS
+    from tests.scenario.fuzz_scenarios import mutate, mutate_text
+
+    data: Any = yaml.safe_load(Path(COST_PRESETS["default"]).read_text(encoding="utf-8"))
+    for _ in range(rng.choice([0, 1, 1, 2, 3])):
+        if not isinstance(data, dict):
+            break
+        data, _ = mutate(rng, data)
+    text = _yaml(data)
+    if rng.random() < 0.2:
+        text = mutate_text(rng, text)
+    if rng.random() < 0.05:
+        preset = special_file(rng, folder, "prices", ".yaml")
+    else:
+        preset = str(folder / "prices.yaml")
+        Path(preset).write_bytes(
+            encode(rng, text) if rng.random() < 0.1 else text.encode("utf-8", "surrogatepass")
+        )
+    scenario = copy.deepcopy(TINY)
+    scenario["cost"] = {**scenario["cost"], "preset": preset}
+    return Case(["validate", "-q", str(_write_scenario(folder, scenario))])
 
 
 # --- path profiles ------------------------------------------------------------------------
@@ -729,11 +832,15 @@ def profile_case(rng: random.Random, folder: Path) -> Case:
         ("--confidence", "50"),
         ("--sigma", "0.005"),
         ("--mdvar", "12"),
+        ("--street-width-m", "27"),
+        ("--clutter-height-m", "10"),
     ):
         if rng.random() < 0.15:
             argv += [flag, _flag_number(rng, good)]
     if rng.random() < 0.3:
         argv.append("--allow-extrapolation")
+    if rng.random() < 0.3:
+        argv += ["--clutter-type", rng.choice(["urban", "open-rural", "dense-urban", "moon"])]
     return Case(argv)
 
 
@@ -938,6 +1045,11 @@ _SWEEP_KEYS = [
     "inputs.synthetic.villages",
     "grid.cell_size_m",
     "é",
+    "budget.per_year_usd",
+    "radio.location_probability_pct",
+    "radio.clutter.model",
+    "backhaul.microwave_tx_power_dbm",
+    "outputs.alternatives",
 ]
 _SWEEP_VALUES = [
     "1e5",
@@ -1061,6 +1173,114 @@ def flags_case(rng: random.Random, folder: Path) -> Case:
     return Case(argv, outputs)
 
 
+# --- the Python API: derive_scenario and load_scenario(path, overrides) -------------------------
+
+
+def _dotted_keys(data: Any, prefix: str = "") -> list[str]:
+    """Every dotted key of a mapping, nested ones included (lists are values)."""
+    out = []
+    if isinstance(data, dict):
+        for k, v in data.items():
+            key = f"{prefix}{k}"
+            out.append(key)
+            out.extend(_dotted_keys(v, key + "."))
+    return out
+
+
+def changes_for(rng: random.Random, data: dict[str, Any]) -> dict[str, Any]:
+    """One to three changes to ``data`` as an analyst writes them: dotted keys (known,
+    misspelt, unknown, too deep, empty) or merging top-level mappings, with values of any
+    type, sign and magnitude."""
+    from tests.scenario.fuzz_scenarios import _typo, random_scalar, random_value
+
+    merged = {**NEWER_KEYS, **data}
+    known = [*_dotted_keys(merged), "seed", "name"]
+    changes: dict[str, Any] = {}
+    for _ in range(rng.choice([1, 1, 2, 3])):
+        key = rng.choice(known)
+        op = rng.randrange(8)
+        if op == 0:
+            key = _typo(rng, key)
+        elif op == 1:
+            key = key + ".x"
+        elif op == 2:
+            key = rng.choice(["", ".", "a..b", "colour", "inputs.synthetic.", "é"])
+        value = rng.choice(
+            [random_scalar(rng), random_scalar(rng), random_value(rng), True, "1e6", 2.5, -1]
+        )
+        if op >= 4:  # a sensible value: the one there, or that number halved or doubled
+            value = _at(merged, key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                value = value * rng.choice([0.5, 1, 2])
+        if rng.random() < 0.15:  # a top-level mapping that merges
+            top, _, rest = key.partition(".")
+            value = {rest or "x": value}
+            key = top
+        changes[key] = value
+    return changes
+
+
+def _at(data: Any, key: str) -> Any:
+    for part in key.split("."):
+        data = data.get(part) if isinstance(data, dict) else None
+    return copy.deepcopy(data)
+
+
+def _lines(err: Exception) -> list[str]:
+    """A ScenarioError's problems without the scenario's name (derive and load name it
+    differently)."""
+    problems = getattr(err, "problems", None) or [str(err)]
+    return sorted(line.split(": ", 1)[-1] for line in problems)
+
+
+def api_case(rng: random.Random, folder: Path) -> Outcome:
+    """``derive_scenario(scenario, changes)`` and ``load_scenario(path, changes)`` on the
+    same changes: each returns a Scenario or raises ScenarioError (nothing else), and they
+    agree: both accept, or both refuse in the same words."""
+    from rural_plan import derive_scenario, load_scenario
+    from rural_plan.errors import ScenarioError
+
+    data = _with_newer_keys(rng, copy.deepcopy(TINY))
+    path = _write_scenario(folder, data)
+    changes = changes_for(rng, data)
+    argv = ["derive_scenario / load_scenario", repr(changes)[:300]]
+    said: dict[str, Any] = {}
+    problem = ""
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        base = load_scenario(path)
+        for name, call in (
+            ("derive", lambda: derive_scenario(base, changes)),
+            ("load", lambda: load_scenario(path, changes)),
+        ):
+            try:
+                said[name] = call()
+            except ScenarioError as err:
+                said[name] = _lines(err)
+            except Exception:  # anything but ScenarioError escaping is a failure
+                problem = f"exception escaped {name}:\n{traceback.format_exc()}"
+                break
+    finally:
+        os.chdir(cwd)
+    if not problem:
+        a, b = said["derive"], said["load"]
+        if isinstance(a, list) or isinstance(b, list):
+            if a != b:
+                problem = f"derive and load disagree:\n derive: {a!r:.600}\n load: {b!r:.600}"
+        elif a.model_dump(exclude={"source_path"}) != b.model_dump(exclude={"source_path"}):
+            problem = "derive and load give different scenarios"
+    refused = isinstance(said.get("load"), list)
+    return Outcome("python API (derive / load)", argv, 2 if refused else 0, "", 0.0, problem)
+
+
+def _api_outcome(rng: random.Random, folder: Path) -> Outcome:
+    t0 = time.perf_counter()
+    outcome = api_case(rng, folder)
+    outcome.seconds = time.perf_counter() - t0
+    return outcome
+
+
 # --- the harness ------------------------------------------------------------------------------
 
 ENTRY_POINTS: dict[str, Callable[[random.Random, Path], Case]] = {
@@ -1070,13 +1290,16 @@ ENTRY_POINTS: dict[str, Callable[[random.Random, Path], Case]] = {
     "vector layers (run)": lambda rng, f: layer_case(rng, f, "run"),
     "rasters (validate)": lambda rng, f: raster_case(rng, f, "validate"),
     "rasters (run)": lambda rng, f: raster_case(rng, f, "run"),
+    "cost preset YAML (validate)": preset_case,
     "path profile JSON": profile_case,
     "place NPZ": instance_case,
     "compare folders": compare_case,
     "sweep --set": sweep_case,
     "CLI paths and flags": flags_case,
+    "python API (derive / load)": _api_outcome,
 }
-"""Every entry point and its generator (an rng and an empty sandbox folder → a case)."""
+"""Every entry point and its generator (an rng and an empty sandbox folder → a case, or
+for the Python API the checked outcome itself)."""
 
 
 def run_case(entry: str, rng: random.Random, root: Path) -> Outcome:
@@ -1084,6 +1307,8 @@ def run_case(entry: str, rng: random.Random, root: Path) -> Outcome:
     sandbox = Path(tempfile.mkdtemp(prefix="case-", dir=root))
     try:
         case = ENTRY_POINTS[entry](rng, sandbox)
+        if isinstance(case, Outcome):
+            return case
         return check(entry, case, sandbox)
     finally:
         shutil.rmtree(sandbox, ignore_errors=True)

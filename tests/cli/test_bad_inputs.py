@@ -236,6 +236,11 @@ SCENARIO_CASES = {
             "quoted.yaml: site_types.light_pole.capacity_users.value: not a number ('1500')",
         ],
     ),
+    # a plan-time check that needs no pixels (run said it after loading the grid)
+    "budget-below-the-cheapest-site": (
+        SYNTH.replace("300000", "100"),
+        ["budget_usd=100 is below the cheapest site option (48,071 USD); raise budget_usd"],
+    ),
     "missing-cost-preset-file": (
         SYNTH + "cost: {preset: gone.yaml}\n",
         ["cost.preset: ", "gone.yaml: cannot read cost preset (file not found)"],

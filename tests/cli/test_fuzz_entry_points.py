@@ -7,7 +7,8 @@ user file changed or removed; no temporary folder or claim left; no hang (a run 
 going after 60 s is interrupted and fails the test).
 
 The default suite tries a few hundred inputs through ``validate``, ``path``, ``place``,
-``compare`` and the command line (about 15 s); the slow tier plans them too (``run`` on
+``compare``, the command line and the Python API's ``derive_scenario`` /
+``load_scenario(path, overrides)`` (about 20 s); the slow tier plans them too (``run`` on
 mutated scenarios, vector layers and rasters, ``sweep --set``) and scans a full disk
 over every file a run writes. ``python tests/cli/fuzz_entry_points.py --n 300`` runs the
 same generators in bulk and prints the counts per entry point.
@@ -35,10 +36,12 @@ FAST = {
     "scenario (validate)": 25,
     "vector layers (validate)": 40,
     "rasters (validate)": 40,
+    "cost preset YAML (validate)": 25,
     "path profile JSON": 40,
     "place NPZ": 20,
     "compare folders": 10,
     "CLI paths and flags": 20,
+    "python API (derive / load)": 40,
 }
 """Inputs per entry point in the default suite (each test about 2 s)."""
 SLOW = {
