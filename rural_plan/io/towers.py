@@ -135,6 +135,9 @@ def _points(path: Path, fmt: str) -> TowerFile:
         if osm and not _is_osm_mast(props):
             skipped["not a telecom mast (OpenStreetMap feature of another kind)"] += 1
             continue
+        if _in_building(props):  # no outdoor mast: its height 0 is outside any mast's range
+            skipped["in-building site (no outdoor mast)"] += 1
+            continue
         tech_value = props.get("technology", props.get("technologies"))
         sites.append(
             TowerSite(
@@ -148,14 +151,26 @@ def _points(path: Path, fmt: str) -> TowerFile:
                     or f"tower {i}"
                 ),
                 technologies=_technologies(tech_value, GIGA_TECHNOLOGY, path),
-                height_m=_number(
-                    props, ("height_m", "antenna_height", "tower height", "height"), path
-                ),
+                height_m=_number(props, _HEIGHT_KEYS, path),
                 eirp_dbm=_number(props, ("eirp_dbm",), path),
                 operator=str(props.get("operator") or props.get("ownership of site") or ""),
             )
         )
     return TowerFile(tuple(sites), "osm" if osm else fmt, len(points), dict(skipped))
+
+
+_HEIGHT_KEYS = ("height_m", "antenna_height", "tower height", "height")
+
+
+def _in_building(props: dict) -> bool:
+    """A Giga in-building site (``Tower Height: IBS``, or ``indoor``)."""
+    for key in _HEIGHT_KEYS:
+        value = props.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip().lower() in ("ibs", "indoor")
+        if value is not None:
+            return False
+    return False
 
 
 def _number(props: dict, keys: tuple[str, ...], path: Path) -> float | None:

@@ -722,6 +722,26 @@ def test_tower_properties_out_of_range(tmp_path, capsys, props, needle):
     _run(tmp_path, capsys, text, "inputs.existing_towers: ", f"towers.geojson: {needle}")
 
 
+def test_in_building_sites_of_a_giga_table_are_skipped_and_counted(tmp_path, capsys):
+    """``Tower Height: IBS`` (an in-building site) was read as a 0 m mast, which the
+    height range then refused: the whole table failed. It has no outdoor mast: skipped,
+    counted, and the rest of the table is used."""
+    from rural_plan.io.towers import read_towers
+
+    lon, lat = _synthetic_lonlat()
+    (tmp_path / "giga.csv").write_text(
+        "Site ID,Latitude,Longitude,Technology,Tower Height\n"
+        f"a,{lat},{lon},4G,30\nb,{lat},{lon + 0.01},2G/3G,IBS\n"
+    )
+    read = read_towers(tmp_path / "giga.csv", merge_m=250.0)
+    assert [s.name for s in read.sites] == ["a"]
+    assert read.skipped == {"in-building site (no outdoor mast)": 1}
+    text = _with_layer(
+        tmp_path, "existing_towers", "towers.csv", (tmp_path / "giga.csv").read_text()
+    )
+    assert main(["validate", "-q", str(_scenario(tmp_path, text))]) == 0, capsys.readouterr().err
+
+
 def test_empty_exclusion_polygon(tmp_path, capsys):
     """A Polygon with no position passed the reader and failed when rasterised (a
     traceback: "Input is not a valid geometry object"); found by the fuzzing harness."""
