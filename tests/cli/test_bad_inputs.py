@@ -547,6 +547,22 @@ def test_dem_elevations_that_are_not_terrain(rasters, capsys):
     )
 
 
+def test_dem_elevations_that_are_not_terrain_beside_the_area(rasters, capsys):
+    """Backhaul hops are traced on the DEM itself over the area and a 2 km margin: 1e30 m
+    there, outside the grid, was taken as terrain by the hops (silently)."""
+    dem = 200.0 + 50.0 * np.random.default_rng(0).random((80, 80))
+    dem[45, 45] = 1e30  # ~0.5 km beyond the population raster's (the grid's) corner
+    _tif(rasters / "dem.tif", dem)
+    _run(
+        rasters,
+        capsys,
+        RASTERS,
+        "dem.tif: ",
+        "cell(s) of the area hold elevations [m] outside -11,500..9,000",
+        pixels=True,
+    )
+
+
 def test_zip_holding_two_rasters(rasters, capsys):
     with zipfile.ZipFile(rasters / "dem.zip", "w") as zf:
         zf.write(rasters / "dem.tif", "a.tif")
