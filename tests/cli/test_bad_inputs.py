@@ -758,6 +758,46 @@ def test_in_building_sites_of_a_giga_table_are_skipped_and_counted(tmp_path, cap
     assert main(["validate", "-q", str(_scenario(tmp_path, text))]) == 0, capsys.readouterr().err
 
 
+def test_a_sparse_4gb_tower_csv_is_refused_unread(tmp_path, capsys):
+    """The towers' CSV header was read with open(): a 4 GB file of zeros (one line) made
+    validate run past 60 s (found by the harness). Now refused by its size, unread."""
+    big = tmp_path / "towers.csv"
+    with open(big, "wb") as f:
+        f.truncate(4 * 2**30)
+    text = SYNTH.replace(
+        "{synthetic: {size_m: 5000}}", "{synthetic: {size_m: 5000}, existing_towers: towers.csv}"
+    )
+    _run(tmp_path, capsys, text, "inputs.existing_towers: ", "towers.csv: is 4,096.0 MB, more")
+
+
+@pytest.mark.parametrize(
+    ("row", "needle"),
+    [
+        (b"LTE,641,1,100,1e400,0,{lon},{lat},1000,3\n", None),  # OverflowError: skipped
+        (b"LTE,641,1,100,\xff\xfe,0,{lon},{lat},1000,3\n", "not a readable CSV file"),
+    ],
+    ids=["cell-beyond-any-float", "not-utf8"],
+)
+def test_opencellid_rows_that_are_not_numbers_or_text(tmp_path, capsys, row, needle):
+    """A cell id of 1e400 (a traceback: OverflowError) is an unreadable row, skipped and
+    counted; bytes that are not UTF-8 (a traceback: UnicodeDecodeError) are one line."""
+    lon, lat = _synthetic_lonlat()
+    good = f"LTE,641,1,100,1281,0,{lon},{lat},1000,3\n".encode()
+    (tmp_path / "cells.csv").write_bytes(
+        b"radio,mcc,net,area,cell,unit,lon,lat,range,samples\n"
+        + good
+        + row.replace(b"{lon}", str(lon).encode()).replace(b"{lat}", str(lat).encode())
+    )
+    text = SYNTH.replace(
+        "{synthetic: {size_m: 5000}}", "{synthetic: {size_m: 5000}, existing_towers: cells.csv}"
+    )
+    if needle is None:
+        assert main(["validate", "-q", str(_scenario(tmp_path, text))]) == 0
+        capsys.readouterr()
+    else:
+        _run(tmp_path, capsys, text, "inputs.existing_towers: ", f"cells.csv: {needle}")
+
+
 def test_empty_exclusion_polygon(tmp_path, capsys):
     """A Polygon with no position passed the reader and failed when rasterised (a
     traceback: "Input is not a valid geometry object"); found by the fuzzing harness."""
@@ -879,6 +919,22 @@ def test_disk_full_while_gdal_writes_coverage_tif(tmp_path, capsys, monkeypatch)
     argv = ["run", "-q", str(path), "-o", str(tmp_path / "out")]
     err = refused(tmp_path, capsys, argv, "out/coverage.tif: cannot write GeoTIFF (TIFFWrite")
     assert ".partial-" not in err  # the folder the user asked for, not the temporary one
+
+
+def test_disk_full_while_writing_plan_gpkg(tmp_path, capsys, monkeypatch):
+    """pyogrio's errors are RuntimeErrors (not OSErrors): a full disk while plan.gpkg was
+    written was a traceback (found by the full-disk scan). Now one line naming the file."""
+    import pyogrio.errors
+    import pyogrio.raw
+
+    def disk_full(*args, **kwargs):
+        raise pyogrio.errors.FeatureError("Could not add feature to layer at index 0")
+
+    monkeypatch.setattr(pyogrio.raw, "write", disk_full)
+    path = _scenario(tmp_path, SYNTH)
+    argv = ["run", "-q", str(path), "-o", str(tmp_path / "out")]
+    err = refused(tmp_path, capsys, argv, "out/plan.gpkg: cannot write the GeoPackage; is the disk")
+    assert ".partial-" not in err
 
 
 def test_unwritable_output_folder(tmp_path, capsys):

@@ -110,14 +110,17 @@ def test_a_full_disk_at_every_file(tmp_path):
     scenario = _write_scenario(tmp_path, TINY)
     out = tmp_path / "out"
     seen = set()
-    for limit in (200, 2_000, 6_000, 12_000, 18_000, 22_000, 26_000, 40_000, 300_000, 3_000_000):
+    # None first: the propagation cache is warm for every limited run, so that a limited
+    # run's one problem is its results folder (a cold cache adds its own warning line)
+    limits = (None, 200, 2_000, 6_000, 12_000, 18_000, 22_000, 26_000, 40_000, 300_000, 3_000_000)
+    for limit in limits:
         proc = subprocess.run(
             [sys.executable, "-m", "rural_plan.cli", "run", "-q", str(scenario), "-o", str(out)],
             cwd=REPO,
             env={**os.environ, "PYTHONPATH": str(REPO)},
             capture_output=True,
             text=True,
-            preexec_fn=_fsize_limit(limit),
+            preexec_fn=None if limit is None else _fsize_limit(limit),
             timeout=300,
         )
         lines = proc.stderr.strip().splitlines()
