@@ -173,9 +173,10 @@ def _read_preset(name_or_path: str, _seen: tuple[str, ...] = ()) -> tuple[dict[s
         raise CostingError(f"{origin}: a cost preset must be a YAML mapping")
     base_name = data.pop("extends", None)
     if base_name is not None:
-        if base_name not in packaged:
+        if not isinstance(base_name, str) or base_name not in packaged:
+            shown = repr(base_name)[:60]
             raise CostingError(
-                f"{origin}: extends: unknown preset {base_name!r}; valid: {', '.join(packaged)}"
+                f"{origin}: extends: unknown preset {shown}; valid: {', '.join(packaged)}"
             )
         if base_name in _seen:
             raise CostingError(f"{origin}: extends: cycle through {base_name!r}")

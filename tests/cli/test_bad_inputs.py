@@ -241,6 +241,10 @@ SCENARIO_CASES = {
         SYNTH.replace("300000", "100"),
         ["budget_usd=100 is below the cheapest site option (48,071 USD); raise budget_usd"],
     ),
+    "cost-preset-extends-a-list": (  # a traceback (unhashable type), found by the harness
+        SYNTH + "cost: {preset: ext.yaml}\n",
+        ["cost.preset: ", "ext.yaml: extends: unknown preset ['default']; valid: comoros,"],
+    ),
     "missing-cost-preset-file": (
         SYNTH + "cost: {preset: gone.yaml}\n",
         ["cost.preset: ", "gone.yaml: cannot read cost preset (file not found)"],
@@ -371,6 +375,8 @@ def test_bad_scenario(tmp_path, capsys, case):
     path = _scenario(tmp_path, text)
     if case == "malformed-cost-preset":
         (tmp_path / "prices.yaml").write_text("site_types: {light_pole: [1, 2]}\nextra: [\n")
+    if case == "cost-preset-extends-a-list":
+        (tmp_path / "ext.yaml").write_text("extends: [default]\n")
     if case in ("boolean-figure-in-cost-preset", "quoted-figure-in-cost-preset"):
         # the packaged preset with its first figure (light_pole's capacity_users) retyped
         text = (REPO / "rural_plan" / "costing" / "presets" / "default.yaml").read_text()
