@@ -26,7 +26,7 @@ from rural_plan.cli import (
     validate,
 )
 from rural_plan.cli.options import common_options, executor_options, planning_options
-from rural_plan.errors import RuralPlanError, ScenarioError, Terminated
+from rural_plan.errors import Interrupted, RuralPlanError, ScenarioError, Terminated
 
 log = logging.getLogger("rural_plan")
 
@@ -162,7 +162,7 @@ def _signals_unwind():
         yield
         return
     handlers = {
-        signal.SIGINT: _stop_handler(KeyboardInterrupt),
+        signal.SIGINT: _stop_handler(Interrupted),  # not a bare KeyboardInterrupt: see it
         signal.SIGTERM: _stop_handler(Terminated),
         signal.SIGALRM: _raise_pending,
     }
