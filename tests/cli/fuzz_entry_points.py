@@ -1371,9 +1371,16 @@ def _main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--only", action="append", choices=list(ENTRY_POINTS), help="entry points")
     args = p.parse_args(argv)
-    os.environ.setdefault("RURAL_PLAN_CACHE_DIR", tempfile.mkdtemp(prefix="rural-plan-fuzz-cache-"))
+    cache = None
+    if "RURAL_PLAN_CACHE_DIR" not in os.environ:  # a cache of its own, removed at the end
+        cache = tempfile.mkdtemp(prefix="rural-plan-fuzz-cache-")
+        os.environ["RURAL_PLAN_CACHE_DIR"] = cache
     t0 = time.perf_counter()
-    counts = fuzz(args.n, args.seed, args.only)
+    try:
+        counts = fuzz(args.n, args.seed, args.only)
+    finally:
+        if cache is not None:
+            shutil.rmtree(cache, ignore_errors=True)
     print(table(counts))
     print(f"({time.perf_counter() - t0:.0f} s)")
     for c in counts.values():
