@@ -14,6 +14,10 @@ import numpy as np
 SPEED_OF_LIGHT_M_S = 299_792_458.0
 EARTH_RADIUS_M = 6_371_000.0
 """Mean earth radius [m] (ITU-R P.834 uses 6371 km)."""
+TERRAIN_ELEVATION_RANGE_M = (-11_500.0, 9_000.0)
+"""Lowest and highest terrain on earth [m] (Challenger Deep -10,935 m, Everest 8,849 m),
+rounded outward: a DEM or profile height outside it is not terrain (a raw fill value,
+feet taken for metres, a corrupt file)."""
 
 
 def db_to_linear(x_db):

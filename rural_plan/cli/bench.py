@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import re
 import sys
 from pathlib import Path
 
+from rural_plan.cli.options import user_path
 from rural_plan.errors import RuralPlanError
 
 log = logging.getLogger(__name__)
@@ -38,7 +41,7 @@ SECTIONS = (
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--repo",
-        type=Path,
+        type=user_path,
         default=None,
         metavar="DIR",
         help="the clone holding benchmarks/ (default: the current folder, else the "
@@ -69,19 +72,44 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def is_checkout(folder: Path) -> bool:
+    """Whether ``folder`` is a rural_plan source checkout: its pyproject.toml names the
+    rural-plan project, and it holds the rural_plan package and benchmarks/. Any other
+    folder's ``benchmarks/__main__.py`` is someone else's code."""
+    try:
+        project = (folder / "pyproject.toml").read_text(encoding="utf-8", errors="replace")
+        return (
+            re.search(r'(?m)^name\s*=\s*"rural-plan"\s*$', project) is not None
+            and (folder / "rural_plan" / "__init__.py").is_file()
+            and (folder / "benchmarks" / "__main__.py").is_file()
+            and (folder / "benchmarks" / "__init__.py").is_file()
+        )
+    except OSError:
+        return False
+
+
 def benchmarks_repo(given: Path | None) -> Path:
-    """The clone whose benchmarks/ ``bench`` runs."""
+    """The clone whose benchmarks/ ``bench`` runs: ``--repo`` (the user's word), else the
+    current folder or the clone rural_plan is installed from, only when it is a
+    rural_plan checkout (:func:`is_checkout`)."""
     if given is not None:
-        places = [given]
-    else:
-        places = [Path.cwd(), Path(__file__).resolve().parents[2]]
+        package = given / "benchmarks"
+        if (package / "__main__.py").is_file() and (package / "__init__.py").is_file():
+            return given.resolve()
+        raise RuralPlanError(
+            f"--repo {given}: no benchmarks/ folder in {given} (a package: "
+            "benchmarks/__init__.py and __main__.py); give the folder of a rural_plan clone"
+        )
+    places = [Path.cwd(), Path(__file__).resolve().parents[2]]
     for place in places:
-        if (place / "benchmarks" / "__main__.py").is_file():
+        if is_checkout(place):
             return place.resolve()
     where = " or ".join(str(p) for p in places)
     raise RuralPlanError(
-        f"no benchmarks/ folder in {where}: the benchmarks ship with the source, not the "
-        "wheel; run `rural-plan bench` in a clone of rural_plan or pass --repo DIR"
+        f"no benchmarks/ folder in {where} that belongs to a rural_plan checkout (its "
+        "pyproject.toml naming rural-plan, with rural_plan/ and benchmarks/): the "
+        "benchmarks ship with the source, not the wheel; run `rural-plan bench` in a clone "
+        "of rural_plan or pass --repo DIR"
     )
 
 
@@ -99,4 +127,7 @@ def run(args: argparse.Namespace) -> int:
     if args.milp_long_s is not None:
         argv += ["--milp-long-s", repr(args.milp_long_s)]
     log.info("running %s in %s", " ".join(argv[1:]), repo)
-    return subprocess.run(argv, cwd=repo, check=False).returncode
+    # the clone first on the path: `-m benchmarks` is its package, no other one
+    path = os.pathsep.join(p for p in (str(repo), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "PYTHONPATH": path}
+    return subprocess.run(argv, cwd=repo, check=False, env=env).returncode

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rural_plan.cli.options import user_path
+
 NAME = "compare"
 HELP = "compare results folders side by side"
 DESCRIPTION = (
@@ -15,11 +17,11 @@ PARENTS = ("common",)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("results", type=Path, nargs="+", help="results folders")
+    p.add_argument("results", type=user_path, nargs="+", help="results folders")
     p.add_argument(
         "-o",
         "--output",
-        type=Path,
+        type=user_path,
         default=Path("comparison"),
         help="folder for comparison.txt / .csv / .png (default: comparison/)",
     )

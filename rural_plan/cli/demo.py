@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rural_plan.cli.options import user_path
+
 NAME = "demo"
 HELP = "plan the built-in synthetic region (no files needed)"
 DESCRIPTION = (
@@ -19,7 +21,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "-o",
         "--output",
-        type=Path,
+        type=user_path,
         default=DEMO_OUTPUT,
         help=f"results folder (default: {DEMO_OUTPUT}/; a previous demo result there is replaced)",
     )

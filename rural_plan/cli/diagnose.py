@@ -4,7 +4,8 @@ the unserved people are."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from rural_plan.cli.options import user_path
 
 NAME = "diagnose"
 HELP = "who the existing network serves, and where the unserved people are"
@@ -17,13 +18,13 @@ PARENTS = ("common", "planning")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from rural_plan.workflows.diagnose import CLUSTER_RADIUS_M, MIN_CLUSTER_PEOPLE
+    from rural_plan.workflows.settings import CLUSTER_RADIUS_M, MIN_CLUSTER_PEOPLE
 
-    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("scenario", type=user_path, help="scenario YAML file")
     p.add_argument(
         "-o",
         "--output",
-        type=Path,
+        type=user_path,
         default=None,
         help="diagnosis folder (default: out/<scenario name>-diagnosis)",
     )
@@ -45,15 +46,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rural_plan.io.results import claim_output_dir
-    from rural_plan.pipeline.limits import check_memory
     from rural_plan.scenario import load_scenario
+    from rural_plan.workflows.check import check_scenario
     from rural_plan.workflows.diagnose import diagnose, write_diagnosis
     from rural_plan.workflows.run import default_output_dir
 
     scenario = load_scenario(args.scenario)
     out_dir = args.output or default_output_dir(scenario, "-diagnosis")
+    check_scenario(scenario, max_memory_gb=args.max_memory_gb)
     with claim_output_dir(out_dir, overwrite=args.overwrite, protect=scenario.files()):
-        check_memory(scenario, max_memory_gb=args.max_memory_gb)
         d = diagnose(
             scenario,
             cluster_radius_m=args.cluster_radius_m,

@@ -3,12 +3,40 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
+from pathlib import Path
 
 from pydantic import ValidationError
 
 from rural_plan.errors import ExecutorError
 from rural_plan.scenario.names import EXECUTOR_NAMES
 from rural_plan.scenario.schema import ExecutorSettings, Scenario, field_range
+
+
+def user_path(text: str) -> Path:
+    """A path on the command line, as a Path: refused when it is not valid UTF-8 (bytes the
+    file system allows, such as Latin-1 names): rural_plan writes paths into UTF-8 files
+    (provenance.json, report.html) and hands them to GDAL as text."""
+    if "\0" in text:
+        raise argparse.ArgumentTypeError(f"{text!r}: a path cannot hold a NUL character")
+    if not utf8_path(text):
+        shown = os.fsencode(text).decode("utf-8", "backslashreplace")
+        raise argparse.ArgumentTypeError(
+            f"{shown}: the path is not valid UTF-8 text (its bytes are shown escaped); "
+            "rural_plan writes paths into UTF-8 files and passes them to GDAL: rename it"
+        )
+    return Path(text)
+
+
+def utf8_path(text: str) -> bool:
+    """Whether ``text`` (a path as Python decoded it) is valid UTF-8: bytes that are not
+    come out as lone surrogates, which cannot be written as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def positive_float(text: str) -> float:
@@ -20,6 +48,54 @@ def positive_float(text: str) -> float:
     if not (value > 0 and value < float("inf")):
         raise argparse.ArgumentTypeError(f"expected a number of GB > 0, got {text!r}")
     return value
+
+
+def number_in(
+    lo: float | None,
+    hi: float | None,
+    *,
+    open_low: bool = False,
+    open_high: bool = False,
+    whole: bool = False,
+):
+    """An argparse type: a finite number in [lo, hi] (``open_*``: bound excluded;
+    ``whole``: an integer). Anything else is refused naming the valid range."""
+    left, right = "(" if open_low else "[", ")" if open_high else "]"
+    shown = (
+        f"{left}{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}{right}"
+    )
+    what = "a whole number" if whole else "a number"
+
+    def parse(text: str) -> float:
+        try:
+            value = int(text) if whole else float(text)
+        except ValueError:
+            value = None
+        ok = value is not None and math.isfinite(value)
+        if ok and lo is not None:
+            ok = value > lo if open_low else value >= lo
+        if ok and hi is not None:
+            ok = value < hi if open_high else value <= hi
+        if not ok:
+            raise argparse.ArgumentTypeError(f"expected {what} in {shown}, got {text!r}")
+        return value
+
+    parse.__name__ = "whole number" if whole else "number"
+    return parse
+
+
+def schema_number(model, name: str, *, whole: bool = False):
+    """An argparse type: a finite number within the schema's range of ``model.name`` (the
+    flag and the scenario key accept the same values)."""
+    lo, hi = field_range(model, name)
+    meta = model.model_fields[name].metadata
+    return number_in(
+        lo,
+        hi,
+        open_low=any(getattr(m, "gt", None) is not None for m in meta),
+        open_high=any(getattr(m, "lt", None) is not None for m in meta),
+        whole=whole,
+    )
 
 
 def common_options() -> argparse.ArgumentParser:

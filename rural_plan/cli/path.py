@@ -5,8 +5,8 @@ scenario answer alike."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
+from rural_plan.cli.options import number_in, schema_number, user_path
 from rural_plan.scenario.names import (
     CLUTTER_TYPE_NAMES,
     HATA_ENVIRONMENTS,
@@ -14,6 +14,12 @@ from rural_plan.scenario.names import (
     POLARIZATIONS,
 )
 from rural_plan.scenario.schema import ClutterSpec, HataParams, ItmParams, Radio, field_default
+
+PATH_F_MHZ = (1.0, 100_000.0)
+"""Frequencies ``path`` takes [MHz] (each model then checks its own validity range)."""
+PATH_HEIGHT_M = (0.0, 10_000.0)
+"""Antenna heights above ground ``path`` takes [m]."""
+PERCENT = number_in(0.0, 100.0, open_low=True, open_high=True)
 
 NAME = "path"
 HELP = "predict the loss over one terrain profile"
@@ -33,16 +39,22 @@ def _itm(name: str):
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("profile", type=Path, help="profile JSON file")
+    p.add_argument("profile", type=user_path, help="profile JSON file")
     p.add_argument(
         "--model", required=True, choices=list(PATH_MODEL_NAMES), help="point-to-point model"
     )
-    p.add_argument("--f-mhz", type=float, required=True, help="frequency [MHz]")
+    p.add_argument("--f-mhz", type=number_in(*PATH_F_MHZ), required=True, help="frequency [MHz]")
     p.add_argument(
-        "--h-tx-m", type=float, required=True, help="transmitter antenna height above ground [m]"
+        "--h-tx-m",
+        type=number_in(*PATH_HEIGHT_M),
+        required=True,
+        help="transmitter antenna height above ground [m]",
     )
     p.add_argument(
-        "--h-rx-m", type=float, required=True, help="receiver antenna height above ground [m]"
+        "--h-rx-m",
+        type=number_in(*PATH_HEIGHT_M),
+        required=True,
+        help="receiver antenna height above ground [m]",
     )
     model_options(p)
 
@@ -60,20 +72,20 @@ def model_options(p: argparse.ArgumentParser, *, ns_direct: bool = True) -> None
     )
     p.add_argument(
         "--k-factor",
-        type=float,
+        type=number_in(0.0, None, open_low=True),
         default=field_default(Radio, "k_factor"),
         help="effective earth radius factor for the diffraction models "
         "(default 4/3; ITM derives its own from N_s)",
     )
     p.add_argument(
         "--climate",
-        type=int,
+        type=schema_number(ItmParams, "climate", whole=True),
         default=_itm("climate"),
         help="ITM radio climate 1-7 (5 continental temperate; default %(default)s)",
     )
     p.add_argument(
         "--n0",
-        type=float,
+        type=schema_number(ItmParams, "n0"),
         default=_itm("n0"),
         help="ITM sea-level surface refractivity N_0 [N-units], scaled to the "
         "path as the NTIA code does (default %(default)g)",
@@ -86,19 +98,19 @@ def model_options(p: argparse.ArgumentParser, *, ns_direct: bool = True) -> None
         )
     p.add_argument(
         "--epsilon",
-        type=float,
+        type=schema_number(ItmParams, "epsilon"),
         default=_itm("epsilon"),
         help="ITM ground relative permittivity (default %(default)g)",
     )
     p.add_argument(
         "--sigma",
-        type=float,
+        type=schema_number(ItmParams, "sigma_s_per_m"),
         default=_itm("sigma_s_per_m"),
         help="ITM ground conductivity [S/m] (default %(default)g)",
     )
     p.add_argument(
         "--mdvar",
-        type=int,
+        type=schema_number(ItmParams, "mdvar", whole=True),
         default=_itm("mdvar"),
         help="ITM variability mode (0 single message .. 3 broadcast; +10 no location, "
         "+20 no situation variability; default %(default)s: mobile on a known profile, "
@@ -106,31 +118,31 @@ def model_options(p: argparse.ArgumentParser, *, ns_direct: bool = True) -> None
     )
     p.add_argument(
         "--time",
-        type=float,
+        type=schema_number(ItmParams, "time_pct"),
         default=_itm("time_pct"),
         help="ITM time percentage [%%] (default %(default)g)",
     )
     p.add_argument(
         "--location",
-        type=float,
+        type=schema_number(ItmParams, "location_pct"),
         default=_itm("location_pct"),
         help="ITM location percentage [%%] (default %(default)g)",
     )
     p.add_argument(
         "--situation",
-        type=float,
+        type=schema_number(ItmParams, "situation_pct"),
         default=_itm("situation_pct"),
         help="ITM situation percentage [%%] (default %(default)g)",
     )
     p.add_argument(
         "--reliability",
-        type=float,
+        type=PERCENT,
         default=None,
         help="ITM reliability percentage [%%] (with --confidence: the CR variant)",
     )
     p.add_argument(
         "--confidence",
-        type=float,
+        type=PERCENT,
         default=None,
         help="ITM confidence percentage [%%] (with --reliability)",
     )
@@ -154,13 +166,13 @@ def model_options(p: argparse.ArgumentParser, *, ns_direct: bool = True) -> None
     )
     p.add_argument(
         "--street-width-m",
-        type=float,
+        type=schema_number(ClutterSpec, "street_width_m"),
         default=field_default(ClutterSpec, "street_width_m"),
         help="P.2108 street width w_s [m] (default %(default)g)",
     )
     p.add_argument(
         "--clutter-height-m",
-        type=float,
+        type=number_in(0.0, 200.0, open_low=True),
         default=None,
         help="P.2108 representative clutter height R [m] (default: Table 3's for the type)",
     )

@@ -4,9 +4,10 @@ scenario builds."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
+from rural_plan.cli.options import positive_float, schema_number, user_path
 from rural_plan.scenario.names import PLACEMENT_METHOD_NAMES
+from rural_plan.scenario.schema import Placement, Scenario
 
 NAME = "place"
 HELP = "solve a placement instance, or export one"
@@ -20,24 +21,35 @@ PARENTS = ("common",)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("instance", nargs="?", type=Path, help="instance NPZ file")
+    p.add_argument("instance", nargs="?", type=user_path, help="instance NPZ file")
     p.add_argument(
         "--method",
         default="greedy",
         choices=list(PLACEMENT_METHOD_NAMES),
         help="placement method (default greedy)",
     )
-    p.add_argument("--budget-usd", type=float, help="budget [USD]")
+    p.add_argument("--budget-usd", type=schema_number(Scenario, "budget_usd"), help="budget [USD]")
     p.add_argument(
-        "--time-limit-s", type=float, default=None, help="wall-time limit [s] (milp, local-search)"
+        "--time-limit-s",
+        type=schema_number(Placement, "time_limit_s"),
+        default=None,
+        help="wall-time limit [s] (milp, local-search)",
     )
     p.add_argument(
         "--export",
-        type=Path,
+        type=user_path,
         metavar="SCENARIO",
         help="write the instance SCENARIO builds (needs -o)",
     )
-    p.add_argument("-o", "--output", type=Path, help="instance file to write (--export)")
+    p.add_argument("-o", "--output", type=user_path, help="instance file to write (--export)")
+    p.add_argument(
+        "--max-memory-gb",
+        type=positive_float,
+        default=None,
+        metavar="GB",
+        help="refuse an instance whose arrays declare more than this (default: the memory "
+        "available)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,10 +80,18 @@ def run(args: argparse.Namespace) -> int:
         raise OutputError(
             "place needs INSTANCE.npz and --budget-usd (or --export SCENARIO -o FILE)"
         )
+    from rural_plan.pipeline.limits import GB, available_memory_bytes
     from rural_plan.placement.instance import CoverageInstance
     from rural_plan.placement.methods import PLACEMENT_METHODS
 
-    instance = CoverageInstance.load(args.instance)
+    room = args.max_memory_gb * GB if args.max_memory_gb else available_memory_bytes()
+    what = f"--max-memory-gb {args.max_memory_gb:g}" if args.max_memory_gb else "memory available"
+    # the solvers hold a few copies of the arrays (canonical rows, the transpose, ...)
+    instance = CoverageInstance.load(
+        args.instance,
+        max_bytes=None if room is None else room / 4,
+        limit_note=f" (a quarter of the {what}: the solvers copy the arrays)",
+    )
     sel = PLACEMENT_METHODS[args.method](
         instance, budget_usd=args.budget_usd, time_limit_s=args.time_limit_s
     )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from rural_plan.cli.options import user_path
 
 NAME = "run"
 HELP = "plan a scenario YAML"
@@ -12,11 +13,11 @@ PARENTS = ("common", "planning", "executing")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("scenario", type=user_path, help="scenario YAML file")
     p.add_argument(
         "-o",
         "--output",
-        type=Path,
+        type=user_path,
         default=None,
         help="results folder (default: out/<scenario name>)",
     )

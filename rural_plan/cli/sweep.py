@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from rural_plan.cli.options import user_path
 
 NAME = "sweep"
 HELP = "plan a grid of variants of a scenario, and compare them"
@@ -15,7 +16,7 @@ PARENTS = ("common", "planning", "executing")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", type=Path, help="base scenario YAML file")
+    p.add_argument("scenario", type=user_path, help="base scenario YAML file")
     p.add_argument(
         "--set",
         dest="sets",
@@ -28,7 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "-o",
         "--output",
-        type=Path,
+        type=user_path,
         default=None,
         help="folder of the variants' results (default: out/<scenario name>-sweep)",
     )
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     import dataclasses
 
     from rural_plan.cli.options import with_executor
-    from rural_plan.pipeline.limits import check_memory
+    from rural_plan.errors import ScenarioError
     from rural_plan.workflows.compare import as_text, read_result, write_comparison_files
     from rural_plan.workflows.run import default_output_dir
     from rural_plan.workflows.sweep import build_variants, run_sweep
@@ -50,8 +51,17 @@ def run(args: argparse.Namespace) -> int:
         dataclasses.replace(v, scenario=with_executor(v.scenario, args))
         for v in build_variants(args.scenario, args.sets)
     ]
+    from rural_plan.workflows.check import check_scenario
+
+    problems = []
     for v in variants:
-        check_memory(v.scenario, max_memory_gb=args.max_memory_gb)
+        try:
+            source = f"{args.scenario} [{v.label}]"
+            check_scenario(v.scenario, max_memory_gb=args.max_memory_gb, source=source)
+        except ScenarioError as err:
+            problems += [p for p in err.problems if p not in problems]
+    if problems:
+        raise ScenarioError(problems[0], problems)
     out_dir = args.output or default_output_dir(variants[0].scenario, "-sweep")
     done = run_sweep(variants, out_dir, overwrite=args.overwrite, use_cache=not args.no_cache)
     rows = [read_result(folder, v.label) for v, folder, _ in done]

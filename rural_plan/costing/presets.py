@@ -15,6 +15,12 @@ import yaml
 
 from rural_plan.costing.power import POWER_FIGURES, check_power_source
 from rural_plan.errors import CostingError
+from rural_plan.scenario.files import UnusableFile, read_text
+from rural_plan.scenario.loader import load_yaml_text
+
+
+def _first_line(err: BaseException) -> str:
+    return " ".join(str(err).split())
 
 
 @dataclass(frozen=True)
@@ -103,13 +109,25 @@ def _figure(data: dict[str, Any], key: str, where: str, sources: dict[str, str])
     item = data.get(key)
     if not isinstance(item, dict) or "value" not in item or "source" not in item:
         raise CostingError(f"{where}.{key}: needs 'value' and 'source' (every figure cites one)")
-    try:
-        value = float(item["value"])
-    except (TypeError, ValueError):
-        raise CostingError(f"{where}.{key}.value: not a number ({item['value']!r})") from None
+    value = _number(item["value"], f"{where}.{key}.value")
     if value < 0:
         raise CostingError(f"{where}.{key}.value: must be >= 0, got {value}")
     sources[f"{where}.{key}"] = str(item["source"]).strip()
+    return value
+
+
+def _number(raw: Any, where: str) -> float:
+    """A figure as the YAML typed it: a finite number, never true / false or quoted text
+    (strict, as the scenario's own keys)."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        shown = str(raw).lower() if isinstance(raw, bool) else repr(raw)[:60]
+        raise CostingError(f"{where}: not a number ({shown})")
+    try:
+        value = float(raw)
+    except OverflowError:  # a whole number beyond any float
+        raise CostingError(f"{where}: not a finite number ({str(raw)[:30]}...)") from None
+    if not math.isfinite(value):
+        raise CostingError(f"{where}: not a finite number ({value})")
     return value
 
 
@@ -141,21 +159,24 @@ def _read_preset(name_or_path: str, _seen: tuple[str, ...] = ()) -> tuple[dict[s
                 "or a path to a .yaml file"
             )
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as err:
-            raise CostingError(f"{path}: cannot read cost preset ({err})") from err
+            text = read_text(path)
+        except UnusableFile as err:
+            raise CostingError(f"{path}: cannot read cost preset ({err.problem})") from None
         origin = str(path)
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml_text(text)
     except yaml.YAMLError as err:
-        raise CostingError(f"{origin}: not valid YAML ({err})") from err
+        raise CostingError(f"{origin}: not valid YAML ({_first_line(err)})") from err
+    except RecursionError:
+        raise CostingError(f"{origin}: not valid YAML (nested too deeply)") from None
     if not isinstance(data, dict):
         raise CostingError(f"{origin}: a cost preset must be a YAML mapping")
     base_name = data.pop("extends", None)
     if base_name is not None:
-        if base_name not in packaged:
+        if not isinstance(base_name, str) or base_name not in packaged:
+            shown = repr(base_name)[:60]
             raise CostingError(
-                f"{origin}: extends: unknown preset {base_name!r}; valid: {', '.join(packaged)}"
+                f"{origin}: extends: unknown preset {shown}; valid: {', '.join(packaged)}"
             )
         if base_name in _seen:
             raise CostingError(f"{origin}: extends: cycle through {base_name!r}")
@@ -222,7 +243,8 @@ def _parse(data: dict[str, Any], origin: str) -> CostPreset:
     for i, cls in enumerate(classes):
         where = f"backhaul.microwave.capex_usd_per_link[{i}]"
         value = _figure({"x": cls}, "x", where, sources)
-        by_length.append((float(cls.get("max_length_m", 0)), value))
+        length = _number(cls.get("max_length_m", 0), f"{where}.max_length_m")
+        by_length.append((length, value))
     mw, sat, fib = bh["microwave"], bh["satellite"], bh["fibre"]
     return CostPreset(
         name=str(data.get("name", origin)),
@@ -247,8 +269,14 @@ def _parse(data: dict[str, Any], origin: str) -> CostPreset:
 
 
 def _build(data: dict[str, Any], origin: str) -> CostPreset:
-    """Parse a preset mapping (``extends`` already merged) into a checked CostPreset."""
-    return _finish(_parse(data, origin), data, origin)
+    """Parse a preset mapping (``extends`` already merged) into a checked CostPreset;
+    every problem names the preset (its file, or its name) first."""
+    try:
+        return _finish(_parse(data, origin), data, origin)
+    except CostingError as err:
+        if str(err).startswith(f"{origin}: "):
+            raise
+        raise CostingError(f"{origin}: {err}") from None
 
 
 _RANGE_KEYS = ("range", "range_value")
@@ -318,7 +346,7 @@ def _finish(preset: CostPreset, data: dict[str, Any], origin: str) -> CostPreset
             continue
         if not str(item.get("source", "")).strip():
             raise CostingError(f"{origin}: {key}: needs a 'source' (every figure cites one)")
-        value = float(item["value"])
+        value = _number(item["value"], f"{origin}: {key}.value")
         sources.setdefault(key, str(item["source"]).strip())
         figures[key] = value
         if "range" in item and "range_value" in item:

@@ -36,6 +36,7 @@ from rural_plan.errors import GridError, RasterError
 from rural_plan.grid._kernels import area_weighted_counts
 from rural_plan.grid.grid import Grid, GridReport
 from rural_plan.io.rasters import RasterInfo, raster_info, read_window, warp_to_grid
+from rural_plan.units import TERRAIN_ELEVATION_RANGE_M
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,52 @@ def grid_frame(area_in_crs: shapely.Geometry, cell_m: float) -> tuple[Affine, tu
     return Affine(cell_m, 0.0, x0, 0.0, -cell_m, y1), (rows, cols)
 
 
+MIN_GRID_CELLS = 4
+"""Fewest grid cells an area of interest must cover to be planned."""
+
+
+def plan_frame(
+    *,
+    bbox_lonlat: tuple[float, float, float, float] | None,
+    polygon_lonlat: list[tuple[float, float]] | None,
+    dem: list[RasterInfo],
+    population: RasterInfo,
+    cell_size_m: float,
+    crs: str | None,
+) -> tuple[shapely.Geometry, str, shapely.Geometry, Affine, tuple[int, int]]:
+    """Where the grid goes, from the rasters' headers only: the area (lon/lat), the grid
+    CRS, the area in it, the grid's transform and shape. An area smaller than
+    ``MIN_GRID_CELLS`` cells (a 1 x 1 population raster) is refused, saying so."""
+    if not dem:
+        raise GridError("inputs.dem: no DEM file given")
+    area = area_lonlat(
+        bbox_lonlat=bbox_lonlat, polygon_lonlat=polygon_lonlat, dem=dem, population=population
+    )
+    centre = area.centroid
+    dst_crs = crs or utm_crs_for(centre.x, centre.y)
+    area_dst = transform_geom(area, WGS84, dst_crs)
+    if area_dst.is_empty or not math.isfinite(area_dst.area):
+        raise GridError(
+            f"the area {tuple(round(v, 4) for v in area.bounds)} (lon/lat) cannot be placed "
+            f"in {dst_crs}; choose the grid.crs of the area (or none: its UTM zone)"
+        )
+    if area_dst.area < MIN_GRID_CELLS * cell_size_m**2:
+        which = (
+            "the area of interest inside the rasters"
+            if (bbox_lonlat or polygon_lonlat)
+            else (f"the overlap of {dem[0].path.name} and {population.path.name}")
+        )
+        raise GridError(
+            f"{which} is {area_dst.area / 1e6:.4g} km2 "
+            f"({', '.join(f'{v:.5f}' for v in area.bounds)} lon/lat), less than "
+            f"{MIN_GRID_CELLS} grid cells of {cell_size_m:g} m: too small to plan (is the "
+            f"population raster {population.shape[0]} x {population.shape[1]} cells the "
+            "whole area?); give rasters that cover the area, or a smaller grid.cell_size_m"
+        )
+    transform, shape = grid_frame(area_dst, cell_size_m)
+    return area, dst_crs, area_dst, transform, shape
+
+
 def build_grid(
     *,
     dem_paths: tuple[Path, ...],
@@ -141,13 +188,15 @@ def build_grid(
     """
     dem_infos = [raster_info(p) for p in dem_paths]
     pop_info = raster_info(population_path)
-    area = area_lonlat(
-        bbox_lonlat=bbox_lonlat, polygon_lonlat=polygon_lonlat, dem=dem_infos, population=pop_info
+    area, dst_crs, area_dst, transform, shape = plan_frame(
+        bbox_lonlat=bbox_lonlat,
+        polygon_lonlat=polygon_lonlat,
+        dem=dem_infos,
+        population=pop_info,
+        cell_size_m=cell_size_m,
+        crs=crs,
     )
     centre = area.centroid
-    dst_crs = crs or utm_crs_for(centre.x, centre.y)
-    area_dst = transform_geom(area, WGS84, dst_crs)
-    transform, shape = grid_frame(area_dst, cell_size_m)
     log.info("grid: %s, %d x %d cells of %.0f m", dst_crs, shape[0], shape[1], cell_size_m)
 
     dem_res_m = _resolution_m(dem_infos[0], centre)
@@ -158,6 +207,8 @@ def build_grid(
         dst_transform=transform,
         shape=shape,
         resampling=resampling,
+        valid_range=TERRAIN_ELEVATION_RANGE_M,
+        what="elevations [m]",
     )
     if np.isnan(elevation).all():
         raise RasterError(f"{dem_paths[0]}: no valid terrain (all nodata) in the area of interest")

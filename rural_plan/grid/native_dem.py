@@ -31,6 +31,7 @@ from rasterio.enums import Resampling
 from rural_plan.errors import RasterError
 from rural_plan.grid.grid import Grid
 from rural_plan.io.rasters import raster_info, warp_to_grid
+from rural_plan.units import TERRAIN_ELEVATION_RANGE_M
 
 HOP_MARGIN_M = 2_000.0
 """Terrain read beyond the farthest node [m] (hop ends sit on nodes; the margin keeps
@@ -120,6 +121,8 @@ class NativeDem:
             dst_transform=transform,
             shape=shape,
             resampling=Resampling.nearest,
+            valid_range=TERRAIN_ELEVATION_RANGE_M,  # as the grid's: 1e30 m is no terrain
+            what="elevations [m]",
         )
         heights = _filled(heights, sea_level_m)
         centre_lat = pyproj.Transformer.from_crs(grid.crs, "EPSG:4326", always_xy=True).transform(

@@ -27,7 +27,7 @@ from rural_plan.grid.synthetic import synthetic_region
 from rural_plan.io.hashing import sha256_file
 from rural_plan.io.pois import Pois, read_pois
 from rural_plan.io.rasters import raster_info, warp_to_grid
-from rural_plan.io.towers import read_towers
+from rural_plan.io.towers import TowerFile, read_towers
 from rural_plan.io.vectors import read_lines, read_points, read_polygon_features, read_polygons
 from rural_plan.scenario.schema import ExistingNetwork, Scenario, field_range
 
@@ -351,12 +351,7 @@ def _existing_network(
         hashes[_relpath(path, scenario)] = sha256_file(path)
         read = read_towers(path, merge_m=net.site_merge_m)
         skipped = dict(read.skipped)
-        heights = [
-            _in_range(s.height_m, net.default_height_m, "height_m", s, path) for s in read.sites
-        ]
-        eirps = [
-            _in_range(s.eirp_dbm, net.default_eirp_dbm, "eirp_dbm", s, path) for s in read.sites
-        ]
+        heights, eirps = tower_values(read, net, path)
         towers = _points_on_grid(
             grid,
             [s.lon for s in read.sites],
@@ -428,6 +423,18 @@ def coverage_on_grid(path: Path, grid: Grid, scenario: Scenario) -> np.ndarray:
     return np.nan_to_num(values, nan=0.0) != 0.0
 
 
+def tower_values(
+    read: TowerFile, net: ExistingNetwork, path: Path
+) -> tuple[list[float], list[float]]:
+    """Each existing site's antenna height and EIRP: its file's value, else the scenario's
+    default (``existing_network.default_height_m`` / ``default_eirp_dbm``); a value outside
+    the schema's range for that default is an error naming the site (``validate`` runs this
+    too)."""
+    heights = [_in_range(s.height_m, net.default_height_m, "height_m", s, path) for s in read.sites]
+    eirps = [_in_range(s.eirp_dbm, net.default_eirp_dbm, "eirp_dbm", s, path) for s in read.sites]
+    return heights, eirps
+
+
 def _in_range(value: float | None, default: float, key: str, site, path: Path) -> float:
     """A tower's height or EIRP from its file, else the scenario's default; a value
     outside the schema's range for the default is an error naming the site."""
@@ -449,16 +456,3 @@ def _lines_on_grid(grid: Grid, lines: list[list[tuple[float, float]]]) -> tuple[
     xy = np.column_stack([np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)])
     ends = np.cumsum([len(line) for line in lines])[:-1]
     return tuple(np.split(xy, ends))
-
-
-def _number(props: dict, key: str, default: float, path: Path) -> float:
-    value = props.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        value = default
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise VectorError(f"{path}: property {key}={value!r} is not a number") from None
-    if not np.isfinite(out):
-        raise VectorError(f"{path}: property {key}={value!r} is not finite")
-    return out

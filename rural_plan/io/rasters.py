@@ -8,7 +8,11 @@ GDAL's ``/vsizip/`` virtual file system). Foreign errors are translated into
 from __future__ import annotations
 
 import contextlib
+import logging
+import math
 import os
+import sys
+import tempfile
 import uuid
 import warnings
 import zipfile
@@ -21,10 +25,14 @@ import rasterio.errors
 import rasterio.warp
 import rasterio.windows
 from affine import Affine
+from rasterio._err import CPLE_BaseError
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
 
 from rural_plan.errors import OutputError, RasterError
+from rural_plan.scenario.files import path_problem
+
+log = logging.getLogger(__name__)
 
 _RASTER_SUFFIXES = (".tif", ".tiff", ".hgt", ".img", ".vrt", ".asc", ".nc")
 
@@ -65,12 +73,13 @@ class RasterInfo:
 
 
 def _open(path: Path):
+    problem = path_problem(path)
+    if problem is not None:  # a named pipe would block GDAL, /dev/zero never end
+        raise RasterError(f"{path}: {problem}")
     try:
         with _no_georef_warning():
             return rasterio.open(gdal_path(path))
-    except rasterio.errors.RasterioIOError as err:
-        if not Path(path).exists():
-            raise RasterError(f"{path}: file not found") from err
+    except (rasterio.errors.RasterioError, CPLE_BaseError) as err:
         raise RasterError(f"{path}: not a raster GDAL can read ({_first_line(err)})") from err
 
 
@@ -101,7 +110,8 @@ def _no_georef_warning():
 
 
 def raster_info(path: Path) -> RasterInfo:
-    """Open ``path`` and check it is a single-band, georeferenced raster."""
+    """Open ``path`` and check it is a single-band, georeferenced raster whose CRS is tied
+    to the earth (it can be placed in longitude / latitude)."""
     with _no_georef_warning(), _open(path) as ds:
         if ds.crs is None:
             raise RasterError(
@@ -112,13 +122,51 @@ def raster_info(path: Path) -> RasterInfo:
             raise RasterError(f"{path}: raster has no geotransform (pixel size and origin)")
         if ds.transform.b != 0 or ds.transform.d != 0:
             raise RasterError(f"{path}: rotated rasters are not supported; warp it north-up")
-        return RasterInfo(
+        t = ds.transform
+        if not (all(math.isfinite(v) for v in t[:6]) and t.a != 0 and t.e != 0):
+            raise RasterError(f"{path}: raster has an unusable geotransform ({tuple(t[:6])})")
+        info = RasterInfo(
             path=Path(path),
             crs=ds.crs,
             transform=ds.transform,
             shape=(ds.height, ds.width),
             nodata=ds.nodata,
             dtype=ds.dtypes[0],
+        )
+    _check_earth_crs(info)
+    return info
+
+
+def _check_earth_crs(info: RasterInfo) -> None:
+    """Refuse a CRS that cannot be placed on the earth (a LOCAL_CS / engineering CRS,
+    one PROJ cannot transform), and extents that are not on the earth."""
+    crs = info.crs
+    try:
+        with rasterio.Env():
+            tied = crs.is_geographic or crs.is_projected
+            name = crs.to_string() or "unnamed"
+    except (rasterio.errors.CRSError, CPLE_BaseError):
+        tied, name = False, "unreadable"
+    short = name if len(name) <= 80 else name[:77] + "..."
+    fix = f"assign the real CRS (for example 'gdal_edit.py -a_srs EPSG:32738 {info.path.name}')"
+    if not tied:
+        raise RasterError(
+            f"{info.path}: its CRS ({short}) is a local or engineering CRS, not tied to the "
+            f"earth, so it cannot be placed in longitude / latitude; {fix}"
+        )
+    try:
+        w, s, e, n = rasterio.warp.transform_bounds(crs, "EPSG:4326", *info.bounds)
+    except (rasterio.errors.RasterioError, CPLE_BaseError) as err:
+        raise RasterError(
+            f"{info.path}: its CRS ({short}) cannot be placed in longitude / latitude "
+            f"({_first_line(err)}); {fix}"
+        ) from None
+    if not all(math.isfinite(v) for v in (w, s, e, n)) or not (
+        -180.5 <= w <= e <= 180.5 and -90.5 <= s <= n <= 90.5
+    ):
+        raise RasterError(
+            f"{info.path}: its extent {tuple(round(v, 3) for v in info.bounds)} in {short} "
+            "is not on the earth; check the CRS and the geotransform"
         )
 
 
@@ -129,11 +177,15 @@ def warp_to_grid(
     dst_transform: Affine,
     shape: tuple[int, int],
     resampling: Resampling,
+    valid_range: tuple[float, float] | None = None,
+    what: str = "values",
 ) -> np.ndarray:
     """Warp one or more raster tiles onto a destination grid.
 
     Returns float64 values with NaN where no tile has data. Tiles are mosaicked in
-    order: a later tile only fills cells the earlier ones left empty.
+    order: a later tile only fills cells the earlier ones left empty. With
+    ``valid_range``, a tile with values outside it (``what`` names them) is refused,
+    counted, before anything is computed from them.
     """
     out = np.full(shape, np.nan, dtype=np.float64)
     for path in paths:
@@ -149,13 +201,32 @@ def warp_to_grid(
                     dst_nodata=np.nan,
                     resampling=resampling,
                 )
-            except (rasterio.errors.RasterioError, RuntimeError) as err:
+            except (rasterio.errors.RasterioError, CPLE_BaseError, RuntimeError) as err:
                 raise RasterError(
                     f"{path}: cannot be read or warped; {_DAMAGED} (GDAL: {_first_line(err)})"
                 ) from err
+        if valid_range is not None:
+            _check_range(path, tile, valid_range, what, ds.nodata)
         empty = np.isnan(out)
         out[empty] = tile[empty]
     return out
+
+
+def _check_range(
+    path: Path, values: np.ndarray, valid: tuple[float, float], what: str, nodata
+) -> None:
+    lo, hi = valid
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isnan(values) & ~((values >= lo) & (values <= hi))
+    if bad.any():
+        shown = values[bad]
+        raise RasterError(
+            f"{path}: {int(bad.sum()):,} cell(s) of the area hold {what} outside "
+            f"{lo:,.0f}..{hi:,.0f} (min {np.nanmin(shown):g}, max {np.nanmax(shown):g}), "
+            "which no real value has (a no-data value the raster does not declare, another "
+            f"unit, or damage; its nodata is {nodata}); declare it (gdal_edit.py -a_nodata "
+            f"VALUE {Path(path).name}) or fix those cells"
+        )
 
 
 def read_window(
@@ -176,7 +247,7 @@ def read_window(
             raise RasterError(f"{path}: does not overlap the area of interest") from err
         try:
             data = ds.read(1, window=win, masked=True)
-        except (rasterio.errors.RasterioError, RuntimeError) as err:
+        except (rasterio.errors.RasterioError, CPLE_BaseError, RuntimeError) as err:
             raise RasterError(
                 f"{path}: cannot be read; {_DAMAGED} (GDAL: {_first_line(err)})"
             ) from err
@@ -222,13 +293,47 @@ def write_geotiff(
         "resampling": "nearest",
     }
     try:
-        with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(path, "w", **profile) as ds:
+        with (
+            _libtiff_stderr_captured(),
+            rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True),
+            rasterio.open(path, "w", **profile) as ds,
+        ):
             ds.write(stack)
             for i, text in enumerate(descriptions, start=1):
                 ds.set_band_description(i, text)
             ds.update_tags(TIFFTAG_DATETIME="1970:01:01 00:00:00", **(tags or {}))
-    except rasterio.errors.RasterioError as err:
+    except (rasterio.errors.RasterioError, CPLE_BaseError) as err:  # disk full, ...
         raise OutputError(f"{path}: cannot write GeoTIFF ({_first_line(err)})") from err
+
+
+@contextlib.contextmanager
+def _libtiff_stderr_captured():
+    """Keep what libtiff prints on file descriptor 2 by itself ("_tiffWriteProc: No space
+    left on device.", next to GDAL's own error) off the terminal: the error that follows
+    says it in one line (``-v`` logs what was printed)."""
+    try:
+        sys.stderr.flush()
+        sink = tempfile.TemporaryFile()
+    except (OSError, ValueError):  # no room even for that: the write's own error says it
+        yield
+        return
+    with sink:
+        try:
+            saved = os.dup(2)
+            os.dup2(sink.fileno(), 2)
+        except OSError:  # no file descriptor 2 (an embedding host)
+            yield
+            return
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            with contextlib.suppress(OSError):
+                sink.seek(0)
+                said = sink.read(4000).decode("utf-8", "replace").strip()
+                if said:
+                    log.debug("GDAL / libtiff said: %s", said)
 
 
 def check_output_file(path: Path, *, overwrite: bool) -> None:

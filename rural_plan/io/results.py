@@ -426,6 +426,8 @@ def write_folder(
                 fill(tmp)
                 write_manifest(tmp)
                 _move_into_place(tmp, out_dir, overwrite=overwrite, protect=protect)
+            except OutputError as err:  # named as the user knows it, not the temporary folder
+                raise OutputError(str(err).replace(str(tmp), str(out_dir))) from err
             except RuralPlanError:
                 raise
             except OSError as err:  # disk full, permissions changed under us, ...

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rural_plan.errors import VectorError
-from rural_plan.io.vectors import read_points
+from rural_plan.io.vectors import MAX_VECTOR_BYTES, read_points
+from rural_plan.scenario.files import MB, UnusableFile, open_regular
 from rural_plan.scenario.names import TECHNOLOGIES
 from rural_plan.units import EARTH_RADIUS_M
 
@@ -69,13 +71,28 @@ class TowerFile:
     """Rows not used, by reason (unknown radio, duplicate cell, not a telecom mast, ...)."""
 
 
+HEADER_BYTES = 1 * MB
+"""Most bytes read to find a CSV's header line (a header is a few hundred)."""
+
+
 def _csv_header(path: Path) -> list[str]:
+    """The header of a regular file of at most MAX_VECTOR_BYTES (a named pipe, a device or
+    a sparse 4 GB file is refused, never read to its end)."""
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            return [h.strip() for h in next(csv.reader(f), [])]
-    except FileNotFoundError as err:
-        raise VectorError(f"{path}: file not found") from err
-    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        fd = open_regular(path, limit=MAX_VECTOR_BYTES)
+    except UnusableFile as err:
+        raise VectorError(f"{path}: {err.problem}") from None
+    with os.fdopen(fd, "rb") as f:
+        head = f.read(HEADER_BYTES)
+    line = head.split(b"\n", 1)[0]
+    if len(line) == len(head) == HEADER_BYTES:
+        raise VectorError(
+            f"{path}: not a readable CSV file (no header line in its first {HEADER_BYTES:,} bytes)"
+        )
+    try:
+        text = line.decode("utf-8-sig")
+        return [h.strip() for h in next(csv.reader([text]), [])]
+    except (UnicodeDecodeError, csv.Error) as err:
         raise VectorError(f"{path}: not a readable CSV file ({err})") from err
 
 
@@ -135,6 +152,9 @@ def _points(path: Path, fmt: str) -> TowerFile:
         if osm and not _is_osm_mast(props):
             skipped["not a telecom mast (OpenStreetMap feature of another kind)"] += 1
             continue
+        if _in_building(props):  # no outdoor mast: its height 0 is outside any mast's range
+            skipped["in-building site (no outdoor mast)"] += 1
+            continue
         tech_value = props.get("technology", props.get("technologies"))
         sites.append(
             TowerSite(
@@ -148,9 +168,7 @@ def _points(path: Path, fmt: str) -> TowerFile:
                     or f"tower {i}"
                 ),
                 technologies=_technologies(tech_value, GIGA_TECHNOLOGY, path),
-                height_m=_number(
-                    props, ("height_m", "antenna_height", "tower height", "height"), path
-                ),
+                height_m=_number(props, _HEIGHT_KEYS, path),
                 eirp_dbm=_number(props, ("eirp_dbm",), path),
                 operator=str(props.get("operator") or props.get("ownership of site") or ""),
             )
@@ -158,19 +176,35 @@ def _points(path: Path, fmt: str) -> TowerFile:
     return TowerFile(tuple(sites), "osm" if osm else fmt, len(points), dict(skipped))
 
 
+_HEIGHT_KEYS = ("height_m", "antenna_height", "tower height", "height")
+
+
+def _in_building(props: dict) -> bool:
+    """A Giga in-building site (``Tower Height: IBS``, or ``indoor``)."""
+    for key in _HEIGHT_KEYS:
+        value = props.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip().lower() in ("ibs", "indoor")
+        if value is not None:
+            return False
+    return False
+
+
 def _number(props: dict, keys: tuple[str, ...], path: Path) -> float | None:
     for key in keys:
         value = props.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
+        if isinstance(value, bool):  # true is not 1 m
+            raise VectorError(f"{path}: property {key}={value!r} is not a number")
         if isinstance(value, str):
             value = value.strip().lower().removesuffix("m").strip()
             if value in ("ibs", "indoor"):  # Giga: an in-building site has no tower
                 return 0.0
         try:
             out = float(value)
-        except (TypeError, ValueError):
-            raise VectorError(f"{path}: property {key}={value!r} is not a number") from None
+        except (TypeError, ValueError, OverflowError):
+            raise VectorError(f"{path}: property {key}={value!r:.60} is not a number") from None
         if not math.isfinite(out):
             raise VectorError(f"{path}: property {key}={value!r} is not finite")
         return out
@@ -195,45 +229,60 @@ def _opencellid(path: Path, merge_m: float) -> TowerFile:
     seen: set[tuple] = set()
     cells: list[Cell] = []
     unknown: Counter[str] = Counter()
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        reader.fieldnames = [h.strip().lower() for h in reader.fieldnames or []]
-        rows = 0
-        for row in reader:
-            rows += 1
-            radio = (row.get("radio") or "").strip().upper()
-            generation = OPENCELLID_RADIO.get(radio)
-            if generation is None:
-                unknown[radio or "(empty)"] += 1
-                continue
-            try:
-                mcc, net, area, cell = (int(float(row[k])) for k in ("mcc", "net", "area", "cell"))
-                lon, lat = float(row["lon"]), float(row["lat"])
-            except (TypeError, ValueError, KeyError):
-                skipped["unreadable row (mcc, net, area, cell, lon or lat not a number)"] += 1
-                continue
-            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-                skipped["coordinates outside longitude / latitude ranges"] += 1
-                continue
-            ident = (radio, mcc, net, area, cell)
-            if ident in seen:
-                skipped["duplicate cell (same radio, mcc, net, area, cell)"] += 1
-                continue
-            seen.add(ident)
-            operator = f"{mcc}-{net}"
-            key = (
-                (operator, "enb", cell // LTE_CELLS_PER_ENODEB)
-                if radio == "LTE"
-                else (operator, *ident)
-            )
-            try:
-                samples = max(float(row.get("samples") or 1.0), 1.0)
-            except ValueError:
-                samples = 1.0
-            cells.append(Cell(generation, operator, key, lon, lat, samples))
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = _opencellid_rows(csv.DictReader(f), skipped, seen, cells, unknown)
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise VectorError(f"{path}: not a readable CSV file ({err})") from None
     for radio, n in unknown.items():
         skipped[f"unknown radio {radio!r} (valid: {', '.join(OPENCELLID_RADIO)})"] = n
     return TowerFile(group_cells(cells, merge_m), "opencellid", rows, dict(skipped))
+
+
+def _opencellid_rows(
+    reader: csv.DictReader,
+    skipped: Counter[str],
+    seen: set[tuple],
+    cells: list[Cell],
+    unknown: Counter[str],
+) -> int:
+    """Read an OpenCelliD export's rows into ``cells`` (what cannot be used counted in
+    ``skipped`` / ``unknown``); the number of rows."""
+    reader.fieldnames = [h.strip().lower() for h in reader.fieldnames or []]
+    rows = 0
+    for row in reader:
+        rows += 1
+        radio = (row.get("radio") or "").strip().upper()
+        generation = OPENCELLID_RADIO.get(radio)
+        if generation is None:
+            unknown[radio or "(empty)"] += 1
+            continue
+        try:
+            mcc, net, area, cell = (int(float(row[k])) for k in ("mcc", "net", "area", "cell"))
+            lon, lat = float(row["lon"]), float(row["lat"])
+        except (TypeError, ValueError, KeyError, OverflowError):
+            skipped["unreadable row (mcc, net, area, cell, lon or lat not a number)"] += 1
+            continue
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            skipped["coordinates outside longitude / latitude ranges"] += 1
+            continue
+        ident = (radio, mcc, net, area, cell)
+        if ident in seen:
+            skipped["duplicate cell (same radio, mcc, net, area, cell)"] += 1
+            continue
+        seen.add(ident)
+        operator = f"{mcc}-{net}"
+        key = (
+            (operator, "enb", cell // LTE_CELLS_PER_ENODEB)
+            if radio == "LTE"
+            else (operator, *ident)
+        )
+        try:
+            samples = max(float(row.get("samples") or 1.0), 1.0)
+        except ValueError:
+            samples = 1.0
+        cells.append(Cell(generation, operator, key, lon, lat, samples))
+    return rows
 
 
 def group_cells(cells: list[Cell], merge_m: float) -> tuple[TowerSite, ...]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rural_plan.errors import ResourceError
-from rural_plan.grid.align import WGS84, area_lonlat, grid_frame, transform_geom, utm_crs_for
+from rural_plan.grid.align import WGS84, plan_frame, transform_geom
 from rural_plan.io.rasters import raster_info
 from rural_plan.scenario.schema import Scenario
 
@@ -73,15 +73,14 @@ def _grid_size(scenario: Scenario) -> tuple[int, int, float]:
         return n * n, 0, (n * cell_m) ** 2
     dem = [raster_info(p) for p in scenario.inputs.dem_paths]
     pop = raster_info(scenario.inputs.population)
-    area = area_lonlat(
+    area, _, _, _, (rows, cols) = plan_frame(
         bbox_lonlat=scenario.area.bbox_lonlat,
         polygon_lonlat=scenario.area.polygon_lonlat,
         dem=dem,
         population=pop,
+        cell_size_m=cell_m,
+        crs=scenario.grid.crs,
     )
-    crs = scenario.grid.crs or utm_crs_for(area.centroid.x, area.centroid.y)
-    area_m = transform_geom(area, WGS84, crs)
-    _, (rows, cols) = grid_frame(area_m, cell_m)
     w, s, e, n = transform_geom(area, WGS84, pop.crs).bounds
     src = math.ceil((e - w) / abs(pop.transform.a) + 1) * math.ceil(
         (n - s) / abs(pop.transform.e) + 1

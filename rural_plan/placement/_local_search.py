@@ -74,10 +74,10 @@ and a SWAP followed by ADDs the rest most of the time.
 
 from __future__ import annotations
 
-import time
-
 import numba as nb
 import numpy as np
+
+from rural_plan.progress import clock
 
 ADD = 0
 CHANGE = 1
@@ -817,7 +817,7 @@ def _best_make_room(
 @nb.njit(cache=True)
 def _now():
     with nb.objmode(t="float64"):
-        t = time.perf_counter()
+        t = clock()  # +inf once a stop (Ctrl-C, SIGTERM) is requested: return at once
     return t
 
 

@@ -112,6 +112,13 @@ def find_candidates(
     cols = np.concatenate([c for _, _, c in sources]).astype(np.int64)
     kind = np.concatenate([np.full(r.size, k) for k, r, _ in sources]).astype(np.int8)
     if rows.size == 0:
+        land = int(grid.land.sum())
+        if excluded is not None and land and not allowed.any():
+            raise PlacementError(
+                f"no candidate sites: the exclusions (inputs.exclusions) cover every land "
+                f"cell ({land:,} of {land:,}); no site can be placed anywhere: check the "
+                "polygons (an area to keep out, not the area to plan)"
+            )
         raise PlacementError(
             "no candidate sites: no populated land cell passes the candidate rules "
             f"(village_min_people={village_min_people}, grid_min_people={grid_min_people})"

@@ -14,13 +14,43 @@ from pathlib import Path
 
 import numpy as np
 
-from rural_plan.errors import InputFileError, PlacementError
+from rural_plan.errors import PlacementError
+from rural_plan.io.npz import INTEGER, NUMBER, read_arrays
 from rural_plan.io.results import write_file_atomic
 from rural_plan.placement._kernels import rows_canonical
 
 ARRAYS = ("indptr", "indices", "weight", "cost_usd", "location")
 OPTIONAL_ARRAYS = ("capacity",)
 """``capacity``: people each option can serve at most (inf: no cap)."""
+ARRAY_KINDS = {
+    "indptr": INTEGER,
+    "indices": INTEGER,
+    "location": INTEGER,
+    "weight": NUMBER,
+    "cost_usd": NUMBER,
+    "capacity": NUMBER,
+}
+MAX_PEOPLE_PER_CELL = 1e10
+"""A demand cell's people (weight) or an option's capacity: more than everyone on earth
+is not a count (a unit mix-up, or garbage)."""
+MAX_COST_USD = 1e13
+"""An option's cost [USD]: the scenario's largest budget (``budget_usd``)."""
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def _as_array(name: str, value, dtype, source: str) -> np.ndarray:
+    """``value`` as a contiguous ``dtype`` array, refusing what a cast would change:
+    booleans, text and complex numbers anywhere, fractions where whole numbers belong,
+    whole numbers beyond int64."""
+    a = np.asarray(value)
+    kind = a.dtype.kind
+    wanted = "whole numbers" if dtype is np.int64 else "real numbers"
+    if a.size and kind not in ("iu" if dtype is np.int64 else "iuf"):
+        cut = " (fractions would be cut off)" if kind == "f" else ""
+        raise PlacementError(f"{source}: {name} holds {a.dtype} values; expected {wanted}{cut}")
+    if kind == "u" and a.size and int(a.max()) > _INT64_MAX:
+        raise PlacementError(f"{source}: {name} holds values beyond int64")
+    return np.ascontiguousarray(a, dtype=dtype)
 
 
 @dataclass(frozen=True)
@@ -79,18 +109,25 @@ class CoverageInstance:
         Rows are put in canonical form (cells sorted, a cell repeated within a row kept
         once), as every method counts a row's people cell by cell.
         """
-        indptr = np.ascontiguousarray(indptr, dtype=np.int64)
-        indices = np.ascontiguousarray(indices, dtype=np.int64)
-        inst = cls(
-            indptr=indptr,
-            indices=indices,
-            weight=np.ascontiguousarray(weight, dtype=np.float64),
-            cost_usd=np.ascontiguousarray(cost_usd, dtype=np.float64),
-            location=np.ascontiguousarray(location, dtype=np.int64),
-            capacity=None if capacity is None else np.ascontiguousarray(capacity, dtype=np.float64),
-        )
+        ints = {"indptr": indptr, "indices": indices, "location": location}
+        reals = {"weight": weight, "cost_usd": cost_usd, "capacity": capacity}
+        arrays = {k: _as_array(k, v, np.int64, source) for k, v in ints.items()}
+        arrays |= {
+            k: None if v is None else _as_array(k, v, np.float64, source) for k, v in reals.items()
+        }
+        inst = cls(**arrays)
         inst.check(source)
-        return inst._canonical()
+        return inst._canonical()._dense_locations()
+
+    def _dense_locations(self) -> CoverageInstance:
+        """Locations numbered 0..k-1 (the methods index arrays by location): labels such
+        as 2**62 keep their meaning (which options exclude each other) without making
+        any array that large."""
+        loc = self.location
+        if loc.size == 0 or int(loc.max()) < max(self.n_options, 1):
+            return self
+        _, dense = np.unique(loc, return_inverse=True)
+        return replace(self, location=np.ascontiguousarray(dense, dtype=np.int64))
 
     def _canonical(self) -> CoverageInstance:
         ind = self.indices
@@ -114,20 +151,35 @@ class CoverageInstance:
             problems.append("indptr must be non-decreasing and end at len(indices)")
         if self.indices.size and (self.indices.min() < 0 or self.indices.max() >= m):
             problems.append(f"indices must lie in [0, {m}) (the length of weight)")
-        if not np.isfinite(self.weight).all() or (self.weight < 0).any():
-            problems.append("weight must be finite and >= 0")
+        if self.weight.ndim != 1 or self.indices.ndim != 1:
+            problems.append("weight and indices must be 1-D")
+        elif (
+            not np.isfinite(self.weight).all()
+            or (self.weight < 0).any()
+            or (self.weight > MAX_PEOPLE_PER_CELL).any()
+        ):
+            problems.append(
+                f"weight must be finite and >= 0 (people per demand cell, at most "
+                f"{MAX_PEOPLE_PER_CELL:g})"
+            )
         if self.cost_usd.shape != (n,) or self.location.shape != (n,):
             problems.append(f"cost_usd and location need one value per option ({n})")
         elif not np.isfinite(self.cost_usd).all() or (self.cost_usd <= 0).any():
             problems.append("cost_usd must be finite and > 0 (nothing is free)")
+        elif (self.cost_usd > MAX_COST_USD).any():
+            problems.append(f"cost_usd must be at most {MAX_COST_USD:g} USD per option")
         elif self.location.size and self.location.min() < 0:
             problems.append("location must be >= 0")
         if self.capacity is not None and (
             self.capacity.shape != (n,)
             or np.isnan(self.capacity).any()
             or (self.capacity <= 0).any()
+            or (np.isfinite(self.capacity) & (self.capacity > MAX_PEOPLE_PER_CELL)).any()
         ):
-            problems.append(f"capacity needs one value > 0 per option ({n}); inf for no cap")
+            problems.append(
+                f"capacity needs one value per option ({n}), > 0 and at most "
+                f"{MAX_PEOPLE_PER_CELL:g} people; inf for no cap"
+            )
         if problems:
             raise PlacementError(f"{source}: " + "; ".join(problems))
 
@@ -140,19 +192,16 @@ class CoverageInstance:
         write_file_atomic(path, lambda f: np.savez_compressed(f, **arrays))
 
     @classmethod
-    def load(cls, path: Path) -> CoverageInstance:
-        """Read an NPZ instance; a missing array or bad value is one clear error."""
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                missing = [k for k in ARRAYS if k not in data.files]
-                if missing:
-                    raise InputFileError(
-                        f"{path}: instance lacks array(s) {', '.join(missing)} "
-                        f"(needs {', '.join(ARRAYS)})"
-                    )
-                arrays = {k: data[k] for k in ARRAYS + OPTIONAL_ARRAYS if k in data.files}
-        except FileNotFoundError as err:
-            raise InputFileError(f"{path}: file not found") from err
-        except (OSError, ValueError) as err:
-            raise InputFileError(f"{path}: not a readable NPZ instance ({err})") from err
+    def load(
+        cls, path: Path, *, max_bytes: float | None = None, limit_note: str = ""
+    ) -> CoverageInstance:
+        """Read an NPZ instance; a missing array or bad value is one clear error.
+
+        Nothing large is allocated before the archive's declared array sizes are checked
+        (against each other and against ``max_bytes``, the memory the caller can give),
+        and only one-dimensional arrays of the right kind are read: whole numbers for
+        ``indptr``, ``indices`` and ``location`` (a fraction is never cut off), real
+        numbers for ``weight``, ``cost_usd`` and ``capacity``.
+        """
+        arrays = read_arrays(Path(path), ARRAY_KINDS, required=ARRAYS, max_bytes=max_bytes)
         return cls.from_arrays(**arrays, source=str(path))

@@ -54,6 +54,7 @@ from rural_plan.placement.greedy import (
 )
 from rural_plan.placement.instance import CoverageInstance
 from rural_plan.placement.merge import merged_instance
+from rural_plan.progress import check_stop
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,7 @@ def improve(
         int(max_moves),
         float(deadline),
     )
+    check_stop()  # a Ctrl-C or SIGTERM made the search return early: raise it here
     return Improvement(
         chosen=np.flatnonzero(flags).astype(np.int64),
         status=_STATUS[int(status)],

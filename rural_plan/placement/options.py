@@ -67,11 +67,7 @@ def build_options(scenario: Scenario, candidates: Candidates, preset: CostPreset
             )
         )
     table = np.array(per_type, dtype=np.float64)[type_index]
-    sat_capex, sat_opex = preset.satellite_terminal_usd(scenario.backhaul.satellite_mbps_per_site)
-    if costs.budget_basis == "tco":
-        cost_usd = costs.npv_usd(table[:, 3], table[:, 4]) + costs.npv_usd(sat_capex, sat_opex)
-    else:
-        cost_usd = table[:, 3] + sat_capex
+    cost_usd = _budget_cost_usd(scenario, preset, costs, table[:, 3], table[:, 4])
     return SiteOptions(
         location=location,
         type_name=names,
@@ -86,6 +82,33 @@ def build_options(scenario: Scenario, candidates: Candidates, preset: CostPreset
             type_index
         ],
     )
+
+
+def _budget_cost_usd(
+    scenario: Scenario,
+    preset: CostPreset,
+    costs: CostSettings,
+    capex_usd: np.ndarray,
+    opex_usd_per_year: np.ndarray,
+) -> np.ndarray:
+    """What a site of that CAPEX and OPEX counts against the budget, with a satellite
+    terminal as its backhaul estimate [USD]."""
+    sat_capex, sat_opex = preset.satellite_terminal_usd(scenario.backhaul.satellite_mbps_per_site)
+    if costs.budget_basis == "tco":
+        return costs.npv_usd(capex_usd, opex_usd_per_year) + costs.npv_usd(sat_capex, sat_opex)
+    return capex_usd + sat_capex
+
+
+def cheapest_option_usd(scenario: Scenario, preset: CostPreset) -> float:
+    """What the cheapest site option counts against the budget [USD]: the least a plan
+    can spend (the same figure as the options', known before any candidate is found)."""
+    costs = CostSettings.from_scenario(scenario)
+    by_type = costs.site_costs(preset)
+    capex = np.array([by_type[n].capex_total_usd for n in scenario.site_types], dtype=np.float64)
+    opex = np.array(
+        [by_type[n].opex_total_usd_per_year for n in scenario.site_types], dtype=np.float64
+    )
+    return float(_budget_cost_usd(scenario, preset, costs, capex, opex).min())
 
 
 def site_capacity_people(scenario: Scenario, preset: CostPreset, name: str) -> float:

@@ -221,7 +221,13 @@ def path_loss(profile: Profile, model: str, settings: PathSettings) -> dict[str,
         raise PropagationError(
             f"unknown path model {model!r}; valid: {', '.join(PATH_MODELS)}"
         ) from None
-    out = {"model": model, **fn(profile, settings)}
+    try:
+        out = {"model": model, **fn(profile, settings)}
+    except (ZeroDivisionError, OverflowError, FloatingPointError) as err:
+        raise PropagationError(
+            f"{model}: cannot predict this path ({err}); check the profile's distances "
+            "(step_m) and heights, and the radio settings"
+        ) from None
     clutter = 0.0
     if settings.clutter_type is not None:
         height = settings.clutter_height_m
@@ -238,5 +244,17 @@ def path_loss(profile: Profile, model: str, settings: PathSettings) -> dict[str,
         )
         out["clutter_type"] = settings.clutter_type
     out["clutter_loss_db"] = clutter
-    out["loss_db"] = float(out["loss_db"]) + clutter
+    loss = float(out["loss_db"]) + clutter
+    if not math.isfinite(loss) or loss < -LOSS_TOLERANCE_DB:
+        raise PropagationError(
+            f"{model}: the prediction for this path is loss_db={loss:g}, which no path can "
+            "have (a loss is finite and never a gain); the profile or settings are outside "
+            "what the model can predict: check the profile's distances (step_m) and "
+            "heights, --f-mhz and the antenna heights"
+        )
+    out["loss_db"] = loss
     return out
+
+
+LOSS_TOLERANCE_DB = 1e-6
+"""A loss below -this is refused (rounding may leave a zero diffraction loss at -1e-15)."""

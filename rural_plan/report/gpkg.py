@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 import shapely
 
+from rural_plan.errors import OutputError
 from rural_plan.pipeline.plan import Plan
 from rural_plan.report.features import link_features, lonlat, site_features
 from rural_plan.report.maps import LINK_COLOURS
@@ -41,9 +42,15 @@ def write_gpkg(plan: Plan, path: Path, *, pois: Sequence[dict[str, Any]] | None 
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_TIMESTAMP})
     try:
         _write_layers(path, layers)
+        _write_styles(path, plan, {n for n, (_, g, _) in layers.items() if g})
+    except (RuntimeError, sqlite3.Error) as err:  # pyogrio's errors are RuntimeErrors
+        # a full disk or a file-size limit: GDAL and SQLite say it in their own words
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise OutputError(
+            f"{path}: cannot write the GeoPackage; is the disk full? (GDAL / SQLite: {first})"
+        ) from err
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
-    _write_styles(path, plan, {n for n, (_, g, _) in layers.items() if g})
     return path
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import reprlib
 from importlib import resources
 from pathlib import Path
 from typing import Any, get_args, get_origin
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from rural_plan.errors import ScenarioError
 from rural_plan.scenario import schema
+from rural_plan.scenario.files import UnusableFile, absolute, path_problem, read_text
 from rural_plan.scenario.schema import Scenario
 
 _PATH_KEYS = tuple(k for k in schema.Inputs.model_fields if k != "synthetic")
@@ -55,19 +57,78 @@ def _construct_mapping(loader: _StrictSafeLoader, node: yaml.MappingNode, deep: 
 _StrictSafeLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
 )
+# YAML 1.2 floats: PyYAML (YAML 1.1) reads `1e6` as the string '1e6'; a scenario means
+# the number (the schema takes numbers strictly, never from strings).
+_StrictSafeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+MAX_YAML_VALUES = 200_000
+"""Most values (scalars, lists, mappings) a scenario's aliases may expand to: a ~1 KB
+chain of aliases can otherwise stand for billions (the "billion laughs")."""
+
+
+def _expanded_size(root: yaml.Node) -> tuple[int, int]:
+    """(values the document stands for with every alias expanded, distinct nodes), counted
+    without expanding anything (each node once, its size memoised)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    on_path: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            kids = _children(node)
+            sizes[key] = min(1 + sum(sizes.get(id(k), 1) for k in kids), 1 << 62)
+            continue
+        if key in sizes or key in on_path:  # counted, or an alias to an enclosing node
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((k, False) for k in _children(node) if id(k) not in sizes)
+    return sizes[id(root)], len(sizes)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def load_yaml_text(text: str) -> Any:
+    """Parse YAML text with the scenario's loader: plain values only (no tags that build
+    objects), no duplicate keys, YAML 1.2 floats, aliases expanding to at most
+    ``MAX_YAML_VALUES`` values. Raises ``yaml.YAMLError`` or ``RecursionError``."""
+    loader = _StrictSafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        expanded, distinct = _expanded_size(node)
+        if expanded > MAX_YAML_VALUES and expanded > 2 * distinct:
+            raise yaml.YAMLError(
+                f"aliases (*name) expand it to {expanded:,} values, more than the "
+                f"{MAX_YAML_VALUES:,} a scenario may hold; write the values out"
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def read_yaml_mapping(path: Path) -> dict[str, Any]:
     """Parse a YAML file that must hold a mapping; errors name the file and line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as err:
-        raise ScenarioError(f"{path}: file not found") from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(f"{path}: cannot be read as UTF-8 text ({err})") from err
+        text = read_text(path)
+    except UnusableFile as err:
+        raise ScenarioError(f"{path}: {err.problem}") from None
     try:
-        data = yaml.load(text, Loader=_StrictSafeLoader)
+        data = load_yaml_text(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -103,7 +164,10 @@ def read_scenario_mapping(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str
     included, replaces the base's. Each file's relative paths are resolved against
     its own folder before merging.
     """
-    path = Path(path).resolve()
+    problem = path_problem(path)
+    if problem is not None:  # named as given (a link, not where it leads)
+        raise ScenarioError(f"{Path(path).absolute()}: {problem}")
+    path = absolute(path)
     if path in _chain:
         loop = " -> ".join(str(p) for p in (*_chain, path))
         raise ScenarioError(f"{path}: extends: the chain loops back ({loop})")
@@ -118,14 +182,9 @@ def read_scenario_mapping(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str
             f"{path}: extends: must be the path of another scenario YAML (got {base_ref!r})"
         )
     base_path = _resolve_one(base_ref, path.parent)
-    try:
-        found = base_path.is_file()
-    except OSError as err:  # name too long, ...
-        raise ScenarioError(
-            f"{path}: extends: cannot be used as a file path ({err.strerror})"
-        ) from None
-    if not found:
-        raise ScenarioError(f"{path}: extends: file not found: {base_path}")
+    problem = path_problem(base_path)
+    if problem is not None:
+        raise ScenarioError(f"{path}: extends: {problem}: {base_path}")
     return merge_mappings(read_scenario_mapping(base_path, (*_chain, path)), data)
 
 
@@ -214,7 +273,13 @@ def _describe(err: dict[str, Any]) -> str:
     # Drop pydantic's union-branch markers such as 'list[...]' or 'SiteType' (the key the
     # error is about, last, is always kept: it may be a user's key that looks like one).
     kind = err["type"]
-    *path, last = err["loc"] or ("",)
+    loc_in = tuple(err["loc"] or ("",))
+    if len(loc_in) >= 2 and loc_in[-1] == "[key]":  # a mapping's key, not its value
+        *path, bad_key = loc_in[:-1]
+        where = ".".join(str(p) for p in path if not _is_branch_marker(p))
+        what = err["msg"].replace("Input should be", "should be")
+        return f"{where}: key {bad_key!r} {what}"
+    *path, last = loc_in
     loc = tuple(p for p in path if not _is_branch_marker(p))
     if kind == "extra_forbidden" or not _is_branch_marker(last):
         loc = (*loc, last)
@@ -231,26 +296,42 @@ def _describe(err: dict[str, Any]) -> str:
         return f"{key}: required key is missing"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"{key}: expected a mapping of keys to values (got {_short(given)})"
+    if kind == "too_short" and isinstance(given, list | tuple | dict):
+        least = (err.get("ctx") or {}).get("min_length", 1)
+        what = "an empty list" if not given else f"{len(given)}"
+        return f"{key}: needs at least {least} item(s), got {what}"
     msg = err["msg"]
+    if isinstance(given, bool) and kind in ("float_type", "int_type", "string_type"):
+        wanted = {"float_type": "a number", "int_type": "a whole number"}.get(kind, "text")
+        return f"{key}: expected {wanted}, got {str(given).lower()} (true / false)"
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
+    msg = msg.replace("a valid tuple", "a list")  # a YAML list stands for a tuple
     msg = msg.replace(" for <class 'pathlib.Path'>", "")
     shown = (
         f" (got {_short(given)})"
         if kind.endswith("_type") or not isinstance(given, dict | list)
         else ""
     )
+    if key and msg.startswith(f"{key}."):  # a model's own check that names its key
+        return f"{msg}{shown}"
     return f"{key}: {msg}{shown}" if key else msg
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict = 3, 8, 8, 8
+_REPR.maxstring, _REPR.maxother, _REPR.maxlong = 100, 100, 40
 
 
 def _short(value: Any, limit: int = 100) -> str:
     """``repr`` of a value given in the YAML, cut to ``limit`` characters (the middle of a
-    long string or path, so the file name at its end stays)."""
-    if isinstance(value, list):  # resolved input paths show as the strings they were
+    long string or path, so the file name at its end stays). Only what is shown is
+    formatted: a huge value costs no more than a small one."""
+    if isinstance(value, list) and len(value) <= 8:  # resolved paths show as given
         value = [str(v) if isinstance(v, Path) else v for v in value]
     if isinstance(value, Path):
         value = str(value)
-    text = repr(value)
+    text = repr(value) if isinstance(value, str) else _REPR.repr(value)
     if len(text) <= limit:
         return text
     if isinstance(value, str):
@@ -273,7 +354,16 @@ def _without_other_branches(errors: list[dict[str, Any]]) -> list[dict[str, Any]
     def explained(k: tuple) -> bool:  # another error at this key, or inside its value
         return any(s[: len(k)] == k for s in specific)
 
-    return [e for e in errors if not (branch_type_error(e) and explained(key(e)))]
+    def inside(k: tuple) -> bool:  # another error inside this value
+        return any(len(s) > len(k) and s[: len(k)] == k for s in specific)
+
+    # pydantic adds "too short" to a list whose items failed (as if they were missing)
+    return [
+        e
+        for e in errors
+        if not (branch_type_error(e) and explained(key(e)))
+        and not (e["type"] == "too_short" and inside(key(e)))
+    ]
 
 
 def scenario_from_mapping(data: dict[str, Any], *, source: str = "<scenario>") -> Scenario:
@@ -321,8 +411,8 @@ def load_scenario(
     >>> load_scenario("scenarios/demo.yaml", {"budget_usd": 2e6}).budget_usd  # doctest: +SKIP
     2000000.0
     """
-    path = Path(path).resolve()
     data = read_scenario_mapping(path)
+    path = absolute(path)
     if overrides:
         data = merge_mappings(data, _resolve_paths(dotted_changes(overrides), Path.cwd()))
     scenario = scenario_from_mapping(data, source=str(path))
@@ -337,7 +427,11 @@ def derive_scenario(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
 
     >>> s2 = derive_scenario(s, {"radio.frequency_mhz": 1800, "budget_usd": 5e5})  # doctest: +SKIP
     """
-    base = scenario.model_dump(mode="json", exclude={"source_path"})
+    # The keys the scenario was given (as its YAML: defaults are filled in again, so a
+    # change behaves as it would in the file), as Python values (tuples, paths, whole-number
+    # keys such as land-cover classes) that the strict schema takes back as they are; what
+    # ``changes`` gives is validated as YAML is.
+    base = scenario.model_dump(exclude={"source_path"}, exclude_unset=True)
     nested = dotted_changes(changes)
     data = merge_mappings(base, {k: v for k, v in nested.items() if k != "site_types"})
     if "site_types" in nested:
@@ -365,4 +459,4 @@ def dotted_changes(changes: dict[str, Any]) -> dict[str, Any]:
 def load_demo_scenario() -> Scenario:
     """The built-in demo scenario (a seeded synthetic region, packaged as ``demo.yaml``)."""
     text = (resources.files("rural_plan.scenario") / "demo.yaml").read_text(encoding="utf-8")
-    return scenario_from_mapping(yaml.safe_load(text), source="built-in demo scenario")
+    return scenario_from_mapping(load_yaml_text(text), source="built-in demo scenario")

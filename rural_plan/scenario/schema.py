@@ -7,12 +7,23 @@ and reject unknown keys, so a misspelt key is an error, never silently ignored.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    field_validator,
+    model_validator,
+)
 
+from rural_plan.scenario.files import path_problem
 from rural_plan.scenario.names import (
     BACKHAUL_TYPE_NAMES,
     CLUTTER_TYPE_NAMES,
@@ -36,9 +47,57 @@ ClutterTypeName = Literal[CLUTTER_TYPE_NAMES]  # type: ignore[valid-type]
 
 class _Frozen(BaseModel):
     # allow_inf_nan=False: `.nan` / `.inf` in the YAML are refused as "not a finite number".
+    # strict=True: values are taken as the YAML typed them, never converted: `true` is not
+    # the number 1, '5' (quoted) is not a number, 5.5 is not a whole number (5 is still a
+    # float). Only lists that stand for tuples and strings that name files are converted
+    # (``_LAX``).
     model_config = ConfigDict(
-        frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False
+        frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False, strict=True
     )
+
+
+_LAX = Strict(False)
+"""A YAML list read as a tuple, or a string as a path: the one conversion a strict model
+makes (the values inside stay strict)."""
+
+
+def _not_a_bool(value):
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true / false")
+    return value
+
+
+@functools.lru_cache(maxsize=64)
+def metric_crs_problem(code: str) -> str | None:
+    """None when ``code`` ('EPSG:32737') is a projected CRS in metres that PROJ knows; else
+    what is wrong with it (a grid's cells are square metres: a geographic CRS would make
+    ``cell_size_m: 200`` 200 degrees)."""
+    import rasterio
+    from rasterio.crs import CRS
+    from rasterio.errors import CRSError
+
+    try:
+        with rasterio.Env():  # PROJ's complaint goes to the exception, not to stderr
+            crs = CRS.from_user_input(code)
+            projected, geographic = crs.is_projected, crs.is_geographic
+            unit, factor = crs.linear_units_factor if projected else ("", 0.0)
+    except CRSError:
+        return f"{code} is not a CRS that PROJ knows"
+    if geographic:
+        return (
+            f"{code} is a geographic CRS (degrees); the grid needs a projected CRS in metres, "
+            "e.g. the UTM zone of the area (EPSG:326NN north, EPSG:327NN south)"
+        )
+    if not projected:
+        return f"{code} is not a projected CRS; the grid needs one in metres"
+    if abs(factor - 1.0) > 1e-9:
+        return f"{code} is in {unit}, not metres; the grid needs a projected CRS in metres"
+    return None
+
+
+ProjectedXY = Annotated[float, Field(ge=-2e7, le=2e7)]
+"""A coordinate of a projected CRS in metres (no place on earth is farther than 20,000 km
+from an origin)."""
 
 
 Longitude = Annotated[float, Field(ge=-180.0, le=180.0)]
@@ -49,8 +108,10 @@ class AreaOfInterest(_Frozen):
     """Where to plan, in WGS84 longitude / latitude. Neither key: the whole overlap
     of the DEM and the population raster."""
 
-    bbox_lonlat: tuple[Longitude, Latitude, Longitude, Latitude] | None = None
-    polygon_lonlat: list[tuple[Longitude, Latitude]] | None = Field(default=None, min_length=3)
+    bbox_lonlat: Annotated[tuple[Longitude, Latitude, Longitude, Latitude], _LAX] | None = None
+    polygon_lonlat: list[Annotated[tuple[Longitude, Latitude], _LAX]] | None = Field(
+        default=None, min_length=3
+    )
 
     @model_validator(mode="after")
     def _one_shape(self) -> AreaOfInterest:
@@ -76,23 +137,38 @@ class SyntheticRegion(_Frozen):
     villages: int = Field(45, ge=1, le=10_000)
     people: float = Field(80_000.0, ge=1.0, le=1e9)
     epsg: int = Field(32737, ge=1024, le=32767)
-    """Projected CRS the region is placed in (default UTM 37S, East Africa)."""
-    origin_xy_m: tuple[float, float] = (500_000.0, 9_000_000.0)
+    """Projected CRS in metres the region is placed in (default UTM 37S, East Africa);
+    ``grid.crs`` sets it when this is not given."""
+    origin_xy_m: Annotated[tuple[ProjectedXY, ProjectedXY], _LAX] = (500_000.0, 9_000_000.0)
     """Top-left corner (x, y) in the CRS [m]."""
+
+    @field_validator("epsg")
+    @classmethod
+    def _metric(cls, v: int) -> int:
+        problem = metric_crs_problem(f"EPSG:{v}")
+        if problem is not None:
+            raise ValueError(problem)
+        return v
 
 
 def _existing_file(path: Path) -> Path:
-    """An input path must name an existing file (a name the OS refuses is a problem too)."""
+    """An input path must name an existing regular file: not a folder, a named pipe, a
+    device or a loop of symbolic links (a name the OS refuses is a problem too), and be
+    valid UTF-8 (it is written into provenance.json and passed to GDAL as text)."""
     try:
-        if path.is_file():
-            return path
-        folder = path.is_dir()
-    except OSError as err:  # name too long, too many symlink levels, ...
-        raise ValueError(f"cannot be used as a file path ({err.strerror or err})") from None
-    raise ValueError("is a folder, not a file" if folder else "file not found")
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            "the path is not valid UTF-8 text; rural_plan writes paths into UTF-8 files "
+            "and passes them to GDAL: rename it"
+        ) from None
+    problem = path_problem(path)
+    if problem is not None:
+        raise ValueError(problem)
+    return path
 
 
-InputFile = Annotated[Path, AfterValidator(_existing_file)]
+InputFile = Annotated[Path, _LAX, AfterValidator(_existing_file)]
 """Path of an existing input file (resolved against the scenario's folder by the loader)."""
 
 
@@ -100,7 +176,7 @@ class Inputs(_Frozen):
     """Input files, resolved relative to the scenario YAML. Rasters are GeoTIFF, SRTM
     ``.hgt`` or either inside a ``.zip``; vectors are GeoJSON in EPSG:4326."""
 
-    dem: InputFile | list[InputFile] | None = None
+    dem: InputFile | Annotated[list[InputFile], Field(min_length=1)] | None = None
     population: InputFile | None = None
     existing_towers: InputFile | None = None
     """Today's sites: an OpenCelliD cell export (CSV, detected from its header; cells
@@ -171,6 +247,9 @@ class GridSpec(_Frozen):
     def _epsg(cls, v: str | None) -> str | None:
         if v is not None and not re.fullmatch(r"EPSG:\d{4,5}", v):
             raise ValueError(f"crs must look like 'EPSG:32738', got {v!r}")
+        problem = None if v is None else metric_crs_problem(v)
+        if problem is not None:
+            raise ValueError(problem)
         return v
 
 
@@ -309,7 +388,7 @@ class SiteType(_Frozen):
     cable_loss_db: float = Field(1.0, ge=0.0, le=10.0)
     power_w: float = Field(ge=1.0, le=50_000.0)
     """Average electrical load of the site."""
-    sectors: Literal[1, 3] = 1
+    sectors: Annotated[Literal[1, 3], BeforeValidator(_not_a_bool)] = 1
     """1: one antenna (omni when beamwidth_deg is 360); 3: three sectors 120° apart."""
     beamwidth_deg: float = Field(360.0, ge=10.0, le=360.0)
     """Horizontal half-power beamwidth of each antenna (65° is typical for 3 sectors)."""
@@ -439,7 +518,9 @@ class Backhaul(_Frozen):
     """Capacity bought per satellite terminal (priced per Mbps per year)."""
     fibre_mast_height_m: float = Field(30.0, ge=2.0, le=150.0)
     """Height of the microwave antenna at a fibre point of presence."""
-    allowed: tuple[str, ...] = Field(("fibre", "microwave", "relay", "satellite"), min_length=1)
+    allowed: Annotated[tuple[str, ...], _LAX] = Field(
+        ("fibre", "microwave", "relay", "satellite"), min_length=1
+    )
     """Link types the design may use (``rural_plan.scenario.names.BACKHAUL_TYPE_NAMES``); without
     satellite a site no other link reaches is an error."""
     busy_hour_mbps_per_user: float = Field(0.04, ge=0.0, le=100.0)
@@ -522,7 +603,9 @@ class ExistingNetwork(_Frozen):
     one site. OpenCelliD positions are estimated from crowd-sourced measurements, so the
     sectors of one site scatter by up to a few hundred metres; LTE cells of one eNodeB
     (cell id // 256) are one site whatever the distance."""
-    serving_technologies: tuple[Technology, ...] = Field(("2G", "3G", "4G", "5G"), min_length=1)
+    serving_technologies: Annotated[tuple[Technology, ...], _LAX] = Field(
+        ("2G", "3G", "4G", "5G"), min_length=1
+    )
     """Generations that count as serving a person today: e.g. [4G] for a 4G plan, so that
     only sites carrying 4G (and coverage polygons of 4G) count as served before."""
     unknown_technology_serves: bool = True
@@ -648,7 +731,7 @@ class Scenario(_Frozen):
     limits: Limits = Field(default_factory=Limits)
     executor: ExecutorSettings = Field(default_factory=ExecutorSettings)
     """Where propagation runs (``rural-plan run --executor`` overrides it)."""
-    source_path: Path | None = Field(default=None, exclude=True)
+    source_path: Annotated[Path, _LAX] | None = Field(default=None, exclude=True)
     """The YAML file this scenario came from (set by the loader; not a YAML key)."""
 
     def files(self) -> tuple[Path, ...]:
@@ -662,6 +745,33 @@ class Scenario(_Frozen):
         if self.cost.preset.endswith((".yaml", ".yml")):
             out.append(Path(self.cost.preset))
         return tuple(out)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _synthetic_in_grid_crs(cls, data):
+        """``grid.crs`` places a synthetic region that does not name its own ``epsg``
+        (without this, grid.crs would be ignored for synthetic input)."""
+        if not isinstance(data, dict):
+            return data
+        grid, inputs = data.get("grid"), data.get("inputs")
+        synthetic = inputs.get("synthetic") if isinstance(inputs, dict) else None
+        crs = grid.get("crs") if isinstance(grid, dict) else None
+        if isinstance(synthetic, dict) and "epsg" not in synthetic and isinstance(crs, str):
+            m = re.fullmatch(r"EPSG:(\d{4,5})", crs)
+            if m and metric_crs_problem(crs) is None:  # else grid.crs's own problem
+                synthetic = {**synthetic, "epsg": int(m.group(1))}
+                data = {**data, "inputs": {**inputs, "synthetic": synthetic}}
+        return data
+
+    @model_validator(mode="after")
+    def _one_crs(self) -> Scenario:
+        synthetic, crs = self.inputs.synthetic, self.grid.crs
+        if synthetic is not None and crs is not None and crs != f"EPSG:{synthetic.epsg}":
+            raise ValueError(
+                f"grid.crs is {crs} but the synthetic region is generated in "
+                f"inputs.synthetic.epsg {synthetic.epsg}; give one of them (or the same CRS)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _model_validity(self) -> Scenario:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from rural_plan.errors import InputFileError
 from rural_plan.io.results import write_file_atomic, write_folder
+from rural_plan.scenario.files import UnusableFile, path_problem, read_text
 
 COLUMNS = (
     ("people_newly_covered", "people newly covered", "{:,.0f}"),
@@ -33,19 +35,41 @@ class Row:
 def read_result(folder: Path, label: str | None = None) -> Row:
     """The compared numbers of one results folder (its ``summary.json``)."""
     path = Path(folder) / "summary.json"
+    problem = path_problem(folder)
+    if problem not in (None, "is a folder, not a file"):
+        what = problem.replace("file not found", "not found").removeprefix("is ")
+        raise InputFileError(f"{folder}: not a results folder ({what})")
+    if problem is None:
+        raise InputFileError(f"{folder}: not a results folder (a file, not a folder)")
     try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise InputFileError(f"{folder}: not a results folder (no summary.json)") from err
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        summary = json.loads(read_text(path))
+    except UnusableFile as err:
+        if err.problem.startswith("file not found"):
+            raise InputFileError(f"{folder}: not a results folder (no summary.json)") from None
+        raise InputFileError(f"{path}: not a readable summary ({err.problem})") from None
+    except (json.JSONDecodeError, RecursionError) as err:
         raise InputFileError(f"{path}: not a readable summary ({err})") from err
     if not isinstance(summary, dict):
         raise InputFileError(f"{path}: not a summary (expected a JSON object)")
     return Row(
         label or Path(folder).name,
         Path(folder),
-        {key: summary.get(key) for key, _, _ in COLUMNS},
+        {key: _number(summary.get(key)) for key, _, _ in COLUMNS},
     )
+
+
+MAX_VALUE = 1e15
+"""Largest number compared: more than every person's and every budget's count (a summary
+holding more was edited or written by something else)."""
+
+
+def _number(value):
+    """A compared value: a finite number within ``MAX_VALUE``, else None ("n/a"): a
+    summary someone edited (or another program wrote) may hold text, lists, true / false
+    or 1e308 there."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value if math.isfinite(value) and abs(value) <= MAX_VALUE else None
 
 
 def _cell(value, fmt: str) -> str:

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rural_plan.io.results import claim_output_dir
-from rural_plan.pipeline.limits import check_memory
 from rural_plan.pipeline.plan import Plan
 from rural_plan.pipeline.recipe import plan
 from rural_plan.report.writer import write_results
 from rural_plan.scenario.schema import Scenario
+from rural_plan.workflows.check import check_scenario
 
 
 def safe_name(name: str) -> str:
@@ -41,11 +41,12 @@ def run_scenario(
     use_cache: bool = True,
     max_memory_gb: float | None = None,
 ) -> RunResult:
-    """Refuse an output folder or a memory estimate that cannot work, before any work,
-    and claim the folder (a second run writing it is refused until this one is done);
-    then plan ``scenario`` and write its results folder atomically."""
+    """Refuse a scenario that cannot work (:func:`check_scenario`: what ``validate``
+    checks, its memory estimate included) or an output folder that cannot be written,
+    before any work, and claim the folder (a second run writing it is refused until this
+    one is done); then plan ``scenario`` and write its results folder atomically."""
+    check_scenario(scenario, max_memory_gb=max_memory_gb)
     with claim_output_dir(out_dir, overwrite=overwrite, protect=scenario.files()):
-        check_memory(scenario, max_memory_gb=max_memory_gb)
         t0 = time.perf_counter()
         result = plan(scenario, use_cache=use_cache)
         out = write_results(result, out_dir, overwrite=overwrite)

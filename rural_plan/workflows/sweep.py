@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,12 @@ from rural_plan.io.results import check_output_dir, claim_output_dir
 from rural_plan.pipeline.recipe import plan
 from rural_plan.progress import progress
 from rural_plan.report.writer import write_results
-from rural_plan.scenario.loader import merge_mappings, read_scenario_mapping, scenario_from_mapping
+from rural_plan.scenario.loader import (
+    load_yaml_text,
+    merge_mappings,
+    read_scenario_mapping,
+    scenario_from_mapping,
+)
 from rural_plan.scenario.schema import Scenario
 
 log = logging.getLogger(__name__)
@@ -37,6 +43,11 @@ class Variant:
     scenario: Scenario
 
 
+MAX_VARIANTS = 1_000
+"""Most variants one sweep plans (every combination of the ``--set`` values): each is a
+whole plan, so more is a typo (a stray comma, a range written out) or a week of work."""
+
+
 def parse_set(text: str) -> tuple[str, list[Any]]:
     """``KEY=V1,V2`` → (key, [values]); values are read as YAML scalars (1e6 → float)."""
     key, sep, values = text.partition("=")
@@ -45,12 +56,18 @@ def parse_set(text: str) -> tuple[str, list[Any]]:
         raise ScenarioError(
             f"--set {text!r}: expected KEY=VALUE[,VALUE...], e.g. budget_usd=1e6,2e6"
         )
+    if values.count(",") >= MAX_VARIANTS:
+        raise ScenarioError(
+            f"--set {key}: {values.count(',') + 1:,} values, more than the {MAX_VARIANTS:,} "
+            "variants a sweep plans"
+        )
     parsed = []
     for raw in values.split(","):
         try:
-            parsed.append(yaml.safe_load(raw.strip()))
-        except yaml.YAMLError as err:
-            raise ScenarioError(f"--set {key}: cannot read value {raw!r} ({err})") from err
+            parsed.append(load_yaml_text(raw.strip()))
+        except (yaml.YAMLError, RecursionError) as err:
+            problem = " ".join(str(err).split()) or "nested too deeply"
+            raise ScenarioError(f"--set {key}: cannot read value {raw!r} ({problem})") from err
     if len(set(map(repr, parsed))) != len(parsed):
         raise ScenarioError(f"--set {key}: a value is repeated ({values})")
     return key, parsed
@@ -76,13 +93,24 @@ def build_variants(scenario_path: Path, sets: list[str]) -> list[Variant]:
     keys = [k for k, _ in axes]
     if len(set(keys)) != len(keys):
         raise ScenarioError(f"--set: a key is given twice ({', '.join(keys)})")
+    count = math.prod(len(values) for _, values in axes)
+    if count > MAX_VARIANTS:
+        sizes = " x ".join(f"{len(v)} {k}" for k, v in axes)
+        raise ScenarioError(
+            f"--set: {count:,} variants ({sizes}), more than the {MAX_VARIANTS:,} a sweep "
+            "plans; sweep fewer values, or split the sweep"
+        )
     variants, problems = [], []
-    for combo in itertools.product(*(values for _, values in axes)):
+    # labels (folder names) spell values as given: `2e5`, not 200000.0
+    texts = [[v.strip() for v in s.partition("=")[2].split(",")] for s in sets]
+    for combo, spelt in zip(
+        itertools.product(*(values for _, values in axes)), itertools.product(*texts), strict=True
+    ):
         changes = dict(zip(keys, combo, strict=True))
         data = base
         for k, v in changes.items():
             data = merge_mappings(data, _nested(k, v))
-        label = _label(changes)
+        label = _label(dict(zip(keys, spelt, strict=True)))
         try:
             scenario = scenario_from_mapping(data, source=f"{scenario_path} [{label}]")
         except ScenarioError as err:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
+from pathlib import Path
 
 from rural_plan.cli import main
 from tests.conftest import REPO
@@ -145,3 +147,34 @@ def test_full_run_keeps_the_long_placement_section(tmp_path, monkeypatch):
     old = results.read_text().splitlines()
     text = bm.splice(old, "placement", bm._PREFIX["placement"], ["## Placement: new"], "how")
     assert "long text" in text and "short text" not in text
+
+
+def test_bench_never_runs_the_benchmarks_of_an_arbitrary_folder(tmp_path, monkeypatch, capsys):
+    """A benchmarks/__main__.py in the current folder that is not a rural_plan checkout is
+    someone else's code: never run (it used to be)."""
+    from rural_plan.cli import bench
+
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "__init__.py").write_text("")
+    (tmp_path / "benchmarks" / "__main__.py").write_text(_RECORDER)
+    monkeypatch.chdir(tmp_path)
+    ran = []
+    real_run = subprocess.run
+
+    def only_the_recorder(argv, *, cwd, **kwargs):  # never the clone's real benchmarks
+        ran.append(cwd)
+        assert Path(cwd) == tmp_path.resolve(), f"would run the benchmarks of {cwd}"
+        return real_run(argv, cwd=cwd, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", only_the_recorder)
+    assert bench.benchmarks_repo(None) == REPO.resolve()  # the install's own clone
+    # installed from a wheel (no clone beside the package): refused, nothing run
+    monkeypatch.setattr(bench, "__file__", str(tmp_path / "site" / "rural_plan" / "cli" / "b.py"))
+    assert main(["bench"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a rural_plan checkout" not in err
+    assert "that belongs to a rural_plan checkout" in err and "--repo DIR" in err
+    assert not (tmp_path / "argv.json").exists()
+    # with --repo the user names the clone: run
+    assert main(["bench", "-q", "--repo", str(tmp_path)]) == 3
+    assert (tmp_path / "argv.json").exists() and len(ran) == 1

@@ -108,6 +108,7 @@ BASE = "name: t\nbudget_usd: 100000\ninputs: {synthetic: {size_m: 5000}}\n"
 def test_bad_scenario_one_line_exit_2_no_output(tmp_path, capsys, text, needle):
     out = tmp_path / "out"
     path = _bad(tmp_path, text)
+    said = []
     for argv in (["validate", str(path)], ["run", str(path), "-o", str(out)]):
         assert main(argv) == 2
         err = capsys.readouterr().err
@@ -115,6 +116,8 @@ def test_bad_scenario_one_line_exit_2_no_output(tmp_path, capsys, text, needle):
         assert len(lines) == 1, err
         assert needle in lines[0] and str(path) in lines[0]
         assert "Traceback" not in err
+        said.append(lines)
+    assert said[0] == said[1], "validate and run disagree"
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [path]
 
@@ -125,6 +128,8 @@ def test_budget_too_small_is_a_clear_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "below the cheapest site option" in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()
+    assert main(["validate", str(path)]) == 2  # found without the grid: validate says it
+    assert capsys.readouterr().err == err
 
 
 def test_existing_results_are_kept_without_overwrite(tmp_path, capsys):

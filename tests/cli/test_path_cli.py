@@ -141,7 +141,10 @@ def test_distances_form_and_diffraction_models(tmp_path, capsys):
     [
         ('{"elevations_m": [1, 2, 3]}', "exactly one of step_m or distances_m"),
         ('{"elevations_m": [1, 2], "step_m": 10}', "at least 3"),
-        ('{"elevations_m": [1, 2, 3], "step_m": -5}', "step_m must be a number > 0"),
+        (
+            '{"elevations_m": [1, 2, 3], "step_m": -5}',
+            "step_m must be a number of metres 0.01..100000",
+        ),
         ('{"elevations_m": [1, 2, 3], "distances_m": [0, 5]}', "distances_m has 2 values"),
         ("not json", "not a readable JSON profile"),
     ],
