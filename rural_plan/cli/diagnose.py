@@ -17,7 +17,7 @@ PARENTS = ("common", "planning")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from rural_plan.workflows.diagnose import CLUSTER_RADIUS_M, MIN_CLUSTER_PEOPLE
+    from rural_plan.workflows.defaults import CLUSTER_RADIUS_M, MIN_CLUSTER_PEOPLE
 
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument(

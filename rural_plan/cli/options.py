@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from rural_plan.errors import ExecutorError
 from rural_plan.scenario.names import EXECUTOR_NAMES
-from rural_plan.scenario.schema import ExecutorSettings, Scenario, field_range
+
+if TYPE_CHECKING:
+    from rural_plan.scenario.schema import Scenario
 
 
 def positive_float(text: str) -> float:
@@ -90,6 +91,10 @@ _FLAGS = {"dask_address": "--dask-address", "dask_workers": "--dask-workers"}
 def with_executor(scenario: Scenario, args: argparse.Namespace) -> Scenario:
     """``scenario`` with the executor options of the command line applied over its own
     (validated by the schema's ``executor`` section; its problems name the flag)."""
+    from pydantic import ValidationError
+
+    from rural_plan.scenario.schema import ExecutorSettings
+
     changes: dict = {}
     if args.dask_address is not None:
         changes["dask_address"] = args.dask_address
@@ -119,6 +124,8 @@ def with_executor(scenario: Scenario, args: argparse.Namespace) -> Scenario:
 
 
 def _message(problem: dict, given) -> str:
+    from rural_plan.scenario.schema import ExecutorSettings, field_range
+
     msg = str(problem["msg"]).removeprefix("Value error, ")
     if problem["loc"] and problem["loc"][0] == "dask_workers":
         lo, hi = field_range(ExecutorSettings, "dask_workers")

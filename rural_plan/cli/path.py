@@ -13,7 +13,6 @@ from rural_plan.scenario.names import (
     PATH_MODEL_NAMES,
     POLARIZATIONS,
 )
-from rural_plan.scenario.schema import ClutterSpec, HataParams, ItmParams, Radio, field_default
 
 NAME = "path"
 HELP = "predict the loss over one terrain profile"
@@ -29,10 +28,15 @@ PARENTS = ("common",)
 
 
 def _itm(name: str):
+    from rural_plan.scenario.schema import ItmParams, field_default
+
     return field_default(ItmParams, name)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    # the schema (pydantic) only for this command's own parser: --help stays light
+    from rural_plan.scenario.schema import ClutterSpec, HataParams, Radio, field_default
+
     p.add_argument("profile", type=Path, help="profile JSON file")
     p.add_argument(
         "--model", required=True, choices=list(PATH_MODEL_NAMES), help="point-to-point model"

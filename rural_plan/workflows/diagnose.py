@@ -39,6 +39,7 @@ from rural_plan.propagation.clutter_map import clutter_loss_grid
 from rural_plan.propagation.settings import RadioSettings
 from rural_plan.report.maps import draw_base, to_km
 from rural_plan.scenario.schema import Scenario
+from rural_plan.workflows.defaults import CLUSTER_RADIUS_M, MIN_CLUSTER_PEOPLE
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +70,6 @@ class Diagnosis:
     clusters: tuple[Cluster, ...]
     """Largest first."""
     summary: dict[str, Any]
-
-
-CLUSTER_RADIUS_M = 2_000.0
-"""Unserved people within this distance [m] of a settlement centre join its cluster."""
-MIN_CLUSTER_PEOPLE = 50.0
-"""Smallest cluster reported [people]."""
 
 
 def diagnose(
