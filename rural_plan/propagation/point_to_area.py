@@ -18,7 +18,7 @@ from rural_plan._sparse import sort_row_segments
 from rural_plan.errors import PropagationError
 from rural_plan.grid.grid import Grid
 from rural_plan.progress import progress
-from rural_plan.propagation._radial import covered_cells, locations_windows
+from rural_plan.propagation._radial import covered_cells, model_sweep
 from rural_plan.propagation.models import get_model
 from rural_plan.propagation.settings import RadioSettings
 
@@ -52,7 +52,7 @@ def _checked_model(radio: RadioSettings):
 
 def _windows(terrain: Grid | Terrain, rows, cols, h_tx_m, radio: RadioSettings, starts, out):
     model = _checked_model(radio)
-    locations_windows(
+    model_sweep(model.code)(
         np.ascontiguousarray(terrain.elevation_m, dtype=np.float64),
         np.ascontiguousarray(rows[starts[:-1]], dtype=np.int64),
         np.ascontiguousarray(cols[starts[:-1]], dtype=np.int64),
@@ -64,7 +64,6 @@ def _windows(terrain: Grid | Terrain, rows, cols, h_tx_m, radio: RadioSettings, 
         radio.h_rx_m,
         radio.f_mhz,
         radio.k_factor,
-        model.code,
         np.asarray(radio.params, dtype=np.float64),
         out,
     )
