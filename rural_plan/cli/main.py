@@ -69,7 +69,7 @@ def _command_named(argv: list[str] | None) -> str | None:
 
 def _configure_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    handler = logging.StreamHandler(sys.stderr)
+    handler = progress.LogHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     root = logging.getLogger("rural_plan")
     root.handlers[:] = [handler]
