@@ -174,6 +174,8 @@ class _Ticker:
             value = min(value, self.total_s)
             if value > self.bar.n:
                 self.bar.update(value - self.bar.n)
+            else:  # a step past its estimate: the clock still runs on screen
+                self.bar.refresh()
 
     def _run(self) -> None:
         while not self.stop.wait(0.5):
