@@ -29,12 +29,9 @@ from rural_plan.backhaul import warm as backhaul_warm
 from rural_plan.grid import warm as grid_warm
 from rural_plan.placement import warm as placement_warm
 from rural_plan.propagation import warm as propagation_warm
-from rural_plan.scenario.schema import Scenario
+from rural_plan.scenario.schema import Placement, Radio, Scenario, field_default
 
 log = logging.getLogger(__name__)
-
-DEFAULT_MODEL = "delta-bullington"
-DEFAULT_METHOD = "local-search"
 
 
 @dataclass(frozen=True)
@@ -55,9 +52,11 @@ class KernelGroup:
 
 def kernel_groups(scenario: Scenario | None = None) -> list[KernelGroup]:
     """The kernel groups a run of ``scenario`` uses (None: a synthetic-region scenario
-    with the default model and method)."""
-    model = DEFAULT_MODEL if scenario is None else scenario.radio.model
-    method = DEFAULT_METHOD if scenario is None else scenario.placement.method
+    with the schema's default model and method)."""
+    if scenario is None:
+        model, method = field_default(Radio, "model"), field_default(Placement, "method")
+    else:
+        model, method = scenario.radio.model, scenario.placement.method
     groups = []
     if scenario is not None and scenario.inputs.synthetic is None:
         groups.append(

@@ -29,7 +29,7 @@ def kernels(method: str) -> tuple:
     return greedy if method == "greedy" else (*greedy, _ls.local_search)
 
 
-def warm_up(method: str = "local-search") -> None:
+def warm_up(method: str) -> None:
     """The greedy, the budget curve and (unless ``method`` is the greedy) local search,
     once each."""
     tiny = CoverageInstance.from_arrays(

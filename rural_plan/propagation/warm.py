@@ -38,7 +38,7 @@ def kernels(model: str) -> tuple:
     return (model_sweep(get_model(model).code), covered_cells, sort_row_segments)
 
 
-def warm_up(model: str = "delta-bullington") -> None:
+def warm_up(model: str) -> None:
     """The sweep of ``model`` (a name of the models registry), the coverage count and the
     row sort, once each."""
     one_i = np.zeros(1, dtype=np.int64)
