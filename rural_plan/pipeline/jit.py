@@ -130,10 +130,11 @@ def warm_groups(groups: list[KernelGroup]) -> float:
     if helper is not None:
         estimate = max(estimate, helper[0].compile_s)
     log.info(
-        "compiling the numba kernels this run uses: %s; about %.0f s on 2 idle cores (a "
+        "compiling the numba kernels this run uses: %s; about %.0f s on 2 idle cores%s (a "
         "first run on this machine; later runs load them from the cache)",
         ", ".join(g.name for g in cold),
         estimate,
+        _busy(),
     )
     with progress.timed_steps(estimate, "compiling") as steps:
         for g in here:
@@ -151,6 +152,15 @@ def warm_groups(groups: list[KernelGroup]) -> float:
     seconds = time.perf_counter() - t0
     log.info("compiled in %.1f s (cached for later runs)", seconds)
     return seconds
+
+
+def _busy() -> str:
+    """``", longer now (load 7.9 on 2 cores)"`` when other work holds every core, else ``""``."""
+    try:
+        load, cores = os.getloadavg()[0], os.cpu_count() or 1
+    except OSError:
+        return ""
+    return f", longer now (load {load:.1f} on {cores} cores)" if load > cores else ""
 
 
 def _start_helper(cold: list[KernelGroup]):

@@ -67,11 +67,16 @@ def test_a_cold_group_is_announced_with_its_estimate(monkeypatch, caplog):
     ran = []
     group = jit.KernelGroup("toy kernels", lambda: ran.append(1), ("k",), 12.0)
     monkeypatch.setattr(jit, "is_cached", lambda kernel: False)
+    monkeypatch.setattr(jit.os, "getloadavg", lambda: (7.9, 7.0, 6.0))
+    monkeypatch.setattr(jit.os, "cpu_count", lambda: 2)
     with caplog.at_level(logging.INFO, logger="rural_plan"):
         seconds = jit.warm_groups([group])
     assert ran == [1] and seconds >= 0
     text = caplog.text
-    assert "compiling the numba kernels this run uses: toy kernels; about 12 s" in text
+    assert (
+        "compiling the numba kernels this run uses: toy kernels; about 12 s on 2 idle cores, "
+        "longer now (load 7.9 on 2 cores)" in text
+    )
     assert "compiled in" in text
 
 
