@@ -56,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--skip-many-sites", action="store_true")
     parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="--only startup: also time this checkout of another commit, in the same run",
+    )
+    parser.add_argument(
         "--milp-long-s",
         type=float,
         default=3600.0,
@@ -74,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             sites=args.sites,
             skip_many_sites=args.skip_many_sites,
             milp_long_s=args.milp_long_s,
+            baseline=args.baseline,
         )
 
     from benchmarks import propagation
@@ -109,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     # the hour-long HiGHS run is not re-run with the suite: its last result is kept
     sections += _old_sections(_PREFIX["placement-long"])
     sections += scale.run()
+    from benchmarks import startup
+
+    sections += startup.run()
     text = "\n".join(
         [
             "# Benchmark results",
@@ -133,6 +143,7 @@ _PREFIX: dict[str, tuple[str, ...]] = {
     "placement": ("## Placement:",),
     "placement-long": ("## Ngazidja placement:",),
     "scale": ("## Scaling:",),
+    "startup": ("## Start-up",),
 }
 
 
@@ -186,7 +197,12 @@ def _old_sections(prefixes: tuple[str, ...]) -> list[str]:
 
 
 def _only(
-    name: str, *, sites: int = 1000, skip_many_sites: bool = False, milp_long_s: float = 3600.0
+    name: str,
+    *,
+    sites: int = 1000,
+    skip_many_sites: bool = False,
+    milp_long_s: float = 3600.0,
+    baseline: Path | None = None,
 ) -> int:
     """Run one section and splice it into RESULTS.md in place of its old text.
 
@@ -195,7 +211,7 @@ def _only(
     are replaced where the first of them stood; a section not yet in the file is
     appended. ``propagation`` with ``skip_many_sites`` keeps the old many-sites section.
     """
-    from benchmarks import coverage, pipeline, placement, scale
+    from benchmarks import coverage, pipeline, placement, scale, startup
 
     lines = {
         "pipeline": pipeline.run,
@@ -205,6 +221,7 @@ def _only(
         "placement": placement.run,
         "placement-long": lambda: placement.ngazidja_long(milp_long_s),
         "scale": scale.run,
+        "startup": lambda: startup.run(baseline),
     }[name]()
     prefixes = _PREFIX[name]
     if name == "propagation" and skip_many_sites:
@@ -216,6 +233,8 @@ def _only(
         how += " --skip-many-sites" if skip_many_sites else f" --sites {sites}"
     if name == "placement-long":
         how += f" --milp-long-s {milp_long_s:g}"
+    if name == "startup" and baseline is not None:
+        how += f" --baseline {baseline}"
     path.write_text(splice(old, name, prefixes, lines, how))
     print("\n".join(lines))
     return 0

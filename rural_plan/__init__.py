@@ -4,17 +4,22 @@
 >>> scenario = rural_plan.load_scenario("scenarios/demo.yaml")  # doctest: +SKIP
 >>> result = rural_plan.plan(scenario)  # doctest: +SKIP
 >>> result.summary["people_per_1000_usd"]  # doctest: +SKIP
+
+The public names are imported on first use: importing the package, or a light part of
+it (the scenario schema, the command line's parser), loads no numba kernels and no
+geospatial stack.
 """
 
 import logging
 from typing import TYPE_CHECKING
 
+from rural_plan._lazy import lazy_names
 from rural_plan._version import __version__
 from rural_plan.errors import RuralPlanError
-from rural_plan.scenario import Scenario, derive_scenario, load_scenario
 
 if TYPE_CHECKING:
     from rural_plan.api import Plan, plan
+    from rural_plan.scenario import Scenario, derive_scenario, load_scenario
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -28,13 +33,13 @@ __all__ = [
     "plan",
 ]
 
-
-def __getattr__(name: str):
-    """``plan`` and ``Plan`` load the whole pipeline (numba, GDAL, pandas, matplotlib:
-    about 2 s): imported when first used, so ``rural-plan`` starts (and answers a bad
-    input, a Ctrl-C or a SIGTERM) before loading what the command does not need."""
-    if name in ("Plan", "plan"):
-        from rural_plan import api
-
-        return getattr(api, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_names(
+    __name__,
+    {
+        "Plan": "rural_plan.api",
+        "plan": "rural_plan.api",
+        "Scenario": "rural_plan.scenario",
+        "derive_scenario": "rural_plan.scenario",
+        "load_scenario": "rural_plan.scenario",
+    },
+)

@@ -30,3 +30,17 @@ def require_data(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"real data not available: {path} (the shared data folder beside the repo)")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _cli_logging_restored():
+    """A test that runs the CLI leaves the ``rural_plan`` logger as it found it: the
+    CLI's handler writes to that test's captured stderr, closed once the test ends."""
+    import logging
+
+    from rural_plan import progress
+
+    root = logging.getLogger("rural_plan")
+    saved = (root.handlers[:], root.level, root.propagate, progress._enabled)
+    yield
+    root.handlers[:], root.level, root.propagate, progress._enabled = saved

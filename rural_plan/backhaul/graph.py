@@ -186,8 +186,10 @@ class HopTracer:
         """Smallest clearance per unit √(d1·d2/d) [√m] (see the kernel)."""
         ia = np.asarray(ia, dtype=np.int64)
         ib = np.asarray(ib, dtype=np.int64)
-        ha = np.ascontiguousarray(np.broadcast_to(ha, ia.shape), dtype=np.float64)
-        hb = np.ascontiguousarray(np.broadcast_to(hb, ia.shape), dtype=np.float64)
+        # copies (writable, whatever was given): the kernels see one signature, the one
+        # the JIT warm-up compiles
+        ha = np.array(np.broadcast_to(ha, ia.shape), dtype=np.float64)
+        hb = np.array(np.broadcast_to(hb, ia.shape), dtype=np.float64)
         if self.memo is None or ia.size == 0:
             return self._trace(ia, ib, ha, hb)
         x, y = self.nodes.x, self.nodes.y

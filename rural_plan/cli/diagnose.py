@@ -18,7 +18,7 @@ PARENTS = ("common", "planning")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from rural_plan.workflows.settings import CLUSTER_RADIUS_M, MIN_CLUSTER_PEOPLE
+    from rural_plan.workflows.defaults import CLUSTER_RADIUS_M, MIN_CLUSTER_PEOPLE
 
     p.add_argument("scenario", type=user_path, help="scenario YAML file")
     p.add_argument(

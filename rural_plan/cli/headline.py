@@ -7,7 +7,11 @@ from pathlib import Path
 from typing import Any
 
 
-def headline(summary: Mapping[str, Any], out_dir: Path, seconds: float) -> str:
+def headline(
+    summary: Mapping[str, Any], out_dir: Path, seconds: float, compile_s: float = 0.0
+) -> str:
+    """The summary as aligned lines; ``compile_s`` of the ``seconds`` went into compiling
+    numba kernels (shown apart when it is a second or more: a first run)."""
     total = summary["people_total"]
     newly = summary["people_newly_covered"]
     share = 100.0 * newly / total if total else 0.0
@@ -39,7 +43,8 @@ def headline(summary: Mapping[str, Any], out_dir: Path, seconds: float) -> str:
         ),
         f"cost per person       {cpp:,.2f} USD" if cpp is not None else "cost per person       n/a",
         f"budget curve          {out_dir / 'budget_curve.csv'}",
-        f"results               {out_dir}  ({seconds:.1f} s)",
+        f"results               {out_dir}  ({seconds:.1f} s"
+        + (f", of which {compile_s:.1f} s compiling, once per machine)" if compile_s >= 1 else ")"),
     ]
     return "\n".join(lines)
 
@@ -48,6 +53,7 @@ def print_run(result, use_cache: bool) -> int:
     """Print a finished run's headline and where propagation was cached; exit status 0."""
     from rural_plan.propagation.cache import cache_dir
 
-    print(headline(result.plan.summary, result.out_dir, result.seconds))
+    compile_s = result.plan.timings_s.get("jit_compile", 0.0)
+    print(headline(result.plan.summary, result.out_dir, result.seconds, compile_s))
     print(f"propagation cache     {cache_dir() if use_cache else 'off (--no-cache)'}")
     return 0

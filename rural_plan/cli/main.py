@@ -52,7 +52,11 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; given ``argv``, only the command it names gets its
+    options (the others are listed, with their help line), so that parsing imports
+    nothing the command does not need."""
+    wanted = _command_named(argv)
     p = _Parser(
         prog="rural-plan",
         description="Plan low-cost rural cell sites over terrain and population: where to "
@@ -66,20 +70,27 @@ def build_parser() -> argparse.ArgumentParser:
     }
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
+        full = argv is None or command.NAME == wanted
         parser = sub.add_parser(
             command.NAME,
-            parents=[groups[g] for g in command.PARENTS],
+            parents=[groups[g] for g in command.PARENTS] if full else [],
             help=command.HELP,
             description=command.DESCRIPTION,
         )
-        command.add_arguments(parser)
+        if full:
+            command.add_arguments(parser)
         parser.set_defaults(run=command.run)
     return p
 
 
+def _command_named(argv: list[str] | None) -> str | None:
+    """The command ``argv`` names: its first word that is not an option (None: none)."""
+    return next((a for a in argv or () if not a.startswith("-")), None)
+
+
 def _configure_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    handler = logging.StreamHandler(sys.stderr)
+    handler = progress.LogHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     root = logging.getLogger("rural_plan")
     root.handlers[:] = [handler]
@@ -187,8 +198,10 @@ def _one_line(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(argv).parse_args(argv)
     except _UsageError:
         return 2
     _configure_logging(args.verbose, args.quiet)

@@ -6,12 +6,13 @@ import argparse
 import math
 import os
 from pathlib import Path
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from rural_plan.errors import ExecutorError
 from rural_plan.scenario.names import EXECUTOR_NAMES
-from rural_plan.scenario.schema import ExecutorSettings, Scenario, field_range
+
+if TYPE_CHECKING:
+    from rural_plan.scenario.schema import Scenario
 
 
 def user_path(text: str) -> Path:
@@ -87,6 +88,8 @@ def number_in(
 def schema_number(model, name: str, *, whole: bool = False):
     """An argparse type: a finite number within the schema's range of ``model.name`` (the
     flag and the scenario key accept the same values)."""
+    from rural_plan.scenario.schema import field_range
+
     lo, hi = field_range(model, name)
     meta = model.model_fields[name].metadata
     return number_in(
@@ -166,6 +169,10 @@ _FLAGS = {"dask_address": "--dask-address", "dask_workers": "--dask-workers"}
 def with_executor(scenario: Scenario, args: argparse.Namespace) -> Scenario:
     """``scenario`` with the executor options of the command line applied over its own
     (validated by the schema's ``executor`` section; its problems name the flag)."""
+    from pydantic import ValidationError
+
+    from rural_plan.scenario.schema import ExecutorSettings
+
     changes: dict = {}
     if args.dask_address is not None:
         changes["dask_address"] = args.dask_address
@@ -195,6 +202,8 @@ def with_executor(scenario: Scenario, args: argparse.Namespace) -> Scenario:
 
 
 def _message(problem: dict, given) -> str:
+    from rural_plan.scenario.schema import ExecutorSettings, field_range
+
     msg = str(problem["msg"]).removeprefix("Value error, ")
     if problem["loc"] and problem["loc"][0] == "dask_workers":
         lo, hi = field_range(ExecutorSettings, "dask_workers")

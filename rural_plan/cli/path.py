@@ -13,7 +13,6 @@ from rural_plan.scenario.names import (
     PATH_MODEL_NAMES,
     POLARIZATIONS,
 )
-from rural_plan.scenario.schema import ClutterSpec, HataParams, ItmParams, Radio, field_default
 
 PATH_F_MHZ = (1.0, 100_000.0)
 """Frequencies ``path`` takes [MHz] (each model then checks its own validity range)."""
@@ -35,6 +34,8 @@ PARENTS = ("common",)
 
 
 def _itm(name: str):
+    from rural_plan.scenario.schema import ItmParams, field_default
+
     return field_default(ItmParams, name)
 
 
@@ -64,6 +65,9 @@ def model_options(p: argparse.ArgumentParser, *, ns_direct: bool = True) -> None
     defaults (``radio``, ``radio.itm``, ``radio.hata``, ``radio.clutter``): the same
     names in ``rural-plan path`` and ``rural-plan coverage``. ``ns_direct``: also
     ``--ns-direct`` (a point-to-point profile only)."""
+    # the schema (pydantic) only for this command's own parser: --help stays light
+    from rural_plan.scenario.schema import ClutterSpec, HataParams, ItmParams, Radio, field_default
+
     p.add_argument(
         "--pol",
         choices=list(POLARIZATIONS),

@@ -6,6 +6,14 @@ import numpy as np
 
 from rural_plan.grid._kernels import area_weighted_counts
 
+COMPILE_S = 2.0
+"""About how long [s] compiling the stage's kernels takes on 2 idle cores."""
+
+
+def kernels() -> tuple:
+    """The kernels the stage calls from Python (to ask the cache about)."""
+    return (area_weighted_counts,)
+
 
 def warm_up() -> None:
     """Run every kernel of the stage once."""

@@ -39,7 +39,7 @@ import numpy as np
 from rural_plan._version import __version__
 from rural_plan.errors import ExecutorError
 from rural_plan.grid.grid import Grid
-from rural_plan.pipeline.jit import warm_up
+from rural_plan.pipeline.jit import warm_propagation
 from rural_plan.progress import progress
 from rural_plan.propagation import cache as propagation_cache
 from rural_plan.propagation.point_to_area import (
@@ -120,9 +120,8 @@ def worker_identity() -> dict[str, str]:
 
 
 def worker_ready() -> dict[str, Any]:
-    """Run on each worker before its first task: its identity, and the seconds it took to
-    load (or, on a machine that never ran rural_plan, compile) the numba kernels."""
-    return {"identity": worker_identity(), "warm_up_s": warm_up()}
+    """Run on each worker when connecting: its identity."""
+    return {"identity": worker_identity()}
 
 
 class DaskExecutor:
@@ -139,6 +138,7 @@ class DaskExecutor:
         self.settings = settings
         self._client = None
         self._cluster = None
+        self._warmed: set[str] = set()
         self.info: dict[str, Any] = {
             "name": self.name,
             "dask_address": settings.dask_address,
@@ -225,8 +225,7 @@ class DaskExecutor:
         return self._client
 
     def _check_workers(self) -> None:
-        """Refuse workers that run other propagation code than this process; load the
-        kernels on every worker at once (not in the first task of each)."""
+        """Refuse workers that run other propagation code than this process."""
         mine = worker_identity()
         try:
             ready = self._client.run(worker_ready)
@@ -248,7 +247,14 @@ class DaskExecutor:
                 "same rural_plan version on every worker"
             )
         self.info["workers"] = len(theirs)
-        self.info["worker_warm_up_s"] = round(max(r["warm_up_s"] for r in ready.values()), 3)
+
+    def _warm_workers(self, model: str) -> None:
+        """Load (or compile) the propagation kernels of ``model`` on every worker at once,
+        not in the first task of each."""
+        if model not in self._warmed:
+            ready = self._client.run(warm_propagation, model)
+            self._warmed.add(model)
+            self.info["worker_warm_up_s"] = round(max(ready.values()), 3)
 
     def covered_demand(
         self,
@@ -284,6 +290,7 @@ class DaskExecutor:
         from distributed import as_completed
 
         client = self.client()
+        self._warm_workers(radio.model)
         per_chunk = self.settings.chunk_options or auto_chunk_options(n, self.info["workers"])
         spans = option_chunks(options, min(per_chunk, max_chunk_options(radio, terrain)))
         parts: list[np.ndarray | None] = [None] * len(spans)

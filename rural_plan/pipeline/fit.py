@@ -25,6 +25,7 @@ from rural_plan.placement.greedy import Selection, rollout
 from rural_plan.placement.options import SiteOptions
 from rural_plan.placement.select import select_sites
 from rural_plan.placement.sweep import BudgetCurve
+from rural_plan.progress import progress
 
 log = logging.getLogger(__name__)
 
@@ -164,43 +165,45 @@ def place_with_backhaul(prep, first: Selection) -> BackhaulFit:
     previous: frozenset[int] | None = None
     fit: BackhaulFit | None = None
     stop = "rounds"
-    for rounds in range(1, BACKHAUL_ROUNDS + 1):
-        fit = _design_round(prep, selection, rounds, previous, placement_budget)
-        fits = fit.spent_usd <= budget * (1 + 1e-9)
-        if fits and (best is None or selection.people > best.selection.people + 1e-9):
-            best = fit
-        if fits and (fit.stable or fit.spent_usd >= 0.98 * budget):
-            stop = "stable" if fit.stable else "budget"
-            break
-        if best is not None and rounds >= BACKHAUL_SEARCH_ROUNDS:
-            stop = "search"
-            break
-        previous = frozenset(int(i) for i in selection.chosen)
-        estimate = estimate.copy()
-        for link in fit.backhaul.links:
-            role, k = node_index(link.b) if ":" in link.b else (link.b, -1)
-            if link.kind == "satellite" and role == "site":
-                at = options.location == options.location[selection.chosen[k]]
-                own = costs.basis_usd(link.capex_usd, link.opex_usd_per_year)
-                estimate[at] = np.maximum(estimate[at], own)
-        scale = min(1.5, max(0.5, budget / max(fit.spent_usd, 1e-9)))
-        placement_budget *= scale
-        if not fits and fit.stable:  # stuck on sites over budget: make them unaffordable
-            placement_budget = min(placement_budget, selection.cost_usd * (1 - 1e-6))
-        log.info(
-            "backhaul round %d: %d sites spend %.0f USD with their designed backhaul "
-            "(budget %.0f USD); placing again under %.0f USD",
-            rounds,
-            selection.chosen.size,
-            fit.spent_usd,
-            budget,
-            placement_budget,
-        )
-        instance = dataclasses.replace(instance, cost_usd=site_part + estimate)
-        if placement_budget < float(instance.cost_usd.min()):
-            stop = "floor"
-            break
-        selection = select_sites(scenario, instance, prep.coverage, budget_usd=placement_budget)
+    with progress(BACKHAUL_ROUNDS, "backhaul design", unit="round") as bar:
+        for rounds in range(1, BACKHAUL_ROUNDS + 1):
+            fit = _design_round(prep, selection, rounds, previous, placement_budget)
+            bar.update(1)
+            fits = fit.spent_usd <= budget * (1 + 1e-9)
+            if fits and (best is None or selection.people > best.selection.people + 1e-9):
+                best = fit
+            if fits and (fit.stable or fit.spent_usd >= 0.98 * budget):
+                stop = "stable" if fit.stable else "budget"
+                break
+            if best is not None and rounds >= BACKHAUL_SEARCH_ROUNDS:
+                stop = "search"
+                break
+            previous = frozenset(int(i) for i in selection.chosen)
+            estimate = estimate.copy()
+            for link in fit.backhaul.links:
+                role, k = node_index(link.b) if ":" in link.b else (link.b, -1)
+                if link.kind == "satellite" and role == "site":
+                    at = options.location == options.location[selection.chosen[k]]
+                    own = costs.basis_usd(link.capex_usd, link.opex_usd_per_year)
+                    estimate[at] = np.maximum(estimate[at], own)
+            scale = min(1.5, max(0.5, budget / max(fit.spent_usd, 1e-9)))
+            placement_budget *= scale
+            if not fits and fit.stable:  # stuck on sites over budget: make them unaffordable
+                placement_budget = min(placement_budget, selection.cost_usd * (1 - 1e-6))
+            log.info(
+                "backhaul round %d: %d sites spend %.0f USD with their designed backhaul "
+                "(budget %.0f USD); placing again under %.0f USD",
+                rounds,
+                selection.chosen.size,
+                fit.spent_usd,
+                budget,
+                placement_budget,
+            )
+            instance = dataclasses.replace(instance, cost_usd=site_part + estimate)
+            if placement_budget < float(instance.cost_usd.min()):
+                stop = "floor"
+                break
+            selection = select_sites(scenario, instance, prep.coverage, budget_usd=placement_budget)
     if best is not None:
         return dataclasses.replace(best, rounds=rounds, stop=_stop(stop))
     log.info("backhaul: no round within budget; pricing every option's own satellite")
@@ -352,34 +355,36 @@ def curve_backhaul(prep, curve: BudgetCurve, fit: BackhaulFit) -> CurveBackhaul:
     plan_set = tuple(sorted(int(i) for i in fit.selection.chosen))
     memo = ClearanceMemo()  # the points share most of their sites: each hop traced once
     seen: dict[tuple[int, ...], tuple[float, float, float, float] | None] = {}
-    for p in idx:
-        key = tuple(sorted(int(i) for i in curve.chosen[p]))
-        if key not in seen:
-            if key == plan_set:
-                seen[key] = _designed_costs(costs, options, fit.selection.chosen, fit.backhaul)
-            elif not key:
-                seen[key] = (0.0, 0.0, 0.0, 0.0)
-            else:
-                chosen, _ = rollout(prep.instance, np.asarray(key, dtype=np.int64))
-                try:
-                    backhaul = design_for_sites(
-                        settings,
-                        prep.region,
-                        prep.preset,
-                        prep.coverage,
-                        prep.candidates,
-                        options,
-                        chosen,
-                        resilience=False,
-                        clearance_memo=memo,
-                    )
-                except BackhaulError as err:
-                    log.warning("budget curve: point %d left at its estimate: %s", p, err)
-                    seen[key] = None
+    with progress(idx.size, "budget curve backhaul", unit="point") as bar:
+        for p in idx:
+            key = tuple(sorted(int(i) for i in curve.chosen[p]))
+            if key not in seen:
+                if key == plan_set:
+                    seen[key] = _designed_costs(costs, options, fit.selection.chosen, fit.backhaul)
+                elif not key:
+                    seen[key] = (0.0, 0.0, 0.0, 0.0)
                 else:
-                    seen[key] = _designed_costs(costs, options, chosen, backhaul)
-        if seen[key] is not None:
-            out["bh"][p], out["cost"][p], out["bh_tco"][p], out["sat"][p] = seen[key]
+                    chosen, _ = rollout(prep.instance, np.asarray(key, dtype=np.int64))
+                    try:
+                        backhaul = design_for_sites(
+                            settings,
+                            prep.region,
+                            prep.preset,
+                            prep.coverage,
+                            prep.candidates,
+                            options,
+                            chosen,
+                            resilience=False,
+                            clearance_memo=memo,
+                        )
+                    except BackhaulError as err:
+                        log.warning("budget curve: point %d left at its estimate: %s", p, err)
+                        seen[key] = None
+                    else:
+                        seen[key] = _designed_costs(costs, options, chosen, backhaul)
+            if seen[key] is not None:
+                out["bh"][p], out["cost"][p], out["bh_tco"][p], out["sat"][p] = seen[key]
+            bar.update(1)
     seconds = time.perf_counter() - t0
     log.info(
         "budget curve: %d of %d points re-costed with their designed backhaul "

@@ -62,7 +62,7 @@ def prepare(scenario: Scenario, *, use_cache: bool = True) -> Prepared:
 
 
 def _prepare(scenario: Scenario, executor: Executor, use_cache: bool) -> Prepared:
-    clock = StageClock({"jit_compile": round(warm_up(), 3)})
+    clock = StageClock({"jit_compile": round(warm_up(scenario), 3)})
     preset = scenario_preset(scenario)
     region = load_region(scenario)
     clock.lap("grid")

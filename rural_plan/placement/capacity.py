@@ -10,8 +10,6 @@ solved exactly here with HiGHS (``scipy.optimize.linprog``): one variable per
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.optimize import linprog
 
 from rural_plan.errors import PlacementError
 from rural_plan.placement.instance import CoverageInstance
@@ -49,6 +47,9 @@ def _max_flow(instance: CoverageInstance, options: np.ndarray) -> tuple[float, n
     are merged first (their people summed): the flow's value and a valid per-option split
     are unchanged, and the LP has one variable per (class of cells, option covering it)
     instead of per (cell, option): hundreds instead of tens of thousands."""
+    import scipy.sparse as sp
+    from scipy.optimize import linprog
+
     starts, ends = instance.indptr[options], instance.indptr[options + 1]
     lengths = ends - starts
     cells = np.concatenate([instance.indices[a:b] for a, b in zip(starts, ends, strict=True)])

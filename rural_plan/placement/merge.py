@@ -20,15 +20,17 @@ lowest demand cell (the canonical order every caller and test relies on).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 
 from rural_plan._sparse import sort_row_segments
 from rural_plan.errors import PlacementError
 from rural_plan.placement._kernels import merge_cells, rows_canonical
 from rural_plan.placement.instance import CoverageInstance
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 
 class MergedCells(NamedTuple):
@@ -87,6 +89,8 @@ def merge_identical_cells(instance: CoverageInstance) -> MergedCells:
     >>> m.cell_to_merged.tolist(), m.weight.tolist()
     ([0, 1, -1, 0], [9.0, 2.0])
     """
+    import scipy.sparse as sp
+
     cell_to_merged, weight, mptr, midx = _merge(instance)
     rows = sp.csr_array((np.ones(midx.size), midx, mptr), shape=(instance.n_options, weight.size))
     return MergedCells(rows, weight, cell_to_merged)

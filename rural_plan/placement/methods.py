@@ -3,9 +3,19 @@
 
 from __future__ import annotations
 
-from rural_plan.placement.greedy import select_greedy
+from rural_plan.placement.greedy import Selection, select_greedy
+from rural_plan.placement.instance import CoverageInstance
 from rural_plan.placement.local_search import select_local_search
-from rural_plan.placement.milp import select_milp
+
+
+def select_milp(instance: CoverageInstance, **kwargs) -> Selection:
+    """:func:`rural_plan.placement.milp.select_milp`, imported when first called (HiGHS
+    comes with ``scipy.optimize``, a second of import that greedy and local search do not
+    need)."""
+    from rural_plan.placement.milp import select_milp as solve
+
+    return solve(instance, **kwargs)
+
 
 PLACEMENT_METHODS = {
     "greedy": select_greedy,

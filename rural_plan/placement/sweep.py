@@ -21,6 +21,7 @@ from rural_plan.placement.greedy import select_greedy
 from rural_plan.placement.instance import CoverageInstance
 from rural_plan.placement.local_search import improve, prepare
 from rural_plan.placement.merge import merged_instance
+from rural_plan.progress import progress
 
 log = logging.getLogger(__name__)
 
@@ -248,25 +249,32 @@ def _local_search_points(instance, merged, prepared, budgets, top_set) -> list[P
     prev_set = np.zeros(0, dtype=np.int64)
     prev_people = 0.0
     points = []
-    for b in budgets:
-        if b < cheapest:
-            points.append((0.0, 0.0, 0, _EMPTY))
-            continue
-        greedy = select_greedy(merged, budget_usd=float(b)).chosen
-        start = prev_set if prev_set.size else greedy
-        got = improve(instance, start, budget_usd=float(b), prepared=prepared).chosen
-        got_people = instance.coverage_of(got)
-        if prev_set.size and instance.coverage_of(greedy) > got_people:
-            again = improve(instance, greedy, budget_usd=float(b), prepared=prepared)
-            again_people = instance.coverage_of(again.chosen)
-            if again_people > got_people:
-                got, got_people = again.chosen, again_people
-        if top_set is not None and top_cost <= b * (1.0 + _BUDGET_RTOL) and top_people > got_people:
-            got, got_people = top_set, top_people
-        if got_people < prev_people:
-            got, got_people = prev_set, prev_people
-        prev_set, prev_people = got, got_people
-        points.append(_point(instance, got))
+    with progress(len(budgets), "budget curve (local-search)", unit="budget") as bar:
+        for b in budgets:
+            if b < cheapest:
+                points.append((0.0, 0.0, 0, _EMPTY))
+                bar.update(1)
+                continue
+            greedy = select_greedy(merged, budget_usd=float(b)).chosen
+            start = prev_set if prev_set.size else greedy
+            got = improve(instance, start, budget_usd=float(b), prepared=prepared).chosen
+            got_people = instance.coverage_of(got)
+            if prev_set.size and instance.coverage_of(greedy) > got_people:
+                again = improve(instance, greedy, budget_usd=float(b), prepared=prepared)
+                again_people = instance.coverage_of(again.chosen)
+                if again_people > got_people:
+                    got, got_people = again.chosen, again_people
+            if (
+                top_set is not None
+                and top_cost <= b * (1.0 + _BUDGET_RTOL)
+                and top_people > got_people
+            ):
+                got, got_people = top_set, top_people
+            if got_people < prev_people:
+                got, got_people = prev_set, prev_people
+            prev_set, prev_people = got, got_people
+            points.append(_point(instance, got))
+            bar.update(1)
     return points
 
 

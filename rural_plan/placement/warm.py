@@ -1,22 +1,37 @@
-"""Compile (or load from numba's cache) the placement stage's kernels on tiny inputs."""
+"""Compile (or load from numba's cache) the placement kernels a run uses, on tiny inputs."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from rural_plan._sparse import sort_row_segments
-from rural_plan.placement._kernels import lazy_greedy
+from rural_plan.placement import _local_search as _ls
+from rural_plan.placement._kernels import greedy_moves, lazy_greedy, merge_cells
+from rural_plan.placement._kernels import rollout as rollout_kernel
+from rural_plan.placement.greedy import rollout, select_greedy
 from rural_plan.placement.instance import CoverageInstance
 from rural_plan.placement.local_search import select_local_search
 from rural_plan.placement.sweep import budget_curve
 
+COMPILE_S = {"greedy": 24.0, "local-search": 45.0}
+"""About how long [s] compiling the stage's kernels for a method takes on 2 idle cores
+(measured at load 8 on 2 cores, scaled by 0.43 as the propagation estimates); milp
+compiles what local search does (its budget curve)."""
 
-def warm_up() -> None:
-    """Run every kernel of the stage once (greedy, local search, the budget curve)."""
-    one_i = np.zeros(1, dtype=np.int64)
-    one_f = np.ones(1)
-    lazy_greedy(np.array([0, 1]), one_i, one_f, one_f, one_i, 2.0)
-    sort_row_segments(np.array([0, 1]), np.zeros(1, dtype=np.int64))
+
+def compile_estimate_s(method: str) -> float:
+    """About how long compiling the stage takes for ``method`` on an empty cache [s]."""
+    return COMPILE_S.get(method, COMPILE_S["local-search"])
+
+
+def kernels(method: str) -> tuple:
+    """Kernels a run with placement ``method`` calls from Python (to ask the cache about)."""
+    greedy = (lazy_greedy, greedy_moves, merge_cells, rollout_kernel)
+    return greedy if method == "greedy" else (*greedy, _ls.local_search)
+
+
+def warm_up(method: str) -> None:
+    """The greedy, the budget curve and (unless ``method`` is the greedy) local search,
+    once each."""
     tiny = CoverageInstance.from_arrays(
         indptr=[0, 1, 2, 3],
         indices=[0, 1, 1],
@@ -24,5 +39,9 @@ def warm_up() -> None:
         cost_usd=[1.0, 1.0, 2.0],
         location=[0, 1, 1],
     )
-    select_local_search(tiny, budget_usd=2.0)
-    budget_curve(tiny, n_points=2)
+    select_greedy(tiny, budget_usd=2.0)
+    rollout(tiny, np.array([0, 1]))
+    curve = "greedy" if method == "greedy" else "local-search"
+    if curve == "local-search":
+        select_local_search(tiny, budget_usd=2.0)
+    budget_curve(tiny, n_points=2, method=curve)

@@ -19,6 +19,8 @@ import math
 
 import numba as nb
 import numpy as np
+from numba import types
+from numba.extending import overload
 
 from rural_plan.propagation._bullington_ray import ray_loss_bullington
 from rural_plan.propagation._diffraction import deygout_loss_db
@@ -276,6 +278,157 @@ def fspl_ray_to_window(
 
 
 @nb.njit(cache=True)
+def _rays_fspl_knife_edge(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+    a_e = k_factor * EARTH_RADIUS_M
+    ray_loss_fspl(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e, True, out)
+
+
+@nb.njit(cache=True)
+def _rays_fspl_los(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+    a_e = k_factor * EARTH_RADIUS_M
+    ray_loss_fspl(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e, False, out)
+
+
+@nb.njit(cache=True)
+def _rays_free_space(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+    for i in range(1, n):
+        d = i * step_m
+        dz = z[i] + h_rx_m - z[0] - h_tx_m
+        out[i] = free_space_loss_db(math.sqrt(d * d + dz * dz), f_mhz)
+
+
+@nb.njit(cache=True)
+def _rays_itm(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+    scratch = np.empty(ITM_OUT_SIZE)
+    for i in range(1, n):
+        if not used[i]:
+            out[i] = np.inf
+        elif i < 2:  # ITM needs three profile points: free space one cell out
+            dz = z[1] + h_rx_m - z[0] - h_tx_m
+            out[i] = free_space_loss_db(math.sqrt(step_m * step_m + dz * dz), f_mhz)
+        else:
+            path = z[: i + 1]
+            n_s = surface_refractivity(path, params[0])
+            out[i] = itm_p2p_tls_kernel(
+                path,
+                step_m,
+                h_tx_m,
+                h_rx_m,
+                n_s,
+                f_mhz,
+                int(params[1]),
+                params[2],
+                params[3],
+                int(params[4]),
+                int(params[5]),
+                params[6],
+                params[7],
+                params[8],
+                scratch,
+            )
+
+
+@nb.njit(cache=True)
+def _rays_hata(cost231, z, step_m, n, h_tx_m, h_rx_m, f_mhz, params, out):
+    # params: environment 0 urban, 1 urban large city, 2 suburban, 3 open.
+    env = int(params[0])
+    large = env == 1
+    if cost231:
+        code = EMP_COST231_HATA
+    else:
+        code = EMP_HATA_SUBURBAN if env == 2 else EMP_HATA_OPEN if env == 3 else EMP_HATA_URBAN
+    for i in range(1, n):
+        d = max(i * step_m, 1000.0)  # below the models' 1 km: the 1 km value
+        out[i] = empirical_loss_db(code, f_mhz, d, h_tx_m, h_rx_m, large, 0.0, 0.0)
+
+
+@nb.njit(cache=True)
+def _rays_okumura_hata(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+    _rays_hata(False, z, step_m, n, h_tx_m, h_rx_m, f_mhz, params, out)
+
+
+@nb.njit(cache=True)
+def _rays_cost231_hata(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+    _rays_hata(True, z, step_m, n, h_tx_m, h_rx_m, f_mhz, params, out)
+
+
+@nb.njit(cache=True)
+def _rays_3gpp_rma(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+    # LOS or NLOS formula as the terrain gives line of sight; params: h_bld, W [m].
+    a_e = k_factor * EARTH_RADIUS_M
+    z_tx = z[0] + h_tx_m
+    s_max = -np.inf
+    for i in range(1, n):
+        d = i * step_m
+        z_ground = z[i] - d * d / (2.0 * a_e)
+        s_rx = (z_ground + h_rx_m - z_tx) / d
+        code = EMP_RMA_LOS if s_rx >= s_max else EMP_RMA_NLOS
+        out[i] = empirical_loss_db(
+            code, f_mhz, max(d, 10.0), h_tx_m, h_rx_m, False, params[0], params[1]
+        )
+        s_ground = (z_ground - z_tx) / d
+        if s_ground > s_max:
+            s_max = s_ground
+
+
+@nb.njit(cache=True)
+def _rays_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+    # Free space over the 3-D path plus the profile's diffraction loss, incrementally.
+    a_e = k_factor * EARTH_RADIUS_M
+    ray_loss_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e, False, 1, out)
+
+
+@nb.njit(cache=True)
+def _rays_delta_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+    a_e = k_factor * EARTH_RADIUS_M
+    pol = int(params[0])
+    ray_loss_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e, True, pol, out)
+
+
+@nb.njit(cache=True)
+def _rays_deygout(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+    # Free space over the 3-D path plus Deygout's loss over the profile to each cell.
+    a_e = k_factor * EARTH_RADIUS_M
+    dist = np.arange(n) * step_m
+    scratch = np.empty(16)
+    for i in range(1, n):
+        if not used[i]:
+            out[i] = np.inf
+            continue
+        dz = z[i] + h_rx_m - z[0] - h_tx_m
+        d = dist[i]
+        loss = free_space_loss_db(math.sqrt(d * d + dz * dz), f_mhz)
+        if i >= 2:
+            loss += deygout_loss_db(
+                dist[: i + 1], z[: i + 1], h_tx_m, h_rx_m, f_mhz, a_e, True, scratch
+            )
+        out[i] = loss
+
+
+@nb.njit(cache=True)
+def _rays_unknown(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+    for i in range(1, n):
+        out[i] = np.nan
+
+
+_RAYS = {
+    MODEL_FSPL_KNIFE_EDGE: _rays_fspl_knife_edge,
+    MODEL_FSPL_LOS: _rays_fspl_los,
+    MODEL_FREE_SPACE: _rays_free_space,
+    MODEL_ITM: _rays_itm,
+    MODEL_OKUMURA_HATA: _rays_okumura_hata,
+    MODEL_COST231_HATA: _rays_cost231_hata,
+    MODEL_3GPP_RMA: _rays_3gpp_rma,
+    MODEL_BULLINGTON: _rays_bullington,
+    MODEL_DELTA_BULLINGTON: _rays_delta_bullington,
+    MODEL_DEYGOUT: _rays_deygout,
+}
+"""One loss function per model code, all with :func:`ray_losses`'s arguments after ``model``."""
+
+MODEL_CODES = tuple(_RAYS)
+
+
+@nb.njit(cache=True)
 def ray_losses(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
     """Loss [dB] at the points 1..n-1 of one profile for the model ``model``.
 
@@ -283,95 +436,58 @@ def ray_losses(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, param
     (the samples that own a cell, see :func:`owned_samples`); +inf elsewhere. ``params``
     holds the model's parameters (ITM: N_0, polarisation, ε, σ, climate, mdvar, time %,
     location %, situation %).
+
+    ``model`` chosen at run time: compiling this compiles every model. The sweep
+    (:func:`model_sweep`) passes its model as a compile-time constant instead, through
+    :func:`_model_ray_losses`, and compiles that model's code only.
     """
-    a_e = k_factor * EARTH_RADIUS_M
+    args = (z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out)
     if model == MODEL_FSPL_KNIFE_EDGE:
-        ray_loss_fspl(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e, True, out)
+        _rays_fspl_knife_edge(*args)
     elif model == MODEL_FSPL_LOS:
-        ray_loss_fspl(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e, False, out)
+        _rays_fspl_los(*args)
     elif model == MODEL_FREE_SPACE:
-        for i in range(1, n):
-            d = i * step_m
-            dz = z[i] + h_rx_m - z[0] - h_tx_m
-            out[i] = free_space_loss_db(math.sqrt(d * d + dz * dz), f_mhz)
+        _rays_free_space(*args)
     elif model == MODEL_ITM:
-        scratch = np.empty(ITM_OUT_SIZE)
-        for i in range(1, n):
-            if not used[i]:
-                out[i] = np.inf
-            elif i < 2:  # ITM needs three profile points: free space one cell out
-                dz = z[1] + h_rx_m - z[0] - h_tx_m
-                out[i] = free_space_loss_db(math.sqrt(step_m * step_m + dz * dz), f_mhz)
-            else:
-                path = z[: i + 1]
-                n_s = surface_refractivity(path, params[0])
-                out[i] = itm_p2p_tls_kernel(
-                    path,
-                    step_m,
-                    h_tx_m,
-                    h_rx_m,
-                    n_s,
-                    f_mhz,
-                    int(params[1]),
-                    params[2],
-                    params[3],
-                    int(params[4]),
-                    int(params[5]),
-                    params[6],
-                    params[7],
-                    params[8],
-                    scratch,
-                )
-    elif model == MODEL_OKUMURA_HATA or model == MODEL_COST231_HATA:
-        # params: environment 0 urban, 1 urban large city, 2 suburban, 3 open.
-        env = int(params[0])
-        large = env == 1
-        if model == MODEL_COST231_HATA:
-            code = EMP_COST231_HATA
-        else:
-            code = EMP_HATA_SUBURBAN if env == 2 else EMP_HATA_OPEN if env == 3 else EMP_HATA_URBAN
-        for i in range(1, n):
-            d = max(i * step_m, 1000.0)  # below the models' 1 km: the 1 km value
-            out[i] = empirical_loss_db(code, f_mhz, d, h_tx_m, h_rx_m, large, 0.0, 0.0)
+        _rays_itm(*args)
+    elif model == MODEL_OKUMURA_HATA:
+        _rays_okumura_hata(*args)
+    elif model == MODEL_COST231_HATA:
+        _rays_cost231_hata(*args)
     elif model == MODEL_3GPP_RMA:
-        # LOS or NLOS formula as the terrain gives line of sight; params: h_bld, W [m].
-        z_tx = z[0] + h_tx_m
-        s_max = -np.inf
-        for i in range(1, n):
-            d = i * step_m
-            z_ground = z[i] - d * d / (2.0 * a_e)
-            s_rx = (z_ground + h_rx_m - z_tx) / d
-            code = EMP_RMA_LOS if s_rx >= s_max else EMP_RMA_NLOS
-            out[i] = empirical_loss_db(
-                code, f_mhz, max(d, 10.0), h_tx_m, h_rx_m, False, params[0], params[1]
-            )
-            s_ground = (z_ground - z_tx) / d
-            if s_ground > s_max:
-                s_max = s_ground
-    elif model == MODEL_BULLINGTON or model == MODEL_DELTA_BULLINGTON:
-        # Free space over the 3-D path plus the profile's diffraction loss, incrementally.
-        delta = model == MODEL_DELTA_BULLINGTON
-        pol = int(params[0]) if delta else 1
-        ray_loss_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e, delta, pol, out)
+        _rays_3gpp_rma(*args)
+    elif model == MODEL_BULLINGTON:
+        _rays_bullington(*args)
+    elif model == MODEL_DELTA_BULLINGTON:
+        _rays_delta_bullington(*args)
     elif model == MODEL_DEYGOUT:
-        # Free space over the 3-D path plus Deygout's loss over the profile to each cell.
-        dist = np.arange(n) * step_m
-        scratch = np.empty(16)
-        for i in range(1, n):
-            if not used[i]:
-                out[i] = np.inf
-                continue
-            dz = z[i] + h_rx_m - z[0] - h_tx_m
-            d = dist[i]
-            loss = free_space_loss_db(math.sqrt(d * d + dz * dz), f_mhz)
-            if i >= 2:
-                loss += deygout_loss_db(
-                    dist[: i + 1], z[: i + 1], h_tx_m, h_rx_m, f_mhz, a_e, True, scratch
-                )
-            out[i] = loss
+        _rays_deygout(*args)
     else:
-        for i in range(1, n):
-            out[i] = np.nan
+        _rays_unknown(*args)
+
+
+def _model_ray_losses(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+    """:func:`ray_losses` inside the sweep; its implementation is chosen at compile time
+    (below)."""
+    raise NotImplementedError("called from numba-compiled code only")
+
+
+@overload(_model_ray_losses, prefer_literal=True)
+def _model_ray_losses_impl(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+    """A compile-time constant ``model`` (``Literal[int]``): that model's function, alone.
+    Any other ``model``: :func:`ray_losses`, every model."""
+    if isinstance(model, types.IntegerLiteral):
+        rays = _RAYS.get(model.literal_value, _rays_unknown)
+
+        def one_model(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+            rays(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out)
+
+        return one_model
+
+    def every_model(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+        ray_losses(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out)
+
+    return every_model
 
 
 @nb.njit(cache=True)
@@ -650,7 +766,7 @@ def rays_to_window(
                 flat,
             )
         else:
-            ray_losses(
+            _model_ray_losses(
                 model,
                 heights[j],
                 steps[j],
@@ -832,3 +948,94 @@ def covered_cells(
         if counts_only:
             counts[i] = n
     return pos
+
+
+def _sweep_of(model):
+    """:func:`locations_windows` with ``model`` a compile-time constant: compiles (and
+    caches, once per machine) that model's code only. Each closure differs only by the
+    model code it holds, which numba's cache keys on."""
+
+    @nb.njit(cache=True)
+    def sweep(
+        elev,
+        loc_rows,
+        loc_cols,
+        loc_start,
+        radius_cells,
+        radius_m,
+        cell_m,
+        h_tx_m,
+        h_rx_m,
+        f_mhz,
+        k_factor,
+        params,
+        out,
+    ):
+        locations_windows(
+            elev,
+            loc_rows,
+            loc_cols,
+            loc_start,
+            radius_cells,
+            radius_m,
+            cell_m,
+            h_tx_m,
+            h_rx_m,
+            f_mhz,
+            k_factor,
+            model,
+            params,
+            out,
+        )
+
+    sweep.__doc__ = (
+        f":func:`locations_windows` for model code {model} only (no ``model`` argument)."
+    )
+    return sweep
+
+
+def _site_sweep_of(model):
+    """:func:`site_windows_parallel` with ``model`` a compile-time constant (as
+    :func:`_sweep_of`)."""
+
+    @nb.njit(cache=True)
+    def site_sweep(
+        elev, r0, c0, radius_cells, radius_m, cell_m, h_tx_m, h_rx_m, f_mhz, k_factor, params, out
+    ):
+        site_windows_parallel(
+            elev,
+            r0,
+            c0,
+            radius_cells,
+            radius_m,
+            cell_m,
+            h_tx_m,
+            h_rx_m,
+            f_mhz,
+            k_factor,
+            model,
+            params,
+            out,
+        )
+
+    site_sweep.__doc__ = (
+        f":func:`site_windows_parallel` for model code {model} only (no ``model`` argument)."
+    )
+    return site_sweep
+
+
+_SWEEPS = {code: _sweep_of(code) for code in MODEL_CODES}
+_SITE_SWEEPS = {code: _site_sweep_of(code) for code in MODEL_CODES}
+
+
+def model_site_sweep(model: int):
+    """The one-site sweep of one model (its rays over the threads): the arguments of
+    :func:`site_windows_parallel` without ``model``; compiles that model alone."""
+    return _SITE_SWEEPS[model]
+
+
+def model_sweep(model: int):
+    """The radial sweep of one model: :func:`locations_windows`'s arguments without
+    ``model``. Compiling it compiles that model alone (seconds, not the minute all
+    models take together)."""
+    return _SWEEPS[model]

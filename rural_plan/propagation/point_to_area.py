@@ -21,8 +21,8 @@ from rural_plan.grid.grid import Grid
 from rural_plan.progress import progress
 from rural_plan.propagation._radial import (
     covered_cells,
-    locations_windows,
-    site_windows_parallel,
+    model_site_sweep,
+    model_sweep,
 )
 from rural_plan.propagation.models import get_model
 from rural_plan.propagation.settings import RadioSettings
@@ -57,7 +57,7 @@ def _checked_model(radio: RadioSettings):
 
 def _windows(terrain: Grid | Terrain, rows, cols, h_tx_m, radio: RadioSettings, starts, out):
     model = _checked_model(radio)
-    locations_windows(
+    model_sweep(model.code)(
         np.ascontiguousarray(terrain.elevation_m, dtype=np.float64),
         np.ascontiguousarray(rows[starts[:-1]], dtype=np.int64),
         np.ascontiguousarray(cols[starts[:-1]], dtype=np.int64),
@@ -69,7 +69,6 @@ def _windows(terrain: Grid | Terrain, rows, cols, h_tx_m, radio: RadioSettings, 
         radio.h_rx_m,
         radio.f_mhz,
         radio.k_factor,
-        model.code,
         np.asarray(radio.params, dtype=np.float64),
         out,
     )
@@ -87,7 +86,7 @@ def site_loss_window(
     w = 2 * radius + 1
     out = np.empty((1, w, w), dtype=np.float32)
     with numba.parallel_chunksize(1):  # blocks of rays to whichever thread is free
-        site_windows_parallel(
+        model_site_sweep(model.code)(
             np.ascontiguousarray(grid.elevation_m, dtype=np.float64),
             int(row),
             int(col),
@@ -98,7 +97,6 @@ def site_loss_window(
             radio.h_rx_m,
             radio.f_mhz,
             radio.k_factor,
-            model.code,
             np.asarray(radio.params, dtype=np.float64),
             out,
         )

@@ -82,7 +82,7 @@ def coverage_map(
     the DEM's own). ``radio`` is a scenario's ``radio`` section (model, frequency, handset
     height, k-factor, radius and the model's parameters), already validated."""
     t0 = time.perf_counter()
-    warm_site_window()
+    warm_site_window(radio.model)
     compile_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     terrain = site_terrain(

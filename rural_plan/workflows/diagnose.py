@@ -39,7 +39,7 @@ from rural_plan.propagation.clutter_map import clutter_loss_grid
 from rural_plan.propagation.settings import RadioSettings
 from rural_plan.report.maps import draw_base, to_km
 from rural_plan.scenario.schema import Scenario
-from rural_plan.workflows.settings import CLUSTER_RADIUS_M, MIN_CLUSTER_PEOPLE
+from rural_plan.workflows.defaults import CLUSTER_RADIUS_M, MIN_CLUSTER_PEOPLE
 
 log = logging.getLogger(__name__)
 

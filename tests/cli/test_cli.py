@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import shutil
 import time
@@ -33,11 +35,24 @@ SUMMARY_KEYS = {
 }
 
 
+DEMO_STDERR: list[str] = []
+"""What the demo fixture's ``-q`` run wrote on stderr."""
+
+
 @pytest.fixture(scope="module")
 def demo_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "results"
-    assert main(["demo", "-q", "-o", str(out)]) == 0
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["demo", "-q", "-o", str(out)]) == 0
+    DEMO_STDERR.append(err.getvalue())
     return out
+
+
+@pytest.mark.slow
+def test_quiet_prints_only_errors(demo_out):
+    """``-q``: no compile notice, no progress, no stage lines (there was no error)."""
+    assert DEMO_STDERR == [""]
 
 
 # demo_out runs the demo once for the module (~9 s): every test using it is slow

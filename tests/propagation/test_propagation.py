@@ -17,7 +17,7 @@ from rural_plan.propagation import max_path_loss_db
 from rural_plan.propagation._kernels import free_space_loss_db, knife_edge_loss_db
 from rural_plan.propagation._radial import (
     fspl_ray_to_window,
-    locations_windows,
+    model_sweep,
     owned_cells,
     owned_samples,
     radial_profiles,
@@ -121,9 +121,10 @@ def ref_window(elev, r0, c0, h_tx, radius, cell, f_mhz, h_rx, k_factor, model, r
 
 
 def kernel_window(elev, r0, c0, h_tx, radius, cell, f_mhz, h_rx, k_factor, model):
-    """The numba kernel ``locations_windows`` for one site, radius exactly R cells."""
+    """The numba kernel ``locations_windows`` (compiled for ``model`` alone, as the
+    pipeline calls it) for one site, radius exactly R cells."""
     out = np.empty((1, 2 * radius + 1, 2 * radius + 1), dtype=np.float32)
-    locations_windows(
+    model_sweep(int(model))(
         np.ascontiguousarray(elev, dtype=np.float64),
         np.array([r0]),
         np.array([c0]),
@@ -135,7 +136,6 @@ def kernel_window(elev, r0, c0, h_tx, radius, cell, f_mhz, h_rx, k_factor, model
         float(h_rx),
         float(f_mhz),
         float(k_factor),
-        int(model),
         np.zeros(0),
         out,
     )
