@@ -44,12 +44,20 @@ def _heavy_after(*argv: str) -> list[str]:
         ("place", "--help"),
         ("path", "--help"),
         ("compare", "--help"),
-        ("validate", "scenarios/demo.yaml"),
         ("validate", "no-such-scenario.yaml"),
     ],
 )
 def test_commands_that_plan_nothing_import_no_numba(argv):
     assert _heavy_after(*argv) == []
+
+
+def test_validate_checks_what_run_checks_and_draws_nothing():
+    """``validate`` of a readable scenario runs every check ``run`` runs before planning
+    (site costs against the budget, every input layer's header, the memory estimate;
+    issue 22): those live in packages that load numba, so it does; it still loads no
+    drawing stack (matplotlib) and plans nothing."""
+    heavy = _heavy_after("validate", "scenarios/demo.yaml")
+    assert "matplotlib" not in heavy
 
 
 def test_compare_imports_no_numba(tmp_path):
