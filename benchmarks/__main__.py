@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks import placement, scale
 
     sections += placement.run()
+    sections += placement.real_raster()
     # the hour-long HiGHS run is not re-run with the suite: its last result is kept
     sections += _old_sections(_PREFIX["placement-long"])
     sections += scale.run()
@@ -127,6 +128,7 @@ _PREFIX: dict[str, tuple[str, ...]] = {
     "itm": ("## ITM point-to-point",),
     "propagation": ("## Point-to-area, one site", "## Many sites"),
     "placement": ("## Placement:",),
+    "placement-real": ("## Real-raster placement:",),
     "placement-long": ("## Ngazidja placement:",),
     "scale": ("## Scaling:",),
 }
@@ -198,6 +200,7 @@ def _only(
         "itm": _itm_section,
         "propagation": lambda: _propagation_section(sites, skip_many_sites),
         "placement": placement.run,
+        "placement-real": placement.real_raster,
         "placement-long": lambda: placement.ngazidja_long(milp_long_s),
         "scale": scale.run,
     }[name]()

@@ -22,7 +22,15 @@ DESCRIPTION = (
 )
 PARENTS = ("common",)
 
-SECTIONS = ("pipeline", "itm", "propagation", "placement", "placement-long", "scale")
+SECTIONS = (
+    "pipeline",
+    "itm",
+    "propagation",
+    "placement",
+    "placement-real",
+    "placement-long",
+    "scale",
+)
 """What ``--only`` can re-run (``benchmarks/__main__.py``)."""
 
 

@@ -27,6 +27,11 @@ log = logging.getLogger(__name__)
 CURVE_METHODS = ("greedy", "local-search")
 """The methods :func:`budget_curve` can sweep."""
 
+CURVE_KICKS = False
+"""Whether the curve's local search tries the kicks (DROP-REFILL, FORCE-ADD) at each
+local optimum, as the plan's does: off, as the curve solves 25 budgets and is read for
+its shape (on the demo they move no point; see benchmarks/RESULTS.md)."""
+
 _BUDGET_RTOL = 1e-12
 """Relative budget slack, as in the kernels (a budget of exactly a cost affords it)."""
 
@@ -160,7 +165,11 @@ def budget_curve(
             top = max(top, float(plan[1][-1]))
         else:
             top_set = improve(
-                instance, greedy_all.chosen, budget_usd=everything, prepared=prepared
+                instance,
+                greedy_all.chosen,
+                budget_usd=everything,
+                prepared=prepared,
+                kicks=CURVE_KICKS,
             ).chosen
             top = max(top, float(instance.cost_usd[top_set].sum()))
         budgets = default_budgets(instance, n_points, top_usd=top)
@@ -254,10 +263,14 @@ def _local_search_points(instance, merged, prepared, budgets, top_set) -> list[P
             continue
         greedy = select_greedy(merged, budget_usd=float(b)).chosen
         start = prev_set if prev_set.size else greedy
-        got = improve(instance, start, budget_usd=float(b), prepared=prepared).chosen
+        got = improve(
+            instance, start, budget_usd=float(b), prepared=prepared, kicks=CURVE_KICKS
+        ).chosen
         got_people = instance.coverage_of(got)
         if prev_set.size and instance.coverage_of(greedy) > got_people:
-            again = improve(instance, greedy, budget_usd=float(b), prepared=prepared)
+            again = improve(
+                instance, greedy, budget_usd=float(b), prepared=prepared, kicks=CURVE_KICKS
+            )
             again_people = instance.coverage_of(again.chosen)
             if again_people > got_people:
                 got, got_people = again.chosen, again_people
