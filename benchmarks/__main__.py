@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     sections += placement.real_raster()
     # the hour-long HiGHS run is not re-run with the suite: its last result is kept
     sections += _old_sections(_PREFIX["placement-long"])
+    sections += _old_sections(("## Notes:",))  # measured by hand, kept with their stamp
     sections += scale.run()
     text = "\n".join(
         [
