@@ -123,6 +123,11 @@ the incrementally kept gains)."""
 _REFRESH = 64
 """Moves between exact recomputations of ``gain0`` and ``uniq`` from the cover counts."""
 
+_KICK_GAIN = 1000.0
+"""A kick is kept only when it adds more than this many times the people tolerance
+(1e-8 of all people): its gain is summed over whole rows, with more rounding than a
+single move's, and a kick that only rounds up could be undone and made again."""
+
 _DEEP_MAX_MOVES = 10_000
 """Move cap of the descent after a kick of step 6 (a safeguard, as ``max_moves`` is)."""
 
@@ -1105,7 +1110,7 @@ def _best_kick(
     n_loc = loc_busy.shape[0]
     best_kind = -1
     best_o = -1
-    best_dp = tol
+    best_dp = _KICK_GAIN * tol  # well above the sums' rounding: a kick must add people
     best_na = 0
     uniq_copy[:] = uniq
     for loc in range(n_loc):
@@ -1372,7 +1377,7 @@ def _deep_kicks(
             deadline,
         )
         wcost[:] = cost
-        if _people(weight, cnt) > people + tol:
+        if _people(weight, cnt) > people + _KICK_GAIN * tol:
             moves[kind] += 1
             ctr[0] += 1
             ctr[1] += trial_ctr[1]
