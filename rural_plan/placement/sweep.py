@@ -32,6 +32,10 @@ CURVE_KICKS = False
 local optimum, as the plan's does: off, as the curve solves 25 budgets and is read for
 its shape (on the demo they move no point; see benchmarks/RESULTS.md)."""
 
+CURVE_GREEDY_PREFIX = True
+"""Past the first point, the greedy each budget's search is checked against (and re-run
+from) is the prefix of one greedy pass rather than a greedy run per budget."""
+
 _BUDGET_RTOL = 1e-12
 """Relative budget slack, as in the kernels (a budget of exactly a cost affords it)."""
 
@@ -257,11 +261,16 @@ def _local_search_points(instance, merged, prepared, budgets, top_set) -> list[P
     prev_set = np.zeros(0, dtype=np.int64)
     prev_people = 0.0
     points = []
+    plan = _greedy_plan(merged) if CURVE_GREEDY_PREFIX else None
     for b in budgets:
         if b < cheapest:
             points.append((0.0, 0.0, 0, _EMPTY))
             continue
-        greedy = select_greedy(merged, budget_usd=float(b)).chosen
+        if plan is None or not prev_set.size:
+            greedy = select_greedy(merged, budget_usd=float(b)).chosen
+        else:  # the greedy's moves up to b from its one pass (see budget_curve)
+            k = int(np.searchsorted(plan[1], b * (1.0 + _BUDGET_RTOL), side="right")) - 1
+            greedy = built_after(plan[0], merged.location, k)
         start = prev_set if prev_set.size else greedy
         got = improve(
             instance, start, budget_usd=float(b), prepared=prepared, kicks=CURVE_KICKS
