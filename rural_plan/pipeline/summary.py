@@ -74,9 +74,10 @@ class Summary(Mapping[str, Any]):
     placement_status: str
     placement_gap_bound_pct: float | None
     """How far below the optimum of the instance placement solved (people, plus any POI
-    weight) the plan can at most be, in percent: from a certified upper bound (local
-    search: :func:`~rural_plan.placement.bound.upper_bound`; MILP: HiGHS's dual bound).
-    None when the method gives no bound (greedy)."""
+    weight) the plan can at most be, in percent: from a certified upper bound (greedy and
+    local search: :func:`~rural_plan.placement.bound.upper_bound`; MILP: HiGHS's dual
+    bound). None when there is none: site capacity caps the greedy, or a coverage
+    target asks for the least cost instead."""
     coverage_target_share: float | None
     cost_preset: str
     budget_usd: float
