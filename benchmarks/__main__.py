@@ -113,8 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks import placement, scale
 
     sections += placement.run()
+    sections += placement.real_raster()
     # the hour-long HiGHS run is not re-run with the suite: its last result is kept
     sections += _old_sections(_PREFIX["placement-long"])
+    sections += _old_sections(("## Notes:",))  # measured by hand, kept with their stamp
     sections += scale.run()
     from benchmarks import startup
 
@@ -141,6 +143,7 @@ _PREFIX: dict[str, tuple[str, ...]] = {
     "propagation": ("## Point-to-area, one site", "## Many sites"),
     "coverage": ("## One site's coverage map",),
     "placement": ("## Placement:",),
+    "placement-real": ("## Real-raster placement:",),
     "placement-long": ("## Ngazidja placement:",),
     "scale": ("## Scaling:",),
     "startup": ("## Start-up",),
@@ -219,6 +222,7 @@ def _only(
         "propagation": lambda: _propagation_section(sites, skip_many_sites),
         "coverage": coverage.run,
         "placement": placement.run,
+        "placement-real": placement.real_raster,
         "placement-long": lambda: placement.ngazidja_long(milp_long_s),
         "scale": scale.run,
         "startup": lambda: startup.run(baseline),

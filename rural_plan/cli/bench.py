@@ -32,6 +32,7 @@ SECTIONS = (
     "propagation",
     "coverage",
     "placement",
+    "placement-real",
     "placement-long",
     "scale",
 )

@@ -21,6 +21,7 @@ from rural_plan.backhaul.sites import design_for_sites
 from rural_plan.costing.presets import CostPreset
 from rural_plan.costing.settings import CostSettings
 from rural_plan.errors import BackhaulError, PlacementError
+from rural_plan.placement.bound import certified
 from rural_plan.placement.greedy import Selection, rollout
 from rural_plan.placement.options import SiteOptions
 from rural_plan.placement.select import select_sites
@@ -162,6 +163,7 @@ def place_with_backhaul(prep, first: Selection) -> BackhaulFit:
     placement_budget = budget
     selection, instance = first, prep.instance
     best: BackhaulFit | None = None
+    best_instance = instance
     previous: frozenset[int] | None = None
     fit: BackhaulFit | None = None
     stop = "rounds"
@@ -171,7 +173,7 @@ def place_with_backhaul(prep, first: Selection) -> BackhaulFit:
             bar.update(1)
             fits = fit.spent_usd <= budget * (1 + 1e-9)
             if fits and (best is None or selection.people > best.selection.people + 1e-9):
-                best = fit
+                best, best_instance = fit, instance
             if fits and (fit.stable or fit.spent_usd >= 0.98 * budget):
                 stop = "stable" if fit.stable else "budget"
                 break
@@ -205,7 +207,7 @@ def place_with_backhaul(prep, first: Selection) -> BackhaulFit:
                 break
             selection = select_sites(scenario, instance, prep.coverage, budget_usd=placement_budget)
     if best is not None:
-        return dataclasses.replace(best, rounds=rounds, stop=_stop(stop))
+        return _certified(dataclasses.replace(best, rounds=rounds, stop=_stop(stop)), best_instance)
     log.info("backhaul: no round within budget; pricing every option's own satellite")
     instance = dataclasses.replace(
         instance, cost_usd=site_part + np.maximum(estimate, _satellite_bound(prep, costs))
@@ -231,7 +233,14 @@ def place_with_backhaul(prep, first: Selection) -> BackhaulFit:
             fit.spent_usd,
             budget,
         )
-    return fit
+    return _certified(fit, instance)
+
+
+def _certified(fit: BackhaulFit, instance) -> BackhaulFit:
+    """The fit with its selection's certified gap to the optimum of the instance and
+    budget placement solved in the kept round (once per plan, not per round)."""
+    sel = certified(fit.selection, instance, budget_usd=fit.placement_budget_usd)
+    return dataclasses.replace(fit, selection=sel)
 
 
 def _design_round(

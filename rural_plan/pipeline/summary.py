@@ -72,6 +72,12 @@ class Summary(Mapping[str, Any]):
     clutter)."""
     placement_method: str
     placement_status: str
+    placement_gap_bound_pct: float | None
+    """How far below the optimum of the instance placement solved (people, plus any POI
+    weight) the plan can at most be, in percent: from a certified upper bound (greedy and
+    local search: :func:`~rural_plan.placement.bound.upper_bound`; MILP: HiGHS's dual
+    bound). None when there is none: site capacity caps the greedy, or a coverage
+    target asks for the least cost instead."""
     coverage_target_share: float | None
     cost_preset: str
     budget_usd: float
@@ -150,6 +156,13 @@ def certificate(selection: Selection) -> dict[str, Any]:
     return {key: _r(selection.bound), "placement_gap": round(float(selection.gap or 0.0), 6)}
 
 
+def gap_bound_pct(selection: Selection) -> float | None:
+    """100 × the selection's certified gap to its bound (None: no bound)."""
+    if selection.gap is None or selection.method.endswith("min_cost"):
+        return None
+    return round(100.0 * float(selection.gap), 4)
+
+
 def summarise(
     scenario: Scenario,
     region: Region,
@@ -213,6 +226,7 @@ def summarise(
         coverage_criterion=coverage_criterion(scenario),
         placement_method=selection.method,
         placement_status=selection.status,
+        placement_gap_bound_pct=gap_bound_pct(selection),
         coverage_target_share=scenario.placement.coverage_target_share,
         cost_preset=scenario.cost.preset,
         budget_usd=scenario.budget_usd,

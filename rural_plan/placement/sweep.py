@@ -28,6 +28,15 @@ log = logging.getLogger(__name__)
 CURVE_METHODS = ("greedy", "local-search")
 """The methods :func:`budget_curve` can sweep."""
 
+CURVE_KICKS = False
+"""Whether the curve's local search tries the kicks (DROP-REFILL, FORCE-ADD) at each
+local optimum, as the plan's does: off, as the curve solves 25 budgets and is read for
+its shape (on the demo they move no point; see benchmarks/RESULTS.md)."""
+
+CURVE_GREEDY_PREFIX = True
+"""Past the first point, the greedy each budget's search is checked against (and re-run
+from) is the prefix of one greedy pass rather than a greedy run per budget."""
+
 _BUDGET_RTOL = 1e-12
 """Relative budget slack, as in the kernels (a budget of exactly a cost affords it)."""
 
@@ -161,7 +170,11 @@ def budget_curve(
             top = max(top, float(plan[1][-1]))
         else:
             top_set = improve(
-                instance, greedy_all.chosen, budget_usd=everything, prepared=prepared
+                instance,
+                greedy_all.chosen,
+                budget_usd=everything,
+                prepared=prepared,
+                kicks=CURVE_KICKS,
             ).chosen
             top = max(top, float(instance.cost_usd[top_set].sum()))
         budgets = default_budgets(instance, n_points, top_usd=top)
@@ -249,18 +262,27 @@ def _local_search_points(instance, merged, prepared, budgets, top_set) -> list[P
     prev_set = np.zeros(0, dtype=np.int64)
     prev_people = 0.0
     points = []
+    plan = _greedy_plan(merged) if CURVE_GREEDY_PREFIX else None
     with progress(len(budgets), "budget curve (local-search)", unit="budget") as bar:
         for b in budgets:
             if b < cheapest:
                 points.append((0.0, 0.0, 0, _EMPTY))
                 bar.update(1)
                 continue
-            greedy = select_greedy(merged, budget_usd=float(b)).chosen
+            if plan is None or not prev_set.size:
+                greedy = select_greedy(merged, budget_usd=float(b)).chosen
+            else:  # the greedy's moves up to b from its one pass (see budget_curve)
+                k = int(np.searchsorted(plan[1], b * (1.0 + _BUDGET_RTOL), side="right")) - 1
+                greedy = built_after(plan[0], merged.location, k)
             start = prev_set if prev_set.size else greedy
-            got = improve(instance, start, budget_usd=float(b), prepared=prepared).chosen
+            got = improve(
+                instance, start, budget_usd=float(b), prepared=prepared, kicks=CURVE_KICKS
+            ).chosen
             got_people = instance.coverage_of(got)
             if prev_set.size and instance.coverage_of(greedy) > got_people:
-                again = improve(instance, greedy, budget_usd=float(b), prepared=prepared)
+                again = improve(
+                    instance, greedy, budget_usd=float(b), prepared=prepared, kicks=CURVE_KICKS
+                )
                 again_people = instance.coverage_of(again.chosen)
                 if again_people > got_people:
                     got, got_people = again.chosen, again_people

@@ -99,6 +99,38 @@ def test_demo_is_deterministic(demo_out, tmp_path):
         assert (out / name).read_bytes() == (demo_out / name).read_bytes(), name
 
 
+# The demo's budget curve before placement's kicks and certified bound (gpkg 5824131,
+# `rural-plan run scenarios/demo.yaml`, budget_curve.csv): (budget_usd, people_newly_covered)
+DEMO_CURVE_5824131 = (
+    (48071.01, 27972.98), (62971.42, 27972.98), (82490.45, 27972.98), (108059.74, 41000.38),
+    (141554.65, 41000.38), (185431.86, 50702.32), (242909.54, 62424.43), (318203.39, 66002.66),
+    (416835.81, 70106.36), (546040.98, 73557.38), (715295.44, 75267.09), (937013.14, 76921.48),
+    (1227455.91, 77617.81), (1607926.24, 78072.28), (2106329.66, 78366.73),
+    (2759221.49, 78592.71), (3614487.98, 78798.41), (4734858.51, 78978.36),
+    (6202506.48, 79113.83), (8125076.29, 79212.44), (10643578.53, 79282.47),
+    (13942732.32, 79343.18), (18264513.58, 79378.49), (23925902.66, 79395.74),
+    (31342133.23, 79398.43),
+)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_demo_budget_curve_within_0_2_pct_of_before(demo_out):
+    """Issue 20 item 4: every point of the demo's budget curve within 0.2 % of the curve
+    before (the same budgets), and the plan's certified gap in summary.json."""
+    import csv
+
+    with (demo_out / "budget_curve.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    budget = np.array([float(r["budget_usd"]) for r in rows])
+    people = np.array([float(r["people_newly_covered"]) for r in rows])
+    before = np.array(DEMO_CURVE_5824131)
+    np.testing.assert_allclose(budget, before[:, 0], rtol=1e-7)
+    assert (np.abs(people - before[:, 1]) <= 0.002 * before[:, 1]).all()
+    summary = json.loads((demo_out / "summary.json").read_text())
+    assert 0.0 <= summary["placement_gap_bound_pct"] < 5.0
+    assert summary["placement_upper_bound_people"] > 0
+
+
 def _bad(tmp_path: Path, text: str) -> Path:
     p = tmp_path / "bad.yaml"
     p.write_text(text)

@@ -30,6 +30,10 @@ def test_plan_uses_the_scenario_method_and_reports_it(small_plan):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["placement_method"] == "local-search" == p.selection.method
     assert summary["placement_status"] in ("local_optimum", "time_limit", "move_limit")
+    # the plan's certified gap: an upper bound on the optimum of what placement solved
+    assert 0.0 <= summary["placement_gap_bound_pct"] <= 100.0
+    assert summary["placement_upper_bound_people"] >= p.selection.people - 0.01
+    assert summary["placement_gap_bound_pct"] == pytest.approx(100 * p.selection.gap, abs=1e-4)
     # placement kept its own budget (scaled by the backhaul rounds); the plan, the real one
     assert p.selection.cost_usd <= summary["placement_budget_usd"] * (1 + 1e-9)
     assert summary["tco_usd"] <= p.scenario.budget_usd * (1 + 1e-9)

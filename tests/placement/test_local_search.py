@@ -213,7 +213,15 @@ def test_change_type_move_is_required():
     greedy = select_greedy(inst, budget_usd=4.0)
     assert sorted(greedy.chosen.tolist()) == [1, 2] and greedy.people == 6.0
     res = improve(inst, np.array([0, 2]), budget_usd=4.0)
-    assert res.moves == {"add": 0, "change": 1, "swap": 0, "drop": 0, "make_room": 0}
+    assert res.moves == {
+        "add": 0,
+        "change": 1,
+        "swap": 0,
+        "drop": 0,
+        "make_room": 0,
+        "drop_refill": 0,
+        "force_add": 0,
+    }
     assert res.chosen.tolist() == [1, 2]
     assert res.status == "local_optimum"
     sel = select_local_search(inst, budget_usd=4.0)
@@ -234,7 +242,15 @@ def test_swap_move_to_a_free_location():
     greedy = select_greedy(inst, budget_usd=2.5)
     assert sorted(greedy.chosen.tolist()) == [0, 2] and greedy.people == 6.0
     res = improve(inst, np.sort(greedy.chosen), budget_usd=2.5)
-    assert res.moves == {"add": 0, "change": 0, "swap": 1, "drop": 0, "make_room": 0}
+    assert res.moves == {
+        "add": 0,
+        "change": 0,
+        "swap": 1,
+        "drop": 0,
+        "make_room": 0,
+        "drop_refill": 0,
+        "force_add": 0,
+    }
     assert res.chosen.tolist() == [1, 2]
     assert inst.coverage_of(res.chosen) == 7.0 == brute_force(rows, weight, cost, location, 2.5)[0]
 
@@ -252,7 +268,15 @@ def test_make_room_for_a_dearer_option():
     greedy = select_greedy(inst, budget_usd=4.0)
     assert sorted(greedy.chosen.tolist()) == [0, 1, 2] and greedy.people == 6.0
     res = improve(inst, np.sort(greedy.chosen), budget_usd=4.0)
-    assert res.moves == {"add": 0, "change": 0, "swap": 0, "drop": 0, "make_room": 1}
+    assert res.moves == {
+        "add": 0,
+        "change": 0,
+        "swap": 0,
+        "drop": 0,
+        "make_room": 1,
+        "drop_refill": 0,
+        "force_add": 0,
+    }
     assert res.chosen.tolist() == [2, 3]
     assert inst.coverage_of(res.chosen) == 7.0 == brute_force(rows, weight, cost, location, 4.0)[0]
 
@@ -263,7 +287,15 @@ def test_make_room_drops_what_covers_nobody_alone_first():
     rows = [[0, 1, 2], [1], [2], [3, 4]]
     inst = make_instance(rows, [1.0] * 5, [1.0, 1.0, 1.0, 2.0], [0, 1, 2, 3])
     res = improve(inst, np.array([0, 1, 2]), budget_usd=3.0)
-    assert res.moves == {"add": 0, "change": 0, "swap": 0, "drop": 0, "make_room": 1}
+    assert res.moves == {
+        "add": 0,
+        "change": 0,
+        "swap": 0,
+        "drop": 0,
+        "make_room": 1,
+        "drop_refill": 0,
+        "force_add": 0,
+    }
     assert res.chosen.tolist() == [0, 3]
     assert inst.coverage_of(res.chosen) == 5.0
 
@@ -273,7 +305,15 @@ def test_drop_what_covers_nobody_alone():
     # people for less money.
     inst = make_instance([[0, 1], [1]], [1.0, 1.0], [1.0, 1.0], [0, 1])
     res = improve(inst, np.array([0, 1]), budget_usd=2.0)
-    assert res.moves == {"add": 0, "change": 0, "swap": 0, "drop": 1, "make_room": 0}
+    assert res.moves == {
+        "add": 0,
+        "change": 0,
+        "swap": 0,
+        "drop": 1,
+        "make_room": 0,
+        "drop_refill": 0,
+        "force_add": 0,
+    }
     assert res.chosen.tolist() == [0]
 
 
