@@ -23,9 +23,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rural_plan.scenario import load_scenario
-    from rural_plan.workflows.check import check_scenario
 
     scenario = load_scenario(args.scenario)
+    # the checks run needs (costs, layers, memory) load the planning packages: only for
+    # a scenario that reads
+    from rural_plan.workflows.check import check_scenario
+
     check_scenario(scenario)
     print(f"{args.scenario}: valid scenario {scenario.name!r}")
     return 0

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from rural_plan.placement import _bound as _kb
 from rural_plan.placement import _local_search as _ls
 from rural_plan.placement._kernels import greedy_moves, lazy_greedy, merge_cells
 from rural_plan.placement._kernels import rollout as rollout_kernel
+from rural_plan.placement.bound import upper_bound
 from rural_plan.placement.greedy import rollout, select_greedy
 from rural_plan.placement.instance import CoverageInstance
 from rural_plan.placement.local_search import select_local_search
@@ -26,7 +28,8 @@ def compile_estimate_s(method: str) -> float:
 def kernels(method: str) -> tuple:
     """Kernels a run with placement ``method`` calls from Python (to ask the cache about)."""
     greedy = (lazy_greedy, greedy_moves, merge_cells, rollout_kernel)
-    return greedy if method == "greedy" else (*greedy, _ls.local_search)
+    bound = (_kb.gain_bound, _kb.dual_ascent, _kb.mckp_lp)
+    return (*greedy, *bound) if method == "greedy" else (*greedy, *bound, _ls.local_search)
 
 
 def warm_up(method: str) -> None:
@@ -45,3 +48,5 @@ def warm_up(method: str) -> None:
     if curve == "local-search":
         select_local_search(tiny, budget_usd=2.0)
     budget_curve(tiny, n_points=2, method=curve)
+    # the plan's certified gap: an empty plan, so that the dual bound runs too
+    upper_bound(tiny, budget_usd=1.0, chosen=np.zeros(0, dtype=np.int64))
