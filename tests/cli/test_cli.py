@@ -89,6 +89,30 @@ def test_demo_writes_a_complete_plan(demo_out, capsys):
     assert np.nanmax(rx) > -60 and np.nanmax(site_id) == len(sites)
     assert float(people.sum()) == pytest.approx(summary["people_newly_covered"], rel=1e-3)
     assert not list(demo_out.parent.glob(".*partial*"))
+    _planners_files_read_back(demo_out, summary)
+
+
+def _planners_files_read_back(out: Path, summary: dict) -> None:
+    """plan.gpkg, alternatives.csv and cashflow.csv, opened by readers rural_plan does not
+    write with (GDAL through pyogrio, the csv module), agree with summary.json."""
+    import csv
+
+    import pyogrio
+
+    layers = dict(pyogrio.list_layers(out / "plan.gpkg"))
+    assert {"sites", "links", "fibre_pops"} <= set(layers)
+    assert (
+        pyogrio.read_info(out / "plan.gpkg", layer="sites")["features"]
+        == (summary["sites_selected"])
+    )
+    rows = list(csv.DictReader((out / "alternatives.csv").open()))
+    plan_row = next(r for r in rows if r["alternative"] == "this plan")
+    assert int(plan_row["sites"]) == summary["sites_selected"]
+    assert float(plan_row["tco_usd"]) == pytest.approx(summary["tco_usd"], rel=1e-6)
+    assert len(rows) >= 3  # the plan, each site type alone, each backhaul type alone
+    years = list(csv.DictReader((out / "cashflow.csv").open()))
+    assert len(years) == summary["horizon_years"]
+    assert sum(int(y["sites_built"]) for y in years) == summary["sites_selected"]
 
 
 @pytest.mark.slow
@@ -246,6 +270,7 @@ def test_comoros_ngazidja_end_to_end(tmp_path, capsys):
     }
     print(f"Ngazidja: {seconds:.1f} s, {summary['people_per_1000_usd']} people per 1000 USD")
     _hops_hold_on_the_dem(out / "links.geojson", REPO.parent / "shared" / "data" / "comoros")
+    _planners_files_read_back(out, summary)
     shutil.rmtree(out)
 
 
