@@ -13,14 +13,19 @@ Python (object mode): numba then returns "a result with an exception set" (a
 SystemError) or, at times, a corrupt result that crashes the interpreter. The CLI's
 signal handlers :func:`request_stop` instead while a kernel runs; :func:`clock` then
 reads +inf, so a kernel that watches its deadline returns at once, and the stop is
-raised in Python code.
+raised in Python code. Compiled kernels read the same through a small int32 array
+(:func:`stop_state_address`): the stop, and the read end of a pipe CPython writes a
+signal's number to the moment it arrives (:func:`signals_to_kernels`), since Python's
+own handler runs only once the kernel has returned.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import math
 import os
+import signal
 import sys
 import threading
 import time
@@ -33,6 +38,9 @@ LOG_EVERY_S = 10.0
 
 _enabled = False
 _stop: type[BaseException] | None = None
+_stop_state = (ctypes.c_int32 * 4)(0, -1, signal.SIGINT, signal.SIGTERM)
+"""What compiled kernels read: 1 while a stop is requested; the read end of the signal
+wake-up pipe (-1: none); the signal numbers that are stops."""
 
 
 def request_stop(kind: type[BaseException] | None) -> None:
@@ -40,6 +48,42 @@ def request_stop(kind: type[BaseException] | None) -> None:
     :func:`check_stop` to raise ``kind`` (None: withdrawn, once the stop is handled)."""
     global _stop
     _stop = kind
+    _stop_state[0] = 0 if kind is None else 1
+
+
+def stop_state_address() -> int:
+    """Address of the int32 array compiled kernels read (see :data:`_stop_state`)."""
+    return ctypes.addressof(_stop_state)
+
+
+@contextmanager
+def signals_to_kernels():
+    """Within this block (the main thread), a SIGINT or SIGTERM that arrives while a
+    compiled kernel runs is seen by the kernel's clock at once (it reads +inf): CPython
+    writes each caught signal's number to a pipe (``signal.set_wakeup_fd``) the kernel
+    reads. Python's handler still runs, once the kernel has returned."""
+    try:
+        read_fd, write_fd = os.pipe()
+    except OSError:  # no descriptor left: kernels see the stop when Python's handler runs
+        yield
+        return
+    try:
+        os.set_blocking(read_fd, False)
+        os.set_blocking(write_fd, False)
+        previous = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    except (OSError, ValueError):  # not the main thread, or a platform without it
+        os.close(read_fd)
+        os.close(write_fd)
+        yield
+        return
+    _stop_state[1] = read_fd
+    try:
+        yield
+    finally:
+        _stop_state[1] = -1
+        signal.set_wakeup_fd(previous, warn_on_full_buffer=False)
+        os.close(read_fd)
+        os.close(write_fd)
 
 
 def check_stop() -> None:

@@ -180,7 +180,8 @@ def _signals_unwind():
     }
     previous = {sig: signal.signal(sig, h) for sig, h in handlers.items()}
     try:
-        yield
+        with progress.signals_to_kernels():  # a kernel's clock sees them while it runs
+            yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         for sig, h in previous.items():

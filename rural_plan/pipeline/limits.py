@@ -16,11 +16,12 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rural_plan.errors import ResourceError
-from rural_plan.grid.align import WGS84, plan_frame, transform_geom
-from rural_plan.io.rasters import raster_info
-from rural_plan.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from rural_plan.scenario.schema import Scenario
 
 GB = 1e9
 BASE_BYTES = 300 * 2**20
@@ -66,6 +67,11 @@ class MemoryEstimate:
 
 def _grid_size(scenario: Scenario) -> tuple[int, int, float]:
     """(grid cells, population raster cells read, area [m²]) without reading pixels."""
+    # here, not at the top: ``rural-plan place`` reads the memory guard below without
+    # loading the geospatial stack (rasterio, pyproj, scipy)
+    from rural_plan.grid.align import WGS84, plan_frame, transform_geom
+    from rural_plan.io.rasters import raster_info
+
     cell_m = scenario.grid.cell_size_m
     synthetic = scenario.inputs.synthetic
     if synthetic is not None:

@@ -95,7 +95,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from rural_plan.progress import clock
+from rural_plan.placement._clock import now as _now  # +inf once a stop is requested
 
 ADD = 0
 CHANGE = 1
@@ -845,13 +845,6 @@ def _best_make_room(
             best_dp = dp
             best_dc = dc
     return best
-
-
-@nb.njit(cache=True)
-def _now():
-    with nb.objmode(t="float64"):
-        t = clock()  # +inf once a stop (Ctrl-C, SIGTERM) is requested: return at once
-    return t
 
 
 @nb.njit(cache=True)

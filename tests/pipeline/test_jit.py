@@ -13,6 +13,7 @@ import pytest
 
 from rural_plan import progress
 from rural_plan.pipeline import jit
+from rural_plan.placement._clock import NATIVE
 
 PROBE = (
     "import json, time; from rural_plan.pipeline.jit import is_cached, kernel_groups, warm_up;"
@@ -129,9 +130,9 @@ print(json.dumps(compiled))
 @pytest.mark.slow
 def test_the_warm_up_compiles_everything_the_demo_runs(tmp_path):
     """After the demo's warm-up (another process, an empty cache), the demo compiles
-    nothing: every compile is announced and timed apart from the stages. (The one
-    exception is an ``objmode`` block of local search, which numba compiles in every
-    process, cached or not: a fraction of a second.)"""
+    nothing: every compile is announced and timed apart from the stages. (Off Linux,
+    the deadline clock of local search is an ``objmode`` block, which numba compiles in
+    every process, cached or not: a fraction of a second.)"""
     env = os.environ | {"NUMBA_CACHE_DIR": str(tmp_path / "numba")}
     warm = (
         "from rural_plan.pipeline.jit import warm_up;"
@@ -148,4 +149,4 @@ def test_the_warm_up_compiles_everything_the_demo_runs(tmp_path):
     import json
 
     compiled = json.loads(done.stdout.strip().splitlines()[-1])
-    assert set(compiled) <= {"_now"}, compiled
+    assert set(compiled) <= (set() if NATIVE else {"now"}), compiled
