@@ -7,7 +7,6 @@ import argparse
 
 from rural_plan.cli.options import positive_float, schema_number, user_path
 from rural_plan.scenario.names import PLACEMENT_METHOD_NAMES
-from rural_plan.scenario.schema import Placement, Scenario
 
 NAME = "place"
 HELP = "solve a placement instance, or export one"
@@ -21,6 +20,10 @@ PARENTS = ("common",)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    # here, not at the top: building the parser for another command (or --help) does
+    # not load the schema (pydantic)
+    from rural_plan.scenario.schema import Placement, Scenario
+
     p.add_argument("instance", nargs="?", type=user_path, help="instance NPZ file")
     p.add_argument(
         "--method",

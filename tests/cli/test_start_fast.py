@@ -89,3 +89,15 @@ def test_an_unknown_public_name_is_an_attribute_error():
 
     with pytest.raises(AttributeError, match="no_such_thing"):
         rural_plan.no_such_thing  # noqa: B018
+
+
+def test_help_does_not_load_the_schema():
+    """``--help`` builds no command's options, so it loads no pydantic (a command module
+    imports the schema where it builds its own options)."""
+    code = (
+        "import sys\nfrom rural_plan.cli.main import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print('PYDANTIC', 'pydantic' in sys.modules, file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert "PYDANTIC False" in out.stderr, out.stderr
