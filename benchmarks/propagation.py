@@ -294,7 +294,7 @@ def land_sites(grid, n, seed=0):
     return rows[pick][order].astype(np.int64), cols[pick][order].astype(np.int64)
 
 
-def _windows(grid, rows, cols, model, radius_m=15_000.0, h_tx=15.0):
+def _windows(grid, rows, cols, model, radius_m=15_000.0, h_tx=15.0, cap_db=np.inf):
     r = math.ceil(radius_m / grid.cell_size_m)
     out = np.empty((rows.size, 2 * r + 1, 2 * r + 1), dtype=np.float32)
     locations_windows(
@@ -311,6 +311,7 @@ def _windows(grid, rows, cols, model, radius_m=15_000.0, h_tx=15.0):
         4 / 3,
         PROPAGATION_MODELS[model].code,
         MODEL_PARAMS.get(model, np.zeros(0)),
+        np.full(rows.size, cap_db),
         out,
     )
     return out
@@ -607,7 +608,7 @@ for name in {models!r}:
     locations_windows(
         np.zeros((8, 8)), np.array([4]), np.array([4]), np.array([0, 1]), 1, 90.0, 90.0,
         np.full(1, 15.0), 1.5, 900.0, 4 / 3, PROPAGATION_MODELS[name].code,
-        np.array(params.get(name, []), dtype=np.float64),
+        np.array(params.get(name, []), dtype=np.float64), np.full(1, np.inf),
         np.empty((1, 3, 3), dtype=np.float32),
     )
 st = locations_windows.stats

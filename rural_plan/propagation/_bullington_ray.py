@@ -163,7 +163,7 @@ def _bullington_from_slopes(los, nu, s_tim, s_rim, h_ts, h_rs, d, lam):
 
 
 @nb.njit(cache=True)
-def ray_loss_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e_m, delta, pol, out):
+def ray_loss_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e_m, delta, pol, cap_db, out):
     """Free space plus (delta-)Bullington diffraction loss [dB] at the samples 1 … n−1 of a ray.
 
     ``z`` [m amsl] the ray's profile at steps of ``step_m`` [m], the site at sample 0;
@@ -171,6 +171,14 @@ def ray_loss_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e_m, delta,
     Bullington on the actual profile (P.1812-6 §4.3.1); true: delta-Bullington
     (§4.3.4, land path ω = 0, ``pol`` 1 horizontal / 2 vertical). Sample 1 has no
     intermediate point: free space only, as in the point-to-point kernels.
+
+    ``cap_db`` [dB] (+inf: every loss exact): a sample whose loss is above it may get a
+    lower bound of its loss that is itself above ``cap_db`` instead. The terms are added
+    in order, each ≥ 0 (free space; L_bulla = J + its eq. (21) term; the delta term of
+    eq. (39), max(·, 0)), so once the partial sum exceeds the cap the rest is skipped: a
+    sample beyond the cap in free space skips both Bullington constructions, one beyond
+    it with L_bulla skips the smooth surface, the spherical-earth loss and L_bulls. At or
+    below the cap the loss is the same float as with no cap.
     """
     lam = C_ITU_M_S / (f_mhz * 1e6)
     inv_2a = 1.0 / (2.0 * a_e_m)
@@ -196,7 +204,7 @@ def ray_loss_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e_m, delta,
             h_rs = z[i] + h_rx_m
             dz = h_rs - h_ts
             loss = free_space_loss_db(math.sqrt(d * d + dz * dz), f_mhz)
-            if i >= 2:
+            if i >= 2 and loss <= cap_db:
                 # Bullington on the actual profile.
                 s_tim = max_a + d * inv_2a
                 s_tr = dz / d
@@ -210,8 +218,8 @@ def ray_loss_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e_m, delta,
                 else:
                     s_rim = hull_max_slope_from(cx, cy, m_c, d, h_rs - d * d * inv_2a) - d * inv_2a
                 l_bulla = _bullington_from_slopes(los, nu, s_tim, s_rim, h_ts, h_rs, d, lam)
-                if not delta:
-                    loss += l_bulla
+                if not delta or loss + l_bulla > cap_db:
+                    loss += l_bulla  # the loss, or (delta) a lower bound above the cap
                 else:
                     loss += l_bulla + _delta_term(
                         z,

@@ -72,7 +72,7 @@ def assert_ray_matches(rng, kind, delta, n, step):
         int(rng.integers(1, 3)),
     )
     got = np.empty(n)
-    ray_loss_bullington(*args, got)
+    ray_loss_bullington(*args, np.inf, got)
     want = per_cell_reference(*args)
     np.testing.assert_array_equal(np.isinf(got[1:]), np.isinf(want[1:]))
     finite = np.isfinite(want[1:])
@@ -112,7 +112,7 @@ def test_grazing_line_of_sight_paths_take_the_exact_nu():
     z[30] = 14.0  # ray from 20 m to ~20 m: the ridge is 6 m below it, within 0.78 Fresnel
     used = np.ones(n, dtype=np.bool_)
     got = np.empty(n)
-    ray_loss_bullington(z, step, n, used, 20.0, 20.0, 900.0, 1e12, False, 1, got)
+    ray_loss_bullington(z, step, n, used, 20.0, 20.0, 900.0, 1e12, False, 1, np.inf, got)
     want = per_cell_reference(z, step, n, used, 20.0, 20.0, 900.0, 1e12, False, 1)
     fs = free_space_loss_db(59 * step, 900.0)
     assert 0.0 < got[59] - fs < 10.0  # ν ≈ −0.38: J ≈ 2.9 dB, L_bull ≈ 6.7 dB
