@@ -184,3 +184,27 @@ def test_radial_dispatch_reaches_the_incremental_kernel(model, params, delta, po
     if delta:
         other = per_cell_reference(z, step, n, used, 10.0, 1.5, f, k * EARTH_RADIUS_M, True, 1)
         assert np.max(np.abs(other[1:][finite] - want[1:][finite])) > 1e-6
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    i=st.integers(2, 300),
+    step=st.floats(5.0, 200.0),
+    k=st.floats(0.3, 5.0),
+    f_mhz=st.floats(30.0, 6000.0),
+    over=st.floats(0.0, 2000.0),
+    other=st.floats(0.0, 2000.0),
+    swap=st.booleans(),
+)
+def test_zero_profile_nu_by_bisection_is_the_scans(i, step, k, f_mhz, over, other, swap):
+    """ν_max over the zero-height profile of L_bulls by binary search (ν unimodal when a
+    terminal is at least d²/(2a) high) is the very float of the scan over every sample."""
+    from rural_plan.propagation._bullington_ray import _nu_los_scan, _nu_los_zero
+
+    inv_2a = 1.0 / (2.0 * k * EARTH_RADIUS_M)
+    d = i * step
+    h_high, h_low = d * d * inv_2a + over, other
+    h_te, h_re = (h_low, h_high) if swap else (h_high, h_low)
+    lam = 299792458.0 / (f_mhz * 1e6)
+    want = _nu_los_scan(np.zeros(i + 1), step, i, True, h_te, h_re, lam, inv_2a)
+    assert _nu_los_zero(step, i, h_te, h_re, lam, inv_2a) == want
