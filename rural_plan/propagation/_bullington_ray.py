@@ -149,6 +149,49 @@ def _nu_los_scan(z, step, i, g_zero, h_ts, h_rs, lam, inv_2a):
 
 
 @nb.njit(cache=True)
+def _nu_los_zero(step, i, h_ts, h_rs, lam, inv_2a):
+    """:func:`_nu_los_scan` over a zero-height profile, in O(log i).
+
+    With zero heights, ν_j / sqrt(2d/λ) = sqrt(x y)/(2a) − (h_ts sqrt(y/x) + h_rs sqrt(x/y))/d
+    (x = d_j, y = d − x). In w = sqrt(x/y) (increasing in x) that is
+    f(w) = K w/(1 + w²) − (h_ts/w + h_rs w)/d with K = d/(2a), and
+    f'(w) + h_rs/d = K (1 − w²)/(1 + w²)² + h_ts/(d w²) is strictly decreasing when
+    h_ts ≥ K d = d²/(2a) (its derivative is below 2 (K d w⁴ (w² − 3)/(1 + w²)³ − h_ts)/(d w³)
+    and w⁴ (w² − 3) < (1 + w²)³): f' changes sign at most once, so ν is unimodal along the
+    path; by symmetry (x ↔ y) so it is when h_rs ≥ d²/(2a). The caller checks that (and
+    h_ts, h_rs ≥ 0). The samples then rise and fall once: a binary search on the sign of
+    successive differences finds the top, and the samples either side of it are scanned
+    with the scan's own formula (a float tie near the top cannot hide the maximum).
+    """
+    d = i * step
+    lo = 1
+    hi = i - 1
+    while lo < hi:
+        k = (lo + hi) // 2
+        if _nu_zero_at(k + 1, step, d, h_ts, h_rs, lam, inv_2a) <= _nu_zero_at(
+            k, step, d, h_ts, h_rs, lam, inv_2a
+        ):
+            hi = k
+        else:
+            lo = k + 1
+    nu = -np.inf
+    for j in range(max(1, lo - 2), min(i - 1, lo + 2) + 1):
+        v = _nu_zero_at(j, step, d, h_ts, h_rs, lam, inv_2a)
+        if v > nu:
+            nu = v
+    return nu
+
+
+@nb.njit(cache=True)
+def _nu_zero_at(j, step, d, h_ts, h_rs, lam, inv_2a):
+    """ν of sample j over a zero-height profile, as :func:`_nu_los_scan` computes it."""
+    dj = j * step
+    dr = d - dj
+    clear = 0.0 + dj * dr * inv_2a - (h_ts * dr + h_rs * dj) / d
+    return clear * math.sqrt(2.0 * d / (lam * dj * dr))
+
+
+@nb.njit(cache=True)
 def _bullington_from_slopes(los, nu, s_tim, s_rim, h_ts, h_rs, d, lam):
     """L_bull [dB] of eqs (16)–(21) from ν (line of sight) or the slopes (trans-horizon)."""
     if not los:
@@ -163,7 +206,7 @@ def _bullington_from_slopes(los, nu, s_tim, s_rim, h_ts, h_rs, d, lam):
 
 
 @nb.njit(cache=True)
-def ray_loss_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e_m, delta, pol, out):
+def ray_loss_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e_m, delta, pol, cap_db, out):
     """Free space plus (delta-)Bullington diffraction loss [dB] at the samples 1 … n−1 of a ray.
 
     ``z`` [m amsl] the ray's profile at steps of ``step_m`` [m], the site at sample 0;
@@ -171,6 +214,14 @@ def ray_loss_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e_m, delta,
     Bullington on the actual profile (P.1812-6 §4.3.1); true: delta-Bullington
     (§4.3.4, land path ω = 0, ``pol`` 1 horizontal / 2 vertical). Sample 1 has no
     intermediate point: free space only, as in the point-to-point kernels.
+
+    ``cap_db`` [dB] (+inf: every loss exact): a sample whose loss is above it may get a
+    lower bound of its loss that is itself above ``cap_db`` instead. The terms are added
+    in order, each ≥ 0 (free space; L_bulla = J + its eq. (21) term; the delta term of
+    eq. (39), max(·, 0)), so once the partial sum exceeds the cap the rest is skipped: a
+    sample beyond the cap in free space skips both Bullington constructions, one beyond
+    it with L_bulla skips the smooth surface, the spherical-earth loss and L_bulls. At or
+    below the cap the loss is the same float as with no cap.
     """
     lam = C_ITU_M_S / (f_mhz * 1e6)
     inv_2a = 1.0 / (2.0 * a_e_m)
@@ -196,7 +247,7 @@ def ray_loss_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e_m, delta,
             h_rs = z[i] + h_rx_m
             dz = h_rs - h_ts
             loss = free_space_loss_db(math.sqrt(d * d + dz * dz), f_mhz)
-            if i >= 2:
+            if i >= 2 and loss <= cap_db:
                 # Bullington on the actual profile.
                 s_tim = max_a + d * inv_2a
                 s_tr = dz / d
@@ -210,8 +261,8 @@ def ray_loss_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e_m, delta,
                 else:
                     s_rim = hull_max_slope_from(cx, cy, m_c, d, h_rs - d * d * inv_2a) - d * inv_2a
                 l_bulla = _bullington_from_slopes(los, nu, s_tim, s_rim, h_ts, h_rs, d, lam)
-                if not delta:
-                    loss += l_bulla
+                if not delta or loss + l_bulla > cap_db:
+                    loss += l_bulla  # the loss, or (delta) a lower bound above the cap
                 else:
                     loss += l_bulla + _delta_term(
                         z,
@@ -284,7 +335,11 @@ def _delta_term(
         c2 = d * inv_2a + (h_te - h_re) / d
         c_max = _concave_max_on_samples(2, 0.5 * c2 / inv_2a, step, i, d, h_te, c2, inv_2a)
         if c_max * math.sqrt(8.0 / (lam * d)) > _NU_NO_LOSS:
-            nu = _nu_los_scan(z, step, i, True, h_te, h_re, lam, inv_2a)
+            d2_2a = d * d * inv_2a
+            if h_te >= 0.0 and h_re >= 0.0 and max(h_te, h_re) >= d2_2a:  # ν_j unimodal
+                nu = _nu_los_zero(step, i, h_te, h_re, lam, inv_2a)
+            else:
+                nu = _nu_los_scan(z, step, i, True, h_te, h_re, lam, inv_2a)
     else:
         t = d - math.sqrt(h_re / inv_2a)
         s_rim = _concave_max_on_samples(1, t, step, i, d, h_re, 0.0, inv_2a)

@@ -278,19 +278,19 @@ def fspl_ray_to_window(
 
 
 @nb.njit(cache=True)
-def _rays_fspl_knife_edge(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+def _rays_fspl_knife_edge(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, cap_db, out):
     a_e = k_factor * EARTH_RADIUS_M
     ray_loss_fspl(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e, True, out)
 
 
 @nb.njit(cache=True)
-def _rays_fspl_los(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+def _rays_fspl_los(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, cap_db, out):
     a_e = k_factor * EARTH_RADIUS_M
     ray_loss_fspl(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e, False, out)
 
 
 @nb.njit(cache=True)
-def _rays_free_space(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+def _rays_free_space(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, cap_db, out):
     for i in range(1, n):
         d = i * step_m
         dz = z[i] + h_rx_m - z[0] - h_tx_m
@@ -298,7 +298,7 @@ def _rays_free_space(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params
 
 
 @nb.njit(cache=True)
-def _rays_itm(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+def _rays_itm(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, cap_db, out):
     scratch = np.empty(ITM_OUT_SIZE)
     for i in range(1, n):
         if not used[i]:
@@ -343,17 +343,17 @@ def _rays_hata(cost231, z, step_m, n, h_tx_m, h_rx_m, f_mhz, params, out):
 
 
 @nb.njit(cache=True)
-def _rays_okumura_hata(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+def _rays_okumura_hata(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, cap_db, out):
     _rays_hata(False, z, step_m, n, h_tx_m, h_rx_m, f_mhz, params, out)
 
 
 @nb.njit(cache=True)
-def _rays_cost231_hata(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+def _rays_cost231_hata(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, cap_db, out):
     _rays_hata(True, z, step_m, n, h_tx_m, h_rx_m, f_mhz, params, out)
 
 
 @nb.njit(cache=True)
-def _rays_3gpp_rma(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+def _rays_3gpp_rma(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, cap_db, out):
     # LOS or NLOS formula as the terrain gives line of sight; params: h_bld, W [m].
     a_e = k_factor * EARTH_RADIUS_M
     z_tx = z[0] + h_tx_m
@@ -372,21 +372,23 @@ def _rays_3gpp_rma(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, 
 
 
 @nb.njit(cache=True)
-def _rays_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+def _rays_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, cap_db, out):
     # Free space over the 3-D path plus the profile's diffraction loss, incrementally.
     a_e = k_factor * EARTH_RADIUS_M
-    ray_loss_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e, False, 1, out)
+    ray_loss_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e, False, 1, cap_db, out)
 
 
 @nb.njit(cache=True)
-def _rays_delta_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+def _rays_delta_bullington(
+    z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, cap_db, out
+):
     a_e = k_factor * EARTH_RADIUS_M
     pol = int(params[0])
-    ray_loss_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e, True, pol, out)
+    ray_loss_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e, True, pol, cap_db, out)
 
 
 @nb.njit(cache=True)
-def _rays_deygout(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+def _rays_deygout(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, cap_db, out):
     # Free space over the 3-D path plus Deygout's loss over the profile to each cell.
     a_e = k_factor * EARTH_RADIUS_M
     dist = np.arange(n) * step_m
@@ -398,7 +400,7 @@ def _rays_deygout(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, o
         dz = z[i] + h_rx_m - z[0] - h_tx_m
         d = dist[i]
         loss = free_space_loss_db(math.sqrt(d * d + dz * dz), f_mhz)
-        if i >= 2:
+        if i >= 2 and loss <= cap_db:  # Deygout's loss ≥ 0: past the cap, free space is a bound
             loss += deygout_loss_db(
                 dist[: i + 1], z[: i + 1], h_tx_m, h_rx_m, f_mhz, a_e, True, scratch
             )
@@ -406,7 +408,7 @@ def _rays_deygout(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, o
 
 
 @nb.njit(cache=True)
-def _rays_unknown(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+def _rays_unknown(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, cap_db, out):
     for i in range(1, n):
         out[i] = np.nan
 
@@ -430,7 +432,8 @@ MODEL_CODES = tuple(_RAYS)
 
 @nb.njit(cache=True)
 def ray_losses(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
-    """Loss [dB] at the points 1..n-1 of one profile for the model ``model``.
+    """Loss [dB] at the points 1..n-1 of one profile for the model ``model`` (every loss
+    exact: :func:`ray_losses_capped` with no cap).
 
     Point-to-point models (ITM, diffraction) are evaluated only where ``used`` is true
     (the samples that own a cell, see :func:`owned_samples`); +inf elsewhere. ``params``
@@ -441,7 +444,21 @@ def ray_losses(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, param
     (:func:`model_sweep`) passes its model as a compile-time constant instead, through
     :func:`_model_ray_losses`, and compiles that model's code only.
     """
-    args = (z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out)
+    ray_losses_capped(
+        model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, np.inf, out
+    )
+
+
+@nb.njit(cache=True)
+def ray_losses_capped(
+    model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, cap_db, out
+):
+    """:func:`ray_losses` with a loss cap ``cap_db`` [dB]: where a model's loss is a sum of
+    terms ≥ 0 (Bullington, delta-Bullington, Deygout), a sample whose loss is above the cap
+    may get a lower bound of it that is itself above the cap (the terms left out once the
+    sum has passed it; see :func:`._bullington_ray.ray_loss_bullington`). Losses at or below
+    the cap are exact; +inf: no cap. The other models ignore it."""
+    args = (z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, cap_db, out)
     if model == MODEL_FSPL_KNIFE_EDGE:
         _rays_fspl_knife_edge(*args)
     elif model == MODEL_FSPL_LOS:
@@ -466,26 +483,36 @@ def ray_losses(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, param
         _rays_unknown(*args)
 
 
-def _model_ray_losses(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
-    """:func:`ray_losses` inside the sweep; its implementation is chosen at compile time
-    (below)."""
+def _model_ray_losses(
+    model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, cap_db, out
+):
+    """:func:`ray_losses_capped` inside the sweep; its implementation is chosen at compile
+    time (below)."""
     raise NotImplementedError("called from numba-compiled code only")
 
 
 @overload(_model_ray_losses, prefer_literal=True)
-def _model_ray_losses_impl(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
+def _model_ray_losses_impl(
+    model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, cap_db, out
+):
     """A compile-time constant ``model`` (``Literal[int]``): that model's function, alone.
-    Any other ``model``: :func:`ray_losses`, every model."""
+    Any other ``model``: :func:`ray_losses_capped`, every model."""
     if isinstance(model, types.IntegerLiteral):
         rays = _RAYS.get(model.literal_value, _rays_unknown)
 
-        def one_model(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
-            rays(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out)
+        def one_model(
+            model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, cap_db, out
+        ):
+            rays(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, cap_db, out)
 
         return one_model
 
-    def every_model(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out):
-        ray_losses(model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, out)
+    def every_model(
+        model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, cap_db, out
+    ):
+        ray_losses_capped(
+            model, z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, k_factor, params, cap_db, out
+        )
 
     return every_model
 
@@ -610,6 +637,7 @@ def site_windows(
         start,
         samples,
         cells,
+        np.full(h_tx_m.shape[0], np.inf),
         out,
     )
 
@@ -634,6 +662,7 @@ def site_windows_owned(
     start,
     samples,
     cells,
+    cap_db,
     out,
 ):
     """:func:`site_windows` with the geometry shared by every site given.
@@ -642,7 +671,9 @@ def site_windows_owned(
     ``start``, ``samples``, ``cells`` from :func:`owned_cells`. The two free-space models
     with terrain line of sight and ITM are incremental along a ray and write the owned
     cells directly (:func:`fspl_ray_to_window`, :func:`._itm_ray.itm_ray_to_window`); the
-    others go through :func:`ray_losses` (see :func:`rays_to_window`).
+    others go through :func:`ray_losses_capped` (see :func:`rays_to_window`). ``cap_db``
+    (n_options,) [dB]: option o's loss cap (see :func:`ray_losses_capped`; +inf: exact
+    losses everywhere).
     """
     r = radius_cells
     n_rays = ray_dr.shape[0]
@@ -670,6 +701,7 @@ def site_windows_owned(
             start,
             samples,
             cells,
+            cap_db[o],
             out[o],
             flat,
         )
@@ -714,13 +746,15 @@ def rays_to_window(
     start,
     samples,
     cells,
+    cap_db,
     win,
     flat,
 ):
     """Losses along rays ``j_lo:j_hi`` written into the cells they own in ``win`` (and its
     flat view ``flat``): the incremental kernels (free space with line of sight, ITM)
-    straight into the cells, the others through :func:`ray_losses`. Rays own disjoint
-    cells, so ranges of rays may run on different threads."""
+    straight into the cells, the others through :func:`ray_losses_capped` with the loss
+    cap ``cap_db`` [dB] (+inf: none). Rays own disjoint cells, so ranges of rays may run
+    on different threads."""
     r = win.shape[0] // 2
     fspl = model == MODEL_FSPL_KNIFE_EDGE or model == MODEL_FSPL_LOS
     knife_edge = model == MODEL_FSPL_KNIFE_EDGE
@@ -777,6 +811,7 @@ def rays_to_window(
                 f_mhz,
                 k_factor,
                 params,
+                cap_db,
                 ray_loss,
             )
             scatter_ray(win, ray_loss, n_valid[j], used[j], ray_dr[j], ray_dc[j], r)
@@ -846,6 +881,7 @@ def site_windows_parallel(
                 start,
                 samples,
                 cells,
+                np.inf,
                 out[o],
                 flat,
             )
@@ -866,11 +902,16 @@ def locations_windows(
     k_factor,
     model,
     params,
+    cap_db,
     out,
 ):
     """:func:`site_windows` for many locations in parallel.
 
-    Options of location ``q`` are ``loc_start[q]:loc_start[q + 1]`` of ``h_tx_m`` and ``out``.
+    Options of location ``q`` are ``loc_start[q]:loc_start[q + 1]`` of ``h_tx_m``,
+    ``cap_db`` and ``out``. ``cap_db`` [dB] per option: a cell whose loss is above it
+    may hold a lower bound of its loss above it instead (see :func:`ray_losses_capped`);
+    the planning sweep passes what no covered cell can exceed (:mod:`.point_to_area`),
+    +inf gives every loss exactly.
     """
     r = radius_cells
     ray_dr, ray_dc = ray_targets(r)
@@ -899,6 +940,7 @@ def locations_windows(
             start,
             samples,
             cells,
+            cap_db[lo:hi],
             out[lo:hi],
         )
 
@@ -969,6 +1011,7 @@ def _sweep_of(model):
         f_mhz,
         k_factor,
         params,
+        cap_db,
         out,
     ):
         locations_windows(
@@ -985,6 +1028,7 @@ def _sweep_of(model):
             k_factor,
             model,
             params,
+            cap_db,
             out,
         )
 

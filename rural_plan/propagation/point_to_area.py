@@ -55,8 +55,15 @@ def _checked_model(radio: RadioSettings):
     return model
 
 
-def _windows(terrain: Grid | Terrain, rows, cols, h_tx_m, radio: RadioSettings, starts, out):
+def _windows(
+    terrain: Grid | Terrain, rows, cols, h_tx_m, radio: RadioSettings, starts, out, cap_db=None
+):
+    """Loss windows of options at locations ``starts`` (see :func:`_location_runs`); a
+    cell whose loss is above its option's ``cap_db`` [dB] may hold a lower bound above
+    it instead (None: every loss exact)."""
     model = _checked_model(radio)
+    if cap_db is None:
+        cap_db = np.full(len(h_tx_m), np.inf)
     model_sweep(model.code)(
         np.ascontiguousarray(terrain.elevation_m, dtype=np.float64),
         np.ascontiguousarray(rows[starts[:-1]], dtype=np.int64),
@@ -70,8 +77,39 @@ def _windows(terrain: Grid | Terrain, rows, cols, h_tx_m, radio: RadioSettings, 
         radio.f_mhz,
         radio.k_factor,
         np.asarray(radio.params, dtype=np.float64),
+        np.ascontiguousarray(cap_db, dtype=np.float64),
         out,
     )
+
+
+_CAP_SLACK_DB = 1e-3
+"""Added to the loss caps of :func:`loss_caps` [dB], plus 1e-6 of the budget's size: far
+above the float32 rounding of the windows and of the sums the coverage test adds up
+(~1e-5 dB at 150 dB), so a cell left at a bound above its cap fails that test as its
+exact loss would."""
+
+
+def loss_caps(terrain: Terrain, options: Options) -> np.ndarray:
+    """Each option's loss cap [dB] for the sweep: a cell whose path loss is above it cannot
+    be covered by the option, whatever pattern attenuation and clutter it has.
+
+    A cell is covered when loss + pattern attenuation + the demand cell's extra loss
+    ≤ the option's budget (:func:`._radial.covered_cells`); the smallest attenuation of
+    the option's pattern and the smallest extra loss of any demand cell give the cap
+    budget − min pattern − min extra (+ :data:`_CAP_SLACK_DB`). Not finite (a NaN or
+    infinite pattern or budget): +inf, no cap.
+    """
+    n_pat = terrain.patterns.shape[0]
+    pattern_min = terrain.patterns.reshape(n_pat, -1).min(axis=1).astype(np.float64)
+    extra_min = float(terrain.extra_db.min()) if terrain.extra_db.size else 0.0
+    net = options.max_loss_db - pattern_min[options.pattern_index] - extra_min
+    slack = _CAP_SLACK_DB + 1e-6 * (
+        np.abs(options.max_loss_db) + np.abs(pattern_min[options.pattern_index]) + abs(extra_min)
+    )
+    with np.errstate(invalid="ignore"):
+        cap = net + slack
+    cap[~np.isfinite(cap)] = np.inf
+    return cap
 
 
 def site_loss_window(
@@ -247,7 +285,10 @@ def chunk_rows(
     n = len(options)
     starts = _location_runs(options.rows, options.cols)
     win = np.empty((n, w, w), dtype=np.float32)
-    _windows(terrain, options.rows, options.cols, options.h_tx_m, radio, starts, win)
+    # Only the covered cells leave this function: past its cap a cell's loss need not be
+    # exact (the early exit of ray_losses_capped).
+    caps = loss_caps(terrain, options)
+    _windows(terrain, options.rows, options.cols, options.h_tx_m, radio, starts, win, caps)
     counts = np.zeros(n, dtype=np.int64)
     args = (
         win,

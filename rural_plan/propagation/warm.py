@@ -59,6 +59,7 @@ def warm_up(model: str) -> None:
         900.0,
         4 / 3,
         params,
+        one_f * np.inf,
         windows,
     )
     counts = np.zeros(1, dtype=np.int64)

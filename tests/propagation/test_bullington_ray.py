@@ -72,7 +72,7 @@ def assert_ray_matches(rng, kind, delta, n, step):
         int(rng.integers(1, 3)),
     )
     got = np.empty(n)
-    ray_loss_bullington(*args, got)
+    ray_loss_bullington(*args, np.inf, got)
     want = per_cell_reference(*args)
     np.testing.assert_array_equal(np.isinf(got[1:]), np.isinf(want[1:]))
     finite = np.isfinite(want[1:])
@@ -112,7 +112,7 @@ def test_grazing_line_of_sight_paths_take_the_exact_nu():
     z[30] = 14.0  # ray from 20 m to ~20 m: the ridge is 6 m below it, within 0.78 Fresnel
     used = np.ones(n, dtype=np.bool_)
     got = np.empty(n)
-    ray_loss_bullington(z, step, n, used, 20.0, 20.0, 900.0, 1e12, False, 1, got)
+    ray_loss_bullington(z, step, n, used, 20.0, 20.0, 900.0, 1e12, False, 1, np.inf, got)
     want = per_cell_reference(z, step, n, used, 20.0, 20.0, 900.0, 1e12, False, 1)
     fs = free_space_loss_db(59 * step, 900.0)
     assert 0.0 < got[59] - fs < 10.0  # ν ≈ −0.38: J ≈ 2.9 dB, L_bull ≈ 6.7 dB
@@ -184,3 +184,27 @@ def test_radial_dispatch_reaches_the_incremental_kernel(model, params, delta, po
     if delta:
         other = per_cell_reference(z, step, n, used, 10.0, 1.5, f, k * EARTH_RADIUS_M, True, 1)
         assert np.max(np.abs(other[1:][finite] - want[1:][finite])) > 1e-6
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    i=st.integers(2, 300),
+    step=st.floats(5.0, 200.0),
+    k=st.floats(0.3, 5.0),
+    f_mhz=st.floats(30.0, 6000.0),
+    over=st.floats(0.0, 2000.0),
+    other=st.floats(0.0, 2000.0),
+    swap=st.booleans(),
+)
+def test_zero_profile_nu_by_bisection_is_the_scans(i, step, k, f_mhz, over, other, swap):
+    """ν_max over the zero-height profile of L_bulls by binary search (ν unimodal when a
+    terminal is at least d²/(2a) high) is the very float of the scan over every sample."""
+    from rural_plan.propagation._bullington_ray import _nu_los_scan, _nu_los_zero
+
+    inv_2a = 1.0 / (2.0 * k * EARTH_RADIUS_M)
+    d = i * step
+    h_high, h_low = d * d * inv_2a + over, other
+    h_te, h_re = (h_low, h_high) if swap else (h_high, h_low)
+    lam = 299792458.0 / (f_mhz * 1e6)
+    want = _nu_los_scan(np.zeros(i + 1), step, i, True, h_te, h_re, lam, inv_2a)
+    assert _nu_los_zero(step, i, h_te, h_re, lam, inv_2a) == want

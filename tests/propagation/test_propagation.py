@@ -137,6 +137,7 @@ def kernel_window(elev, r0, c0, h_tx, radius, cell, f_mhz, h_rx, k_factor, model
         float(f_mhz),
         float(k_factor),
         np.zeros(0),
+        np.full(1, np.inf),
         out,
     )
     return out[0].astype(np.float64)
