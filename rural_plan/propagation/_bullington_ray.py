@@ -74,6 +74,13 @@ def hull_max_linear(hx, hy, m, s):
     Along an upper hull y + s·x is concave in the vertex index, so the first vertex
     whose successor is not higher is the maximum.
     """
+    k = hull_argmax_linear(hx, hy, m, s)
+    return hy[k] + s * hx[k]
+
+
+@nb.njit(cache=True)
+def hull_argmax_linear(hx, hy, m, s):
+    """The vertex of :func:`hull_max_linear`'s maximum (its index in ``hx``, ``hy``)."""
     lo = 0
     hi = m - 1
     while lo < hi:
@@ -82,7 +89,7 @@ def hull_max_linear(hx, hy, m, s):
             hi = k
         else:
             lo = k + 1
-    return hy[lo] + s * hx[lo]
+    return lo
 
 
 @nb.njit(cache=True)
@@ -130,6 +137,35 @@ def _concave_max_on_samples(f_kind, t, step, i, d, c1, c2, inv_2a):
         if v > best:
             best = v
     return best
+
+
+@nb.njit(cache=True)
+def _nu_los_pruned(z, step, i, j0, h_ts, h_rs, lam, inv_2a):
+    """:func:`_nu_los_scan` on the actual profile of a line-of-sight path, the same ν.
+
+    Starts from sample ``j0`` (the highest clearance), then skips the weight (a division
+    and a square root) of every sample whose clearance c_j < 0 cannot beat the best ν so
+    far: ν_j = c_j sqrt(2d/(λ d_j (d − d_j))) ≤ c_j sqrt(8/(λ d)) (the weight is least at
+    mid-path). The skip test keeps a relative margin of 1e-9 over that bound, far above
+    the float rounding of either side (~1e-15), so a skipped sample's computed ν is below
+    the best: the maximum is the very float the full scan finds.
+    """
+    d = i * step
+    w_min = math.sqrt(8.0 / (lam * d)) * (1.0 - 1e-9)
+    dj = j0 * step
+    dr = d - dj
+    clear = z[j0] + dj * dr * inv_2a - (h_ts * dr + h_rs * dj) / d
+    nu = clear * math.sqrt(2.0 * d / (lam * dj * dr))
+    for j in range(1, i):
+        dj = j * step
+        dr = d - dj
+        clear = z[j] + dj * dr * inv_2a - (h_ts * dr + h_rs * dj) / d
+        if clear < 0.0 and clear * w_min < nu:
+            continue
+        v = clear * math.sqrt(2.0 * d / (lam * dj * dr))
+        if v > nu:
+            nu = v
+    return nu
 
 
 @nb.njit(cache=True)
@@ -255,9 +291,12 @@ def ray_loss_bullington(z, step_m, n, used, h_tx_m, h_rx_m, f_mhz, a_e_m, delta,
                 nu = -np.inf
                 s_rim = 0.0
                 if los:
-                    c_max = hull_max_linear(cx, cy, m_c, d * inv_2a + (h_ts - h_rs) / d) - h_ts
+                    s_c = d * inv_2a + (h_ts - h_rs) / d
+                    k = hull_argmax_linear(cx, cy, m_c, s_c)
+                    c_max = cy[k] + s_c * cx[k] - h_ts
                     if c_max * math.sqrt(8.0 / (lam * d)) > _NU_NO_LOSS:
-                        nu = _nu_los_scan(z, step_m, i, False, h_ts, h_rs, lam, inv_2a)
+                        j0 = min(max(int(round(cx[k] / step_m)), 1), i - 1)
+                        nu = _nu_los_pruned(z, step_m, i, j0, h_ts, h_rs, lam, inv_2a)
                 else:
                     s_rim = hull_max_slope_from(cx, cy, m_c, d, h_rs - d * d * inv_2a) - d * inv_2a
                 l_bulla = _bullington_from_slopes(los, nu, s_tim, s_rim, h_ts, h_rs, d, lam)

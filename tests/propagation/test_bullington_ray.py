@@ -208,3 +208,28 @@ def test_zero_profile_nu_by_bisection_is_the_scans(i, step, k, f_mhz, over, othe
     lam = 299792458.0 / (f_mhz * 1e6)
     want = _nu_los_scan(np.zeros(i + 1), step, i, True, h_te, h_re, lam, inv_2a)
     assert _nu_los_zero(step, i, h_te, h_re, lam, inv_2a) == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    kind=st.sampled_from(["hills", "flat", "slope"]),
+    i=st.integers(2, 200),
+    step=st.floats(5.0, 200.0),
+    h_tx=st.floats(0.0, 100.0),
+    h_rx=st.floats(0.0, 100.0),
+    f_mhz=st.floats(30.0, 6000.0),
+    start=st.floats(0.0, 1.0),
+)
+def test_pruned_nu_scan_is_the_full_scans(seed, kind, i, step, h_tx, h_rx, f_mhz, start):
+    """ν_max of eq. (15) skipping samples whose clearance bound cannot win is the very
+    float of the scan over every sample, whatever sample it starts from."""
+    from rural_plan.propagation._bullington_ray import _nu_los_pruned, _nu_los_scan
+
+    z = terrain(np.random.default_rng(seed), kind, i + 1, step)
+    inv_2a = 1.0 / (2.0 * 4.0 / 3.0 * EARTH_RADIUS_M)
+    lam = 299792458.0 / (f_mhz * 1e6)
+    h_ts, h_rs = z[0] + h_tx, z[i] + h_rx
+    j0 = 1 + int(start * (i - 2))
+    want = _nu_los_scan(z, step, i, False, h_ts, h_rs, lam, inv_2a)
+    assert _nu_los_pruned(z, step, i, j0, h_ts, h_rs, lam, inv_2a) == want
