@@ -7,6 +7,8 @@ propagation runs (:mod:`.executors`), its compilation (:mod:`.jit`) and the memo
 The names below are imported on first use: ``rural-plan place`` reads the memory guard
 (:mod:`.limits`) without loading every stage the recipe calls."""
 
+import sys
+import types
 from typing import TYPE_CHECKING
 
 from rural_plan._lazy import lazy_names
@@ -32,3 +34,17 @@ __getattr__, __dir__ = lazy_names(
         "reprice": "rural_plan.pipeline.reprice",
     },
 )
+
+
+class _Package(types.ModuleType):
+    """This package, whose name ``plan`` is the recipe's function (as it was when the
+    names were imported eagerly), not the submodule :mod:`.plan` that the import system
+    would otherwise bind to it once the submodule is loaded."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if name == "plan" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
