@@ -120,16 +120,59 @@ def certified(
     """``selection`` (solved on ``instance`` under ``budget_usd``) with ``bound``, a
     certified upper bound on that instance's optimum (:func:`upper_bound`), and ``gap``
     = (bound − people) / bound: how far below the optimum it can at most be. Returned as
-    it is when it has a bound already (MILP), is not a budgeted greedy / local-search
-    choice, or the instance caps site capacity (the bound does not model caps)."""
+    it is when it has a bound already (MILP) or is not a budgeted greedy / local-search
+    choice. On a capped instance ``people`` are the people served and the bound is
+    :func:`served_upper_bound`."""
     if (
         selection.bound is not None
         or selection.method not in CERTIFIED_METHODS
-        or instance.capped
         or selection.cost_usd > budget_usd * (1 + 1e-9)
     ):
         return selection
-    bound = upper_bound(instance, budget_usd=budget_usd, chosen=selection.chosen, prepared=prepared)
+    if instance.capped:
+        bound = served_upper_bound(instance, budget_usd=budget_usd, chosen=selection.chosen)
+    else:
+        bound = upper_bound(
+            instance, budget_usd=budget_usd, chosen=selection.chosen, prepared=prepared
+        )
     bound = max(bound, selection.people)
     gap = (bound - selection.people) / bound if bound > 0 else 0.0
     return dataclasses.replace(selection, bound=bound, gap=gap)
+
+
+def served_upper_bound(instance: CoverageInstance, *, budget_usd: float, chosen) -> float:
+    """An upper bound on the most people any choice costing at most ``budget_usd``
+    *serves* within its sites' capacities (a capped instance), the least of two valid
+    bounds:
+
+    * :func:`upper_bound` of the same instance without caps (a site serves only people
+      it covers, so people served ≤ people covered);
+    * the LP relaxation of the multiple-choice knapsack whose profit per option is
+      min(capacity, people in its row) (a set serves at most the sum of those).
+    """
+    uncapped = dataclasses.replace(instance, capacity=None)
+    covered = upper_bound(uncapped, budget_usd=budget_usd, chosen=chosen)
+    n = instance.n_options
+    row_people = np.bincount(
+        np.repeat(np.arange(n), np.diff(instance.indptr)),
+        weights=instance.weight[instance.indices],
+        minlength=n,
+    )
+    profit = np.minimum(instance.capacity, row_people)
+    by_location = np.lexsort((np.arange(n), instance.location)).astype(np.int64)
+    lptr = np.searchsorted(
+        instance.location[by_location], np.arange(int(instance.location.max()) + 2)
+    ).astype(np.int64)
+    knapsack = _kb.mckp_lp(
+        profit,
+        instance.cost_usd,
+        lptr,
+        by_location,
+        float(budget_usd),
+        np.empty(n),
+        np.empty(n, dtype=np.int64),
+        np.empty(n),
+        np.empty(n),
+        np.empty(n),
+    )
+    return min(covered, float(knapsack))

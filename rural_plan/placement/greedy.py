@@ -41,7 +41,7 @@ def check_uncapped(instance: CoverageInstance, method: str) -> None:
     if instance.capped:
         raise PlacementError(
             f"placement method {method!r} does not model site capacity; use method 'greedy' "
-            "(or remove capacity_people from the site types)"
+            "or 'local-search' (or remove capacity_people from the site types)"
         )
 
 

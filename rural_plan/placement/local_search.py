@@ -53,7 +53,6 @@ from rural_plan.placement.bound import certified
 from rural_plan.placement.greedy import (
     Selection,
     check_budget,
-    check_uncapped,
     rollout,
     select_greedy,
 )
@@ -236,13 +235,14 @@ def select_local_search(
     PlacementError : bad budget or time limit, or a start that is not feasible.
     """
     check_budget(instance, budget_usd)
-    check_uncapped(instance, "local-search")
     if time_limit_s is not None and not (np.isfinite(time_limit_s) and time_limit_s > 0):
         raise PlacementError(f"time_limit_s must be a finite number > 0, got {time_limit_s!r}")
     if max_moves is not None and max_moves < 0:
         raise PlacementError(f"max_moves must be >= 0, got {max_moves!r}")
     t0 = time.perf_counter()
     deadline = math.inf if time_limit_s is None else t0 + time_limit_s
+    if instance.capped:
+        return _select_served(instance, budget_usd, start, deadline, max_moves, kicks, certify, t0)
     merged = merged_instance(instance)
     if start is None:
         start = select_greedy(merged, budget_usd=budget_usd)
@@ -288,6 +288,49 @@ def select_local_search(
         start_people,
         res.status,
         ", ".join(f"{v} {k}" for k, v in res.moves.items()),
+        "no bound" if sel.gap is None else f"at most {100 * sel.gap:.3f} % below the optimum",
+        sel.seconds,
+    )
+    return sel
+
+
+def _select_served(
+    instance: CoverageInstance,
+    budget_usd: float,
+    start,
+    deadline: float,
+    max_moves: int | None,
+    kicks: bool,
+    certify: bool,
+    t0: float,
+) -> Selection:
+    """:func:`select_local_search` on a capped instance: the people *served* within
+    capacity, by :func:`~rural_plan.placement.served_search.select_served_search`."""
+    from rural_plan.placement.served_search import select_served_search
+
+    if start is None:
+        start = select_greedy(instance, budget_usd=budget_usd)
+    begin = start_choice(instance, start, budget_usd)
+    sel, moves = select_served_search(
+        instance,
+        budget_usd=budget_usd,
+        start=begin,
+        deadline=deadline,
+        max_moves=DEFAULT_MAX_MOVES if max_moves is None else max_moves,
+        kicks=kicks,
+        t0=t0,
+    )
+    if certify:
+        sel = certified(sel, instance, budget_usd=budget_usd)
+    log.debug(
+        "placement: %d of %d options, %.0f people served for %.0f USD (capacity-aware "
+        "local-search, %s; moves: %s; %s; %.3f s)",
+        sel.chosen.size,
+        instance.n_options,
+        sel.people,
+        sel.cost_usd,
+        sel.status,
+        ", ".join(f"{v} {k}" for k, v in moves.items()),
         "no bound" if sel.gap is None else f"at most {100 * sel.gap:.3f} % below the optimum",
         sel.seconds,
     )

@@ -6,7 +6,7 @@ import numpy as np
 
 from rural_plan.placement import _bound as _kb
 from rural_plan.placement import _local_search as _ls
-from rural_plan.placement._kernels import greedy_moves, lazy_greedy, merge_cells
+from rural_plan.placement._kernels import capped_lazy_greedy, greedy_moves, lazy_greedy, merge_cells
 from rural_plan.placement._kernels import rollout as rollout_kernel
 from rural_plan.placement.bound import upper_bound
 from rural_plan.placement.greedy import rollout, select_greedy
@@ -27,7 +27,7 @@ def compile_estimate_s(method: str) -> float:
 
 def kernels(method: str) -> tuple:
     """Kernels a run with placement ``method`` calls from Python (to ask the cache about)."""
-    greedy = (lazy_greedy, greedy_moves, merge_cells, rollout_kernel)
+    greedy = (lazy_greedy, capped_lazy_greedy, greedy_moves, merge_cells, rollout_kernel)
     bound = (_kb.gain_bound, _kb.dual_ascent, _kb.mckp_lp)
     return (*greedy, *bound) if method == "greedy" else (*greedy, *bound, _ls.local_search)
 
@@ -50,3 +50,7 @@ def warm_up(method: str) -> None:
     budget_curve(tiny, n_points=2, method=curve)
     # the plan's certified gap: an empty plan, so that the dual bound runs too
     upper_bound(tiny, budget_usd=1.0, chosen=np.zeros(0, dtype=np.int64))
+    # capped instances (site capacity; placed by the greedy): the kernel alone, without
+    # the LP that evaluates its choice (scipy.optimize: an import uncapped runs skip)
+    args = (tiny.indptr, tiny.indices, tiny.weight, tiny.cost_usd, tiny.location)
+    capped_lazy_greedy(*args, np.array([1.5, 1.5, 1.5]), 2.0)

@@ -785,14 +785,13 @@ def test_max_flow_of_a_hand_built_case():
 
 
 def test_capped_instance_is_refused_by_methods_that_ignore_capacity():
-    from rural_plan.placement import select_local_search, select_milp
+    from rural_plan.placement import select_milp
 
     instance = CoverageInstance.from_arrays(
         indptr=[0, 1], indices=[0], weight=[5.0], cost_usd=[1.0], location=[0], capacity=[2.0]
     )
-    for method in (select_local_search, select_milp):
-        with pytest.raises(PlacementError, match="does not model site capacity"):
-            method(instance, budget_usd=1.0)
+    with pytest.raises(PlacementError, match="does not model site capacity"):
+        select_milp(instance, budget_usd=1.0)
 
 
 def test_capacity_survives_the_npz_round_trip(tmp_path):
