@@ -21,7 +21,7 @@ from rural_plan.coverage.matrix import CoverageMatrix
 from rural_plan.grid.region import Region
 from rural_plan.pipeline.sites import Served
 from rural_plan.placement.greedy import Selection
-from rural_plan.placement.options import SiteOptions
+from rural_plan.placement.options import SiteOptions, placement_objective
 from rural_plan.propagation.clutter_map import coverage_criterion
 from rural_plan.scenario.schema import Scenario
 
@@ -71,13 +71,17 @@ class Summary(Mapping[str, Any]):
     """When a cell counts as covered, in words (threshold, uplink, location probability,
     clutter)."""
     placement_method: str
+    placement_objective: str
+    """What placement maximised (``placement.objective`` resolved): ``covered`` (people
+    newly covered) or ``served`` (people newly served within the sites' capacities)."""
     placement_status: str
     placement_gap_bound_pct: float | None
-    """How far below the optimum of the instance placement solved (people, plus any POI
-    weight) the plan can at most be, in percent: from a certified upper bound (greedy and
-    local search: :func:`~rural_plan.placement.bound.upper_bound`; MILP: HiGHS's dual
-    bound). None when there is none: site capacity caps the greedy, or a coverage
-    target asks for the least cost instead."""
+    """How far below the optimum of the instance placement solved (people covered or
+    served, plus any POI weight) the plan can at most be, in percent: from a certified
+    upper bound (greedy and local search:
+    :func:`~rural_plan.placement.bound.upper_bound`, with capacity
+    :func:`~rural_plan.placement.bound.served_upper_bound`; MILP: HiGHS's dual bound).
+    None when there is none: a coverage target asks for the least cost instead."""
     coverage_target_share: float | None
     cost_preset: str
     budget_usd: float
@@ -225,6 +229,7 @@ def summarise(
         propagation_model=scenario.radio.model,
         coverage_criterion=coverage_criterion(scenario),
         placement_method=selection.method,
+        placement_objective=placement_objective(scenario),
         placement_status=selection.status,
         placement_gap_bound_pct=gap_bound_pct(selection),
         coverage_target_share=scenario.placement.coverage_target_share,

@@ -165,7 +165,17 @@ def coverage_instance(
     )
 
 
+def placement_objective(scenario: Scenario) -> str:
+    """What placement maximises (``placement.objective``, ``auto`` resolved): ``served``
+    (people within the sites' capacities) or ``covered``."""
+    objective = scenario.placement.objective
+    if objective == "auto":
+        return "served" if scenario.placement.method == "greedy" else "covered"
+    return objective
+
+
 def models_capacity(scenario: Scenario) -> bool:
-    """Whether the scenario's placement method chooses sites within their capacities
-    (greedy); the others choose by people covered, and the plan reports the people served."""
-    return scenario.placement.method == "greedy"
+    """Whether placement chooses sites by the people they serve within their capacities
+    (:func:`placement_objective`); otherwise by people covered, and the plan reports the
+    people its sites serve."""
+    return placement_objective(scenario) == "served"

@@ -302,6 +302,9 @@ def _headline(s: dict[str, Any]) -> str:
         _card(
             "Placement",
             v("placement_method", str),
+            f"maximising people {v('placement_objective', str)}"
+            if s.get("placement_objective")
+            else "",
             f"status {v('placement_status', str)}",
             gap,
             f"with backhaul: {v('backhaul_placement_rounds')} rounds, "

@@ -158,6 +158,41 @@ def test_a_method_that_chooses_by_coverage_still_reports_people_served(tmp_path)
     assert max(p.backhaul.site_demand_mbps) <= 800 * per_user + 1e-9
 
 
+def test_local_search_by_people_served_chooses_within_capacity(tmp_path):
+    """``placement.objective: served``: local search maximises the people its sites serve
+    within their capacities (the capped instance), never fewer than the capacity-aware
+    greedy on the same instance, and the summary says which objective it used."""
+    from rural_plan.placement import select_greedy
+    from rural_plan.placement.capacity import served_people
+    from rural_plan.placement.select import select_sites
+
+    capped = {
+        "light_pole": {"mast_height_m": 15, "eirp_dbm": 56, "power_w": 150, "capacity_people": 800}
+    }
+    p = plan(small_scenario(tmp_path, site_types=capped, placement__objective="served"))
+    s = p.summary
+    assert s["placement_method"] == "local-search" and s["placement_objective"] == "served"
+    instance = p.prepared.instance
+    assert instance.capped  # the search itself maximises people served
+    sel = p.selection
+    assert sel.people == pytest.approx(served_people(instance, sel.chosen), rel=1e-9)
+    first = select_sites(p.scenario, instance, p.coverage)
+    assert first.people == pytest.approx(served_people(instance, first.chosen), rel=1e-9)
+    greedy = select_greedy(instance, budget_usd=p.scenario.budget_usd)
+    assert first.people >= greedy.people - 1e-6
+    assert s["people_newly_served"] <= 800 * s["sites_selected"] + 1e-6
+    assert s["placement_gap_bound_pct"] is not None and s["placement_gap_bound_pct"] >= 0.0
+    # the default stays people covered for local search
+    assert plan(small_scenario(tmp_path, site_types=capped)).summary["placement_objective"] == (
+        "covered"
+    )
+
+
+def test_the_milp_refuses_the_served_objective(tmp_path):
+    with pytest.raises(Exception, match="objective 'served' needs method"):
+        small_scenario(tmp_path, placement__method="milp", placement__objective="served")
+
+
 def test_replace_reuses_coverage_and_equals_a_fresh_plan(tmp_path, small_plan):
     p, _ = small_plan
     quick = p.replace(budget_usd=250_000, cost={"horizon_years": 7})

@@ -103,6 +103,7 @@ def test_trial_moves_equal_recomputing_from_scratch(instance, data):
     )
     graph, n_nodes, n_edges, node_of, value, acc, mark, saved = state
     before = _flow(instance, chosen)
+    assert value == pytest.approx(served_people(instance, chosen), rel=1e-9, abs=1e-9)
     flow_before = graph[4][:n_edges].copy()
     moves = [(i, -1) for i in outside] + [(-1, s) for s in range(chosen.size)]
     moves += [(i, s) for i in outside for s in range(chosen.size)]
