@@ -28,6 +28,7 @@ from rural_plan import progress
 from rural_plan.backhaul import warm as backhaul_warm
 from rural_plan.grid import warm as grid_warm
 from rural_plan.placement import warm as placement_warm
+from rural_plan.placement.options import models_capacity
 from rural_plan.propagation import warm as propagation_warm
 from rural_plan.scenario.schema import Placement, Radio, Scenario, field_default
 
@@ -55,8 +56,10 @@ def kernel_groups(scenario: Scenario | None = None) -> list[KernelGroup]:
     with the schema's default model and method)."""
     if scenario is None:
         model, method = field_default(Radio, "model"), field_default(Placement, "method")
+        served = False
     else:
         model, method = scenario.radio.model, scenario.placement.method
+        served = method == "local-search" and models_capacity(scenario)
     groups = []
     if scenario is not None and scenario.inputs.synthetic is None:
         groups.append(
@@ -65,10 +68,10 @@ def kernel_groups(scenario: Scenario | None = None) -> list[KernelGroup]:
     groups += [
         propagation_group(model),
         KernelGroup(
-            f"placement ({method})",
-            lambda: placement_warm.warm_up(method),
-            placement_warm.kernels(method),
-            placement_warm.compile_estimate_s(method),
+            f"placement ({method}{', by people served' if served else ''})",
+            lambda: placement_warm.warm_up(method, served=served),
+            placement_warm.kernels(method, served=served),
+            placement_warm.compile_estimate_s(method, served=served),
         ),
         KernelGroup(
             "backhaul", backhaul_warm.warm_up, backhaul_warm.kernels(), backhaul_warm.COMPILE_S

@@ -38,8 +38,15 @@ and the trial's edges removed):
    (F is monotone) and at most cap[i] − loss_j (i serves at most cap[i] in S − j);
    pairs are tried by that bound, descending, and the scan stops at the first that
    cannot win — exactly the move trying every pair would pick;
-4. failing all: a local optimum, unless DROP-REFILL kicks are asked for: drop a site,
-   refill the money by step 1's rule, and keep the result if it serves more people.
+4. failing all: a local optimum, unless kicks are asked for, each kept when it serves
+   more people (then back to 1):
+
+   * DROP-REFILL: drop a site, refill the money by step 1's rule (tried only where the
+     money freed could buy more than the site served, by a fractional knapsack of the
+     gains);
+   * FORCE-ADD (the ``FORCE_KICKS`` options serving most more people): put the option
+     in whatever it costs, drop the sites losing fewest people per dollar until the
+     budget holds, refill — several sites for one, which no single move makes.
 
 Every move made serves more people, or as many for less money, so the search cannot
 cycle; a move cap and a wall-clock deadline bound it anyway.
@@ -61,9 +68,12 @@ ADD = 0
 SWAP = 1
 DROP = 2
 DROP_REFILL = 3
-N_MOVE_KINDS = 4
+FORCE_ADD = 4
+N_MOVE_KINDS = 5
 """Indices of the move counters :func:`served_search` returns."""
 
+FORCE_KICKS = 16
+"""FORCE-ADD kicks tried at a local optimum: the options serving most more people."""
 _PEOPLE_RTOL = 1e-9
 """Changes in people below this fraction of all people count as no change."""
 _BUDGET_RTOL = 1e-12
@@ -587,6 +597,128 @@ def served_rollout(indptr, indices, weight, cost, cap, chosen):
 
 
 @nb.njit(cache=True)
+def _kick(
+    indptr,
+    indices,
+    weight,
+    cost,
+    location,
+    cap,
+    limit,
+    trial_sites,
+    t_m,
+    t_in,
+    t_loc,
+    t_spent,
+    keep,
+    banned,
+    cls,
+    scratch,
+    eps,
+    big,
+    tol,
+    cover_weight,
+):
+    """Finish a kick on the choice ``trial_sites[:t_m]`` (``t_in``, ``t_loc``, ``t_spent``
+    updated in place or returned): while it is over budget, drop the site (never
+    ``keep``) losing fewest people per dollar; then ADD by the greedy rule (never
+    ``banned``). Returns (t_m, t_spent, objective value; −inf when it cannot fit)."""
+    n = cost.shape[0]
+    graph, n_nodes, n_edges, node_of, value, acc, mark, saved = _state(
+        indptr,
+        indices,
+        weight,
+        cap,
+        trial_sites,
+        t_m,
+        cls,
+        scratch,
+        eps,
+        _empty_graph(cover_weight),
+        big,
+    )
+    while t_spent > limit:
+        drop = -1
+        drop_key = np.inf
+        for s in range(t_m):
+            if trial_sites[s] == keep:
+                continue
+            lost = -_trial(
+                indptr,
+                indices,
+                weight,
+                cap,
+                -1,
+                s,
+                cls,
+                node_of,
+                graph,
+                n_nodes,
+                n_edges,
+                acc,
+                mark,
+                eps,
+                big,
+                saved,
+            )
+            c = cost[trial_sites[s]]
+            key = lost / c if c > 0.0 else np.inf
+            if drop < 0 or key < drop_key:
+                drop = s
+                drop_key = key
+        if drop < 0:
+            return t_m, t_spent, -np.inf
+        j = trial_sites[drop]
+        t_in[j] = False
+        t_loc[location[j]] = -1
+        t_spent -= cost[j]
+        t_m = _remove_at(trial_sites, t_m, drop)
+        graph, n_nodes, n_edges, node_of, value, acc, mark, saved = _state(
+            indptr, indices, weight, cap, trial_sites, t_m, cls, scratch, eps, graph, big
+        )
+    while True:
+        pick = -1
+        pick_key = 0.0
+        for i in range(n):
+            if t_in[i] or t_loc[location[i]] >= 0 or t_spent + cost[i] > limit or i == banned:
+                continue
+            g = _trial(
+                indptr,
+                indices,
+                weight,
+                cap,
+                i,
+                -1,
+                cls,
+                node_of,
+                graph,
+                n_nodes,
+                n_edges,
+                acc,
+                mark,
+                eps,
+                big,
+                saved,
+            )
+            if g > tol:
+                key = g / cost[i] if cost[i] > 0.0 else np.inf
+                if pick < 0 or key > pick_key:
+                    pick = i
+                    pick_key = key
+        if pick < 0:
+            break
+        trial_sites[t_m] = pick
+        t_m += 1
+        t_in[pick] = True
+        t_loc[location[pick]] = pick
+        t_spent += cost[pick]
+        graph, n_nodes, n_edges, node_of, value, acc, mark, saved = _state(
+            indptr, indices, weight, cap, trial_sites, t_m, cls, scratch, eps, graph, big
+        )
+    return t_m, t_spent, value
+
+
+@nb.njit(cache=True)
 def served_search(
     indptr,
     indices,
@@ -892,61 +1024,28 @@ def served_search(
             j = sites[s]
             t_in[j] = False
             t_loc[location[j]] = -1
-            t_spent = spent - cost[j]
-            t_graph, t_nodes, t_edges, t_node_of, t_value, t_acc, t_mark, t_saved = _state(
+            t_m, t_spent, t_value = _kick(
                 indptr,
                 indices,
                 weight,
+                cost,
+                location,
                 cap,
+                limit,
                 trial_sites,
                 t_m,
+                t_in,
+                t_loc,
+                spent - cost[j],
+                -1,
+                j,
                 cls,
                 scratch,
                 eps,
-                _empty_graph(cover_weight),
                 big,
+                tol,
+                cover_weight,
             )
-            while True:
-                pick = -1
-                pick_key = 0.0
-                for i in range(n):
-                    if t_in[i] or t_loc[location[i]] >= 0 or t_spent + cost[i] > limit:
-                        continue
-                    if i == j:
-                        continue  # the kick must move: the dropped site stays out
-                    g = _trial(
-                        indptr,
-                        indices,
-                        weight,
-                        cap,
-                        i,
-                        -1,
-                        cls,
-                        t_node_of,
-                        t_graph,
-                        t_nodes,
-                        t_edges,
-                        t_acc,
-                        t_mark,
-                        eps,
-                        big,
-                        t_saved,
-                    )
-                    if g > tol:
-                        key = g / cost[i] if cost[i] > 0.0 else np.inf
-                        if pick < 0 or key > pick_key:
-                            pick = i
-                            pick_key = key
-                if pick < 0:
-                    break
-                trial_sites[t_m] = pick
-                t_m += 1
-                t_in[pick] = True
-                t_loc[location[pick]] = pick
-                t_spent += cost[pick]
-                t_graph, t_nodes, t_edges, t_node_of, t_value, t_acc, t_mark, t_saved = _state(
-                    indptr, indices, weight, cap, trial_sites, t_m, cls, scratch, eps, t_graph, big
-                )
             if t_value > value + tol:
                 sites[:t_m] = trial_sites[:t_m]
                 m = t_m
@@ -954,12 +1053,71 @@ def served_search(
                 loc_opt[:] = t_loc
                 spent = t_spent
                 kept = True
+                moves[DROP_REFILL] += 1
                 break
+        # 5. FORCE-ADD: one of the options serving most more people goes in whatever it
+        # costs (replacing its location's site), the sites losing fewest people per
+        # dollar go until the budget holds, the rest refills; kept if it serves more.
+        if not kept:
+            order = np.argsort(-gains, kind="mergesort")
+            for q in range(min(FORCE_KICKS, n)):
+                i = order[q]
+                if in_s[i] or gains[i] <= tol:
+                    break
+                if check_time and _now() > deadline:
+                    break
+                trial_sites = np.empty(n, dtype=np.int64)
+                t_m = 0
+                t_in = in_s.copy()
+                t_loc = loc_opt.copy()
+                t_spent = spent + cost[i]
+                other = loc_opt[location[i]]
+                for t in range(m):
+                    if sites[t] == other:
+                        t_in[other] = False
+                        t_spent -= cost[other]
+                    else:
+                        trial_sites[t_m] = sites[t]
+                        t_m += 1
+                trial_sites[t_m] = i
+                t_m += 1
+                t_in[i] = True
+                t_loc[location[i]] = i
+                t_m, t_spent, t_value = _kick(
+                    indptr,
+                    indices,
+                    weight,
+                    cost,
+                    location,
+                    cap,
+                    limit,
+                    trial_sites,
+                    t_m,
+                    t_in,
+                    t_loc,
+                    t_spent,
+                    i,
+                    -1,
+                    cls,
+                    scratch,
+                    eps,
+                    big,
+                    tol,
+                    cover_weight,
+                )
+                if t_value > value + tol:
+                    sites[:t_m] = trial_sites[:t_m]
+                    m = t_m
+                    in_s[:] = t_in
+                    loc_opt[:] = t_loc
+                    spent = t_spent
+                    kept = True
+                    moves[FORCE_ADD] += 1
+                    break
         graph, n_nodes, n_edges, node_of, value, acc, mark, saved = _state(
             indptr, indices, weight, cap, sites, m, cls, scratch, eps, graph, big
         )
         if not kept:
             break
-        moves[DROP_REFILL] += 1
         n_moves += 1
     return np.sort(sites[:m]), status, moves, value

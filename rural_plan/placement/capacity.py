@@ -23,6 +23,28 @@ def served_people(instance: CoverageInstance, options) -> float:
     return _max_flow(instance, options)[0]
 
 
+def served_flow(instance: CoverageInstance, options) -> float:
+    """:func:`served_people` by the placement kernels' maximum flow
+    (:func:`rural_plan.placement._served_search.served_value`, Dinic's algorithm on
+    classes of cells) instead of HiGHS: the same people to about 1e-12 relative (the
+    tests hold it to the LP), ten times faster on a hundred sites; what the searches
+    and the budget curve use, while the plan's reported figures come from the LP."""
+    from rural_plan.placement._served_search import served_value
+
+    options = np.asarray(options, dtype=np.int64)
+    if not instance.capped or options.size == 0:
+        return instance.coverage_of(options)
+    return float(
+        served_value(
+            instance.indptr,
+            instance.indices,
+            instance.weight,
+            np.ascontiguousarray(instance.capacity, dtype=np.float64),
+            np.sort(options),
+        )
+    )
+
+
 def served_by_option(instance: CoverageInstance, options) -> np.ndarray:
     """People each of ``options`` serves in a maximum flow within their capacities (one
     of the optimal assignments; they add up to :func:`served_people`). Uncapped: each

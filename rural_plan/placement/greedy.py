@@ -11,7 +11,7 @@ import numpy as np
 from rural_plan.errors import PlacementError
 from rural_plan.placement._kernels import capped_lazy_greedy, lazy_greedy
 from rural_plan.placement._kernels import rollout as rollout_kernel
-from rural_plan.placement.capacity import served_people
+from rural_plan.placement.capacity import served_flow
 from rural_plan.placement.instance import CoverageInstance
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def select_greedy(
 
     On a capped instance (``instance.capacity``) each site serves at most its capacity
     (:func:`~rural_plan.placement._kernels.capped_lazy_greedy`) and ``people`` is what the
-    chosen sites serve together (:func:`~rural_plan.placement.capacity.served_people`).
+    chosen sites serve together (:func:`~rural_plan.placement.capacity.served_flow`).
     ``time_limit_s`` is accepted for a common method signature (greedy always finishes).
     Raises :class:`PlacementError` when no option fits the budget.
     """
@@ -110,7 +110,7 @@ def select_greedy(
         chosen=chosen,
         marginal_people=gains,
         cost_usd=float(instance.cost_usd[chosen].sum()),
-        people=served_people(instance, chosen) if instance.capped else float(gains.sum()),
+        people=served_flow(instance, chosen) if instance.capped else float(gains.sum()),
         seconds=seconds,
         method="greedy",
     )

@@ -6,12 +6,14 @@ import numpy as np
 
 from rural_plan.placement import _bound as _kb
 from rural_plan.placement import _local_search as _ls
+from rural_plan.placement import _served_search as _ss
 from rural_plan.placement._kernels import capped_lazy_greedy, greedy_moves, lazy_greedy, merge_cells
 from rural_plan.placement._kernels import rollout as rollout_kernel
 from rural_plan.placement.bound import upper_bound
 from rural_plan.placement.greedy import rollout, select_greedy
 from rural_plan.placement.instance import CoverageInstance
 from rural_plan.placement.local_search import select_local_search
+from rural_plan.placement.served_search import COVER_WEIGHT
 from rural_plan.placement.sweep import budget_curve
 
 COMPILE_S = {"greedy": 24.0, "local-search": 45.0}
@@ -20,21 +22,31 @@ COMPILE_S = {"greedy": 24.0, "local-search": 45.0}
 compiles what local search does (its budget curve)."""
 
 
-def compile_estimate_s(method: str) -> float:
-    """About how long compiling the stage takes for ``method`` on an empty cache [s]."""
-    return COMPILE_S.get(method, COMPILE_S["local-search"])
+SERVED_COMPILE_S = 15.0
+"""About how long [s] the capacity-aware local search's kernels take to compile (measured
+11.6 s on 2 idle cores, rounded up as the others)."""
 
 
-def kernels(method: str) -> tuple:
-    """Kernels a run with placement ``method`` calls from Python (to ask the cache about)."""
+def compile_estimate_s(method: str, *, served: bool = False) -> float:
+    """About how long compiling the stage takes for ``method`` on an empty cache [s];
+    ``served``: with the capacity-aware local search."""
+    return COMPILE_S.get(method, COMPILE_S["local-search"]) + (SERVED_COMPILE_S if served else 0.0)
+
+
+def kernels(method: str, *, served: bool = False) -> tuple:
+    """Kernels a run with placement ``method`` calls from Python (to ask the cache about);
+    ``served``: local search by people served within capacity too."""
     greedy = (lazy_greedy, capped_lazy_greedy, greedy_moves, merge_cells, rollout_kernel)
     bound = (_kb.gain_bound, _kb.dual_ascent, _kb.mckp_lp)
-    return (*greedy, *bound) if method == "greedy" else (*greedy, *bound, _ls.local_search)
+    if method == "greedy":
+        return (*greedy, *bound)
+    extra = (_ss.served_search, _ss.served_rollout) if served else ()
+    return (*greedy, *bound, _ls.local_search, *extra)
 
 
-def warm_up(method: str) -> None:
+def warm_up(method: str, *, served: bool = False) -> None:
     """The greedy, the budget curve and (unless ``method`` is the greedy) local search,
-    once each."""
+    once each; ``served``: the capacity-aware local search's kernels too."""
     tiny = CoverageInstance.from_arrays(
         indptr=[0, 1, 2, 3],
         indices=[0, 1, 1],
@@ -53,4 +65,9 @@ def warm_up(method: str) -> None:
     # capped instances (site capacity; placed by the greedy): the kernel alone, without
     # the LP that evaluates its choice (scipy.optimize: an import uncapped runs skip)
     args = (tiny.indptr, tiny.indices, tiny.weight, tiny.cost_usd, tiny.location)
-    capped_lazy_greedy(*args, np.array([1.5, 1.5, 1.5]), 2.0)
+    cap = np.array([1.5, 1.5, 1.5])
+    capped_lazy_greedy(*args, cap, 2.0)
+    if served and curve == "local-search":
+        start = np.zeros(1, dtype=np.int64)
+        _ss.served_search(*args, cap, 2.0, start, np.inf, 100, True, COVER_WEIGHT)
+        _ss.served_rollout(*args[:4], cap, start)
