@@ -468,7 +468,7 @@ class Placement(_Frozen):
     people newly served within the site types' capacities (a maximum flow; greedy and
     local-search); ``auto``: served for greedy, covered for local-search and milp.
     Measured with the designed backhaul (benchmarks/RESULTS.md), the covered objective gave
-    more people served per 1,000 USD: demo 65.99 against 42.69, Ngazidja 13.61 against
+    more people served per 1,000 USD: demo 65.99 against 51.60, Ngazidja 13.61 against
     13.37. Serving sites to their caps places them where covering most people would
     not, and there the backhaul that placement prices as one satellite terminal each
     came out dearer."""
