@@ -3,9 +3,13 @@
 The estimate reads no pixels: the grid's size comes from the scenario (a synthetic
 region) or from the rasters' headers and the area of interest, the propagation
 windows from ``radio.radius_m``, and the number of site options from the candidate
-rules. It is rough by design, and on the high side: 1.1 to 1.8 times the measured peak
-(max RSS) on the demo, on Ngazidja and on a 10⁶-cell synthetic region at 30 m. Enough to
-refuse at once a scenario that cannot fit, instead of failing an hour later.
+rules. The peak is the base, plus the coverage matrix (held from propagation to the
+outputs), plus the larger of the grid's arrays (the peak while the outputs are drawn)
+and what propagation holds besides (its windows and the population raster being read).
+Measured against the peak of the stages (``provenance.json`` ``peak_rss_mb``): 0.95 to
+1.25 times it on the demo, Ngazidja and the whole Comoros at 30 m (fspl-knife-edge 10 km
+and delta-Bullington 15 km; benchmarks/RESULTS.md). Enough to refuse at once a scenario
+that cannot fit, instead of failing an hour later.
 ``limits.max_memory_gb`` in the scenario (or ``rural-plan run --max-memory-gb``) sets
 the ceiling; by default it is the memory available when the run starts.
 """
@@ -24,8 +28,9 @@ if TYPE_CHECKING:
     from rural_plan.scenario.schema import Scenario
 
 GB = 1e9
-BASE_BYTES = 300 * 2**20
-"""Python, NumPy, numba's compiled kernels, GDAL, pandas and matplotlib, loaded."""
+BASE_BYTES = 550 * 2**20
+"""Python, NumPy, numba's compiled kernels, GDAL, pandas and matplotlib, loaded, and the
+report's rendering (the demo's outputs peak at 640 MB on a 0.2-million-cell grid)."""
 GRID_BYTES_PER_CELL = 200
 """Terrain, population, masks, the void filling and the distance transforms (float64 and
 int64 arrays of the grid's size, a dozen or more at the peak; the synthetic terrain's FFTs),
@@ -37,7 +42,7 @@ WINDOW_CHUNK_BYTES = 256 * 2**20
 COVERAGE_BYTES_PER_ENTRY = 16
 """One (site option, demand cell) pair of the sparse coverage matrix: int64 indices in the
 per-chunk parts and once concatenated (the placement instance shares them)."""
-COVERAGE_SHARE = 0.25
+COVERAGE_SHARE = 0.15
 """Share of the demand cells within ``radio.radius_m`` of a site assumed covered by it
 (the demo and Ngazidja cover about 12 % at 15 km; flat land with a strong budget more)."""
 
@@ -121,15 +126,20 @@ def estimate_memory(scenario: Scenario) -> MemoryEstimate:
     demand_cells = cells / block**2
     per_option = COVERAGE_SHARE * min(math.pi * radius**2 / block**2, demand_cells)
     per_chunk = max(1, min(WINDOW_CHUNK_BYTES // (w * w * 4), max(64, options // 40)))
+    grid = float(cells * GRID_BYTES_PER_CELL)
+    raster = float(source_cells * SOURCE_BYTES_PER_CELL)
+    windows = float(min(per_chunk, options) * w * w * 4 + n_types * w * w * 4 + 40 * w * w)
+    # Not all at once: the grid's full set of arrays peaks while the outputs are drawn,
+    # after the windows and the population raster are gone; what stays is counted once.
     parts = {
         "base": float(BASE_BYTES),
-        "grid": float(cells * GRID_BYTES_PER_CELL),
-        "population raster": float(source_cells * SOURCE_BYTES_PER_CELL),
-        "propagation": float(
-            min(per_chunk, options) * w * w * 4 + n_types * w * w * 4 + 40 * w * w
-        ),
         "coverage": float(options * per_option * COVERAGE_BYTES_PER_ENTRY),
     }
+    if grid >= raster + windows:
+        parts["grid"] = grid
+    else:
+        parts["population raster"] = raster
+        parts["propagation"] = windows
     return MemoryEstimate(cells, source_cells, options, w * w, parts)
 
 

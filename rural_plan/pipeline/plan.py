@@ -47,6 +47,8 @@ class Prepared:
     """Where propagation ran (name, cluster, tasks; ``provenance.json``)."""
     today: ServedToday | None = field(default=None, compare=False)
     """Who today's network serves, checked against the published figure."""
+    peak_rss_mb: dict[str, float] = field(default_factory=dict, compare=False)
+    """Peak resident memory of each stage so far [MB] (``provenance.json``)."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class Plan:
     money: Any = field(default=None, compare=False)
     """The yearly rollout and cash flow (:class:`~rural_plan.pipeline.accounts.MoneyOverTime`;
     ``cashflow.csv``)."""
+    peak_rss_mb: dict[str, float] = field(default_factory=dict, compare=False)
+    """Peak resident memory of each stage [MB] (``provenance.json``)."""
 
     @cached_property
     def best_server_field(self) -> tuple[np.ndarray, np.ndarray]:

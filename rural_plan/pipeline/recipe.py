@@ -115,13 +115,14 @@ def _prepare(scenario: Scenario, executor: Executor, use_cache: bool) -> Prepare
         clock.timings,
         executor=dict(executor.info),
         today=today,
+        peak_rss_mb=clock.peaks,
     )
 
 
 def finish(prep: Prepared) -> Plan:
     """Placement, backhaul and costing on prepared coverage (no propagation)."""
     scenario, region, options, preset = prep.scenario, prep.region, prep.options, prep.preset
-    clock = StageClock(prep.timings_s)
+    clock = StageClock(prep.timings_s, prep.peak_rss_mb)
     selection = select_sites(scenario, prep.instance, prep.coverage)
     clock.lap("placement")
     log.info(
@@ -174,6 +175,7 @@ def finish(prep: Prepared) -> Plan:
         books.site_costs,
         books.economics,
         executor=dict(prep.executor),
+        peak_rss_mb=clock.peaks,
         curve_backhaul=designed,
         cost_split=books.cost_split,
         site_table=books.sites,

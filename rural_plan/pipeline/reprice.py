@@ -95,4 +95,5 @@ def reprice(prep: Prepared, scenario: Scenario, preset: CostPreset | None = None
         dict(prep.timings_s),
         executor=dict(prep.executor),
         today=prep.today,
+        peak_rss_mb=dict(prep.peak_rss_mb),
     )

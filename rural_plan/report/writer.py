@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,8 @@ from rural_plan.io.rasters import write_geotiff
 from rural_plan.io.results import MARKER, write_folder
 from rural_plan.io.vectors import feature_collection, write_json
 from rural_plan.pipeline.alternatives import Alternative, alternatives
+from rural_plan.pipeline.clock import StageClock
+from rural_plan.pipeline.limits import estimate_memory
 from rural_plan.pipeline.plan import Plan
 from rural_plan.report.features import link_features, site_features
 from rural_plan.report.gpkg import write_gpkg
@@ -40,14 +41,12 @@ def write_results(plan: Plan, out_dir: Path, *, overwrite: bool = False) -> Path
 
 def _write_all(plan: Plan, folder: Path) -> None:
     alts: tuple[Alternative, ...] = ()
-    timings = dict(plan.timings_s)
+    clock = StageClock(plan.timings_s, plan.peak_rss_mb)
     if plan.scenario.outputs.alternatives:
-        t0 = time.perf_counter()
         alts = alternatives(plan)
-        timings["alternatives"] = round(time.perf_counter() - t0, 3)
+        clock.lap("alternatives")
         if alts:
             _write_csv(folder / "alternatives.csv", [a.row() for a in alts])
-    write_json(folder / "provenance.json", _provenance(plan, timings))
     write_json(folder / "sites.geojson", feature_collection(site_features(plan)))
     write_json(folder / "links.geojson", feature_collection(link_features(plan)))
     _write_budget_curve(plan, folder / "budget_curve.csv")
@@ -63,6 +62,8 @@ def _write_all(plan: Plan, folder: Path) -> None:
     write_report_html(
         plan, folder / "report.html", covered_area=plan.covered_area, alternatives=alts
     )
+    clock.lap("outputs")
+    write_json(folder / "provenance.json", _provenance(plan, clock.timings, clock.peaks))
     write_json(folder / MARKER, plan.summary.as_dict())  # last: a folder holding it is complete
 
 
@@ -125,7 +126,9 @@ def _write_budget_curve(plan: Plan, path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _provenance(plan: Plan, timings_s: dict[str, float]) -> dict[str, Any]:
+def _provenance(
+    plan: Plan, timings_s: dict[str, float], peak_rss_mb: dict[str, float]
+) -> dict[str, Any]:
     s = plan.scenario
     return {
         "scenario": s.model_dump(mode="json"),
@@ -134,6 +137,8 @@ def _provenance(plan: Plan, timings_s: dict[str, float]) -> dict[str, Any]:
         "seed": s.seed,
         "rural_plan_version": plan.summary.rural_plan_version,
         "timings_s": timings_s,
+        "peak_rss_mb": peak_rss_mb,
+        "estimated_memory": estimate_memory(s).describe(),
         "executor": plan.executor,
         "cost_sources": plan.preset.sources,
     }

@@ -101,6 +101,10 @@ def test_local_cluster_plan_is_the_local_plan(tmp_path, local_results):
     assert "propagation" in prov["timings_s"]
     local = json.loads((local_results / "provenance.json").read_text())
     assert local["executor"] == {"name": "local"}
+    # peak memory per stage, outputs included, beside the estimate made before the run
+    assert {"grid", "propagation", "placement", "outputs"} <= set(local["peak_rss_mb"])
+    assert all(v > 0 for v in local["peak_rss_mb"].values())
+    assert local["estimated_memory"].endswith("cells)")
     print(f"dask run {seconds:.1f} s, executor {ex}")
 
 
