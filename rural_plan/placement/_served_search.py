@@ -521,6 +521,24 @@ def _remove_at(sites, m, s):
 
 
 @nb.njit(cache=True)
+def _take_out(sites, m, s, in_s, loc_opt, location, cost, spent):
+    """Drop position s of the choice ``sites[:m]``; returns (m, spent)."""
+    j = sites[s]
+    in_s[j] = False
+    loc_opt[location[j]] = -1
+    return _remove_at(sites, m, s), spent - cost[j]
+
+
+@nb.njit(cache=True)
+def _put_in(sites, m, i, in_s, loc_opt, location, cost, spent):
+    """Add option i to the choice ``sites[:m]``; returns (m, spent)."""
+    sites[m] = i
+    in_s[i] = True
+    loc_opt[location[i]] = i
+    return m + 1, spent + cost[i]
+
+
+@nb.njit(cache=True)
 def served_value(indptr, indices, weight, cap, chosen):
     """F(chosen): the most people the options ``chosen`` serve within their capacities."""
     _, eps, big = _scale(weight)
@@ -668,11 +686,7 @@ def _kick(
                 drop_key = key
         if drop < 0:
             return t_m, t_spent, -np.inf
-        j = trial_sites[drop]
-        t_in[j] = False
-        t_loc[location[j]] = -1
-        t_spent -= cost[j]
-        t_m = _remove_at(trial_sites, t_m, drop)
+        t_m, t_spent = _take_out(trial_sites, t_m, drop, t_in, t_loc, location, cost, t_spent)
         graph, n_nodes, n_edges, node_of, value, acc, mark, saved = _state(
             indptr, indices, weight, cap, trial_sites, t_m, cls, scratch, eps, graph, big
         )
@@ -707,15 +721,90 @@ def _kick(
                     pick_key = key
         if pick < 0:
             break
-        trial_sites[t_m] = pick
-        t_m += 1
-        t_in[pick] = True
-        t_loc[location[pick]] = pick
-        t_spent += cost[pick]
+        t_m, t_spent = _put_in(trial_sites, t_m, pick, t_in, t_loc, location, cost, t_spent)
         graph, n_nodes, n_edges, node_of, value, acc, mark, saved = _state(
             indptr, indices, weight, cap, trial_sites, t_m, cls, scratch, eps, graph, big
         )
     return t_m, t_spent, value
+
+
+@nb.njit(cache=True)
+def _kick_from(
+    sites,
+    m,
+    in_s,
+    loc_opt,
+    spent,
+    out_pos,
+    add,
+    indptr,
+    indices,
+    weight,
+    cost,
+    location,
+    cap,
+    limit,
+    cls,
+    scratch,
+    eps,
+    big,
+    tol,
+    cover_weight,
+):
+    """A kick from the choice ``sites[:m]``: without its position ``out_pos`` (−1: none;
+    that site is not added back) and with option ``add`` (−1: none; it replaces its
+    location's site and stays), finished by :func:`_kick`. Returns (sites, m, in_s,
+    loc_opt, spent, objective value) of the result; the choice itself is unchanged."""
+    trial_sites = np.empty(cost.shape[0], dtype=np.int64)
+    trial_sites[:m] = sites[:m]
+    t_m = m
+    t_in = in_s.copy()
+    t_loc = loc_opt.copy()
+    t_spent = spent
+    banned = -1
+    if out_pos >= 0:
+        banned = sites[out_pos]
+        t_m, t_spent = _take_out(trial_sites, t_m, out_pos, t_in, t_loc, location, cost, t_spent)
+    if add >= 0:
+        other = t_loc[location[add]]
+        for t in range(t_m):
+            if trial_sites[t] == other:
+                t_m, t_spent = _take_out(trial_sites, t_m, t, t_in, t_loc, location, cost, t_spent)
+                break
+        t_m, t_spent = _put_in(trial_sites, t_m, add, t_in, t_loc, location, cost, t_spent)
+    t_m, t_spent, value = _kick(
+        indptr,
+        indices,
+        weight,
+        cost,
+        location,
+        cap,
+        limit,
+        trial_sites,
+        t_m,
+        t_in,
+        t_loc,
+        t_spent,
+        add,
+        banned,
+        cls,
+        scratch,
+        eps,
+        big,
+        tol,
+        cover_weight,
+    )
+    return trial_sites, t_m, t_in, t_loc, t_spent, value
+
+
+@nb.njit(cache=True)
+def _adopt(sites, in_s, loc_opt, trial):
+    """Make the kick ``trial`` (:func:`_kick_from`) the choice; returns (m, spent)."""
+    trial_sites, t_m, t_in, t_loc, t_spent, _ = trial
+    sites[:t_m] = trial_sites[:t_m]
+    in_s[:] = t_in
+    loc_opt[:] = t_loc
+    return t_m, t_spent
 
 
 @nb.njit(cache=True)
@@ -812,11 +901,7 @@ def served_search(
                     best = i
                     best_key = key
         if best >= 0:
-            sites[m] = best
-            m += 1
-            in_s[best] = True
-            loc_opt[location[best]] = best
-            spent += cost[best]
+            m, spent = _put_in(sites, m, best, in_s, loc_opt, location, cost, spent)
             moves[ADD] += 1
             n_moves += 1
             graph, n_nodes, n_edges, node_of, value, acc, mark, saved = _state(
@@ -849,11 +934,7 @@ def served_search(
             if loss[s] <= tol and (drop < 0 or cost[sites[s]] > cost[sites[drop]]):
                 drop = s
         if drop >= 0:
-            j = sites[drop]
-            in_s[j] = False
-            loc_opt[location[j]] = -1
-            spent -= cost[j]
-            m = _remove_at(sites, m, drop)
+            m, spent = _take_out(sites, m, drop, in_s, loc_opt, location, cost, spent)
             moves[DROP] += 1
             n_moves += 1
             graph, n_nodes, n_edges, node_of, value, acc, mark, saved = _state(
@@ -909,73 +990,52 @@ def served_search(
                 best_delta = d
                 best_s = pair_s[q]
                 best_i = pair_i[q]
+        if best_s < 0:
+            # 3b. The SWAP / CHANGE TYPE serving as many people for the most money saved
+            # (the money may buy an ADD): pairs by the saving, descending.
+            n_pairs = 0
+            for s in range(m):
+                j = sites[s]
+                for i in range(n):
+                    if in_s[i] or cost[i] >= cost[j]:
+                        continue
+                    if loc_opt[location[i]] >= 0 and location[i] != location[j]:
+                        continue
+                    if (
+                        min(gains[i], min(cap[i], big) + cover_weight * row_people[i] - loss[s])
+                        >= -tol
+                    ):
+                        pair_s[n_pairs] = s
+                        pair_i[n_pairs] = i
+                        pair_b[n_pairs] = cost[j] - cost[i]
+                        n_pairs += 1
+            order = np.argsort(-pair_b[:n_pairs], kind="mergesort")
+            for q in order:
+                d = _trial(
+                    indptr,
+                    indices,
+                    weight,
+                    cap,
+                    pair_i[q],
+                    pair_s[q],
+                    cls,
+                    node_of,
+                    graph,
+                    n_nodes,
+                    n_edges,
+                    acc,
+                    mark,
+                    eps,
+                    big,
+                    saved,
+                )
+                if d >= -tol:
+                    best_s = pair_s[q]
+                    best_i = pair_i[q]
+                    break
         if best_s >= 0:
-            j = sites[best_s]
-            in_s[j] = False
-            loc_opt[location[j]] = -1
-            spent -= cost[j]
-            m = _remove_at(sites, m, best_s)
-            sites[m] = best_i
-            m += 1
-            in_s[best_i] = True
-            loc_opt[location[best_i]] = best_i
-            spent += cost[best_i]
-            moves[SWAP] += 1
-            n_moves += 1
-            graph, n_nodes, n_edges, node_of, value, acc, mark, saved = _state(
-                indptr, indices, weight, cap, sites, m, cls, scratch, eps, graph, big
-            )
-            continue
-        # 3b. The SWAP / CHANGE TYPE serving as many people for the most money saved
-        # (the money may buy an ADD): pairs by the saving, descending.
-        n_pairs = 0
-        for s in range(m):
-            j = sites[s]
-            for i in range(n):
-                if in_s[i] or cost[i] >= cost[j]:
-                    continue
-                if loc_opt[location[i]] >= 0 and location[i] != location[j]:
-                    continue
-                if min(gains[i], min(cap[i], big) + cover_weight * row_people[i] - loss[s]) >= -tol:
-                    pair_s[n_pairs] = s
-                    pair_i[n_pairs] = i
-                    pair_b[n_pairs] = cost[j] - cost[i]
-                    n_pairs += 1
-        order = np.argsort(-pair_b[:n_pairs], kind="mergesort")
-        for q in order:
-            d = _trial(
-                indptr,
-                indices,
-                weight,
-                cap,
-                pair_i[q],
-                pair_s[q],
-                cls,
-                node_of,
-                graph,
-                n_nodes,
-                n_edges,
-                acc,
-                mark,
-                eps,
-                big,
-                saved,
-            )
-            if d >= -tol:
-                best_s = pair_s[q]
-                best_i = pair_i[q]
-                break
-        if best_s >= 0:
-            j = sites[best_s]
-            in_s[j] = False
-            loc_opt[location[j]] = -1
-            spent -= cost[j]
-            m = _remove_at(sites, m, best_s)
-            sites[m] = best_i
-            m += 1
-            in_s[best_i] = True
-            loc_opt[location[best_i]] = best_i
-            spent += cost[best_i]
+            m, spent = _take_out(sites, m, best_s, in_s, loc_opt, location, cost, spent)
+            m, spent = _put_in(sites, m, best_i, in_s, loc_opt, location, cost, spent)
             moves[SWAP] += 1
             n_moves += 1
             graph, n_nodes, n_edges, node_of, value, acc, mark, saved = _state(
@@ -998,10 +1058,14 @@ def served_search(
                 ratio[n_r] = -gains[i] / cost[i] if cost[i] > 0.0 else -np.inf
                 n_r += 1
         by_ratio = by_ratio[:n_r][np.argsort(ratio[:n_r], kind="mergesort")]
-        kept = False
+        # The kicks to try, in order: DROP-REFILL by loss (where the bound allows), then
+        # FORCE-ADD (5.: one of the options serving most more people goes in whatever it
+        # costs, replacing its location's site; the sites losing fewest people per dollar
+        # go until the budget holds; the rest refills).
+        kick_out = np.full(m + FORCE_KICKS, -1, dtype=np.int64)
+        kick_add = np.full(m + FORCE_KICKS, -1, dtype=np.int64)
+        n_kicks = 0
         for s in np.argsort(loss, kind="mergesort"):
-            if check_time and _now() > deadline:
-                break
             money = limit - spent + cost[sites[s]]
             bound = 0.0
             for i in by_ratio:
@@ -1011,20 +1075,27 @@ def served_search(
                 else:
                     bound += gains[i] * money / cost[i]
                     break
-            if bound <= tol:
-                continue
-            trial_sites = np.empty(n, dtype=np.int64)
-            t_m = 0
-            for t in range(m):
-                if t != s:
-                    trial_sites[t_m] = sites[t]
-                    t_m += 1
-            t_in = in_s.copy()
-            t_loc = loc_opt.copy()
-            j = sites[s]
-            t_in[j] = False
-            t_loc[location[j]] = -1
-            t_m, t_spent, t_value = _kick(
+            if bound > tol:
+                kick_out[n_kicks] = s
+                n_kicks += 1
+        order = np.argsort(-gains, kind="mergesort")
+        for q in range(min(FORCE_KICKS, n)):
+            if in_s[order[q]] or gains[order[q]] <= tol:
+                break
+            kick_add[n_kicks] = order[q]
+            n_kicks += 1
+        kept = False
+        for k in range(n_kicks):
+            if check_time and _now() > deadline:
+                break
+            trial = _kick_from(
+                sites,
+                m,
+                in_s,
+                loc_opt,
+                spent,
+                kick_out[k],
+                kick_add[k],
                 indptr,
                 indices,
                 weight,
@@ -1032,13 +1103,6 @@ def served_search(
                 location,
                 cap,
                 limit,
-                trial_sites,
-                t_m,
-                t_in,
-                t_loc,
-                spent - cost[j],
-                -1,
-                j,
                 cls,
                 scratch,
                 eps,
@@ -1046,74 +1110,11 @@ def served_search(
                 tol,
                 cover_weight,
             )
-            if t_value > value + tol:
-                sites[:t_m] = trial_sites[:t_m]
-                m = t_m
-                in_s[:] = t_in
-                loc_opt[:] = t_loc
-                spent = t_spent
+            if trial[5] > value + tol:
+                m, spent = _adopt(sites, in_s, loc_opt, trial)
                 kept = True
-                moves[DROP_REFILL] += 1
+                moves[DROP_REFILL if kick_out[k] >= 0 else FORCE_ADD] += 1
                 break
-        # 5. FORCE-ADD: one of the options serving most more people goes in whatever it
-        # costs (replacing its location's site), the sites losing fewest people per
-        # dollar go until the budget holds, the rest refills; kept if it serves more.
-        if not kept:
-            order = np.argsort(-gains, kind="mergesort")
-            for q in range(min(FORCE_KICKS, n)):
-                i = order[q]
-                if in_s[i] or gains[i] <= tol:
-                    break
-                if check_time and _now() > deadline:
-                    break
-                trial_sites = np.empty(n, dtype=np.int64)
-                t_m = 0
-                t_in = in_s.copy()
-                t_loc = loc_opt.copy()
-                t_spent = spent + cost[i]
-                other = loc_opt[location[i]]
-                for t in range(m):
-                    if sites[t] == other:
-                        t_in[other] = False
-                        t_spent -= cost[other]
-                    else:
-                        trial_sites[t_m] = sites[t]
-                        t_m += 1
-                trial_sites[t_m] = i
-                t_m += 1
-                t_in[i] = True
-                t_loc[location[i]] = i
-                t_m, t_spent, t_value = _kick(
-                    indptr,
-                    indices,
-                    weight,
-                    cost,
-                    location,
-                    cap,
-                    limit,
-                    trial_sites,
-                    t_m,
-                    t_in,
-                    t_loc,
-                    t_spent,
-                    i,
-                    -1,
-                    cls,
-                    scratch,
-                    eps,
-                    big,
-                    tol,
-                    cover_weight,
-                )
-                if t_value > value + tol:
-                    sites[:t_m] = trial_sites[:t_m]
-                    m = t_m
-                    in_s[:] = t_in
-                    loc_opt[:] = t_loc
-                    spent = t_spent
-                    kept = True
-                    moves[FORCE_ADD] += 1
-                    break
         graph, n_nodes, n_edges, node_of, value, acc, mark, saved = _state(
             indptr, indices, weight, cap, sites, m, cls, scratch, eps, graph, big
         )
