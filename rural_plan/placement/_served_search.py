@@ -488,9 +488,12 @@ def _empty_graph(cover_weight):
 
 
 @nb.njit(cache=True)
-def _state(indptr, indices, weight, cap, sites, m, cls, scratch, eps, graph, big):
-    """Rebuild the class graph of ``sites[:m]``: (graph, n_nodes, n_edges, node_of,
-    value, acc, mark, saved) with fresh scratch arrays sized to it."""
+def _state(inst, sites, m, scratch, graph):
+    """Rebuild the class graph of ``sites[:m]`` (``inst``: the instance's arrays, the cell
+    classes and the tolerances, as :func:`_instance` packs them; ``graph``: arrays to
+    reuse). Returns the search state (graph, n_nodes, n_edges, node_of, value, acc,
+    mark, saved) with fresh scratch arrays sized to it."""
+    indptr, indices, weight, cap, cls, eps, big = inst
     for k in range(cls.shape[0]):
         cls[k] = 0
     graph, n_nodes, n_edges, node_of, value = _build(
@@ -500,6 +503,38 @@ def _state(indptr, indices, weight, cap, sites, m, cls, scratch, eps, graph, big
     mark = np.zeros(n_nodes + 1, dtype=np.bool_)
     saved = np.empty(n_edges)
     return graph, n_nodes, n_edges, node_of, value, acc, mark, saved
+
+
+@nb.njit(cache=True)
+def _instance(indptr, indices, weight, cap, eps, big):
+    """The arrays every trial reads, with a fresh cell → class array, as one tuple."""
+    return (indptr, indices, weight, cap, np.zeros(weight.shape[0], dtype=np.int64), eps, big)
+
+
+@nb.njit(cache=True)
+def _try(inst, st, i, drop_pos):
+    """:func:`_trial` of adding option i (−1: none) and dropping position ``drop_pos``
+    (−1: none) on the search state ``st`` (:func:`_state`)."""
+    indptr, indices, weight, cap, cls, eps, big = inst
+    graph, n_nodes, n_edges, node_of, _, acc, mark, saved = st
+    return _trial(
+        indptr,
+        indices,
+        weight,
+        cap,
+        i,
+        drop_pos,
+        cls,
+        node_of,
+        graph,
+        n_nodes,
+        n_edges,
+        acc,
+        mark,
+        eps,
+        big,
+        saved,
+    )
 
 
 @nb.njit(cache=True)
@@ -542,23 +577,9 @@ def _put_in(sites, m, i, in_s, loc_opt, location, cost, spent):
 def served_value(indptr, indices, weight, cap, chosen):
     """F(chosen): the most people the options ``chosen`` serve within their capacities."""
     _, eps, big = _scale(weight)
-    cls = np.zeros(weight.shape[0], dtype=np.int64)
+    inst = _instance(indptr, indices, weight, cap, eps, big)
     scratch = np.zeros(weight.shape[0], dtype=np.int64)
-    sites = chosen.copy()
-    state = _state(
-        indptr,
-        indices,
-        weight,
-        cap,
-        sites,
-        sites.shape[0],
-        cls,
-        scratch,
-        eps,
-        _empty_graph(0.0),
-        big,
-    )
-    return state[4]
+    return _state(inst, chosen.copy(), chosen.shape[0], scratch, _empty_graph(0.0))[4]
 
 
 @nb.njit(cache=True)
@@ -567,41 +588,22 @@ def served_rollout(indptr, indices, weight, cost, cap, chosen):
     the earlier in ``chosen``) and the people each adds when taken in that order."""
     _, eps, big = _scale(weight)
     n_c = chosen.shape[0]
-    cls = np.zeros(weight.shape[0], dtype=np.int64)
+    inst = _instance(indptr, indices, weight, cap, eps, big)
     scratch = np.zeros(weight.shape[0], dtype=np.int64)
     sites = np.empty(n_c, dtype=np.int64)
     order = np.empty(n_c, dtype=np.int64)
     gains = np.empty(n_c)
     taken = np.zeros(n_c, dtype=np.bool_)
-    graph = _empty_graph(0.0)
+    st = _state(inst, sites, 0, scratch, _empty_graph(0.0))
     for step in range(n_c):
-        graph, n_nodes, n_edges, node_of, _, acc, mark, saved = _state(
-            indptr, indices, weight, cap, sites, step, cls, scratch, eps, graph, big
-        )
+        st = _state(inst, sites, step, scratch, st[0])
         best = -1
         best_key = -np.inf
         best_gain = 0.0
         for t in range(n_c):
             if taken[t]:
                 continue
-            g = _trial(
-                indptr,
-                indices,
-                weight,
-                cap,
-                chosen[t],
-                -1,
-                cls,
-                node_of,
-                graph,
-                n_nodes,
-                n_edges,
-                acc,
-                mark,
-                eps,
-                big,
-                saved,
-            )
+            g = _try(inst, st, chosen[t], -1)
             key = g / cost[chosen[t]] if cost[chosen[t]] > 0.0 else np.inf
             if best < 0 or key > best_key:
                 best = t
@@ -616,12 +618,9 @@ def served_rollout(indptr, indices, weight, cost, cap, chosen):
 
 @nb.njit(cache=True)
 def _kick(
-    indptr,
-    indices,
-    weight,
+    inst,
     cost,
     location,
-    cap,
     limit,
     trial_sites,
     t_m,
@@ -630,10 +629,7 @@ def _kick(
     t_spent,
     keep,
     banned,
-    cls,
     scratch,
-    eps,
-    big,
     tol,
     cover_weight,
 ):
@@ -642,43 +638,14 @@ def _kick(
     ``keep``) losing fewest people per dollar; then ADD by the greedy rule (never
     ``banned``). Returns (t_m, t_spent, objective value; −inf when it cannot fit)."""
     n = cost.shape[0]
-    graph, n_nodes, n_edges, node_of, value, acc, mark, saved = _state(
-        indptr,
-        indices,
-        weight,
-        cap,
-        trial_sites,
-        t_m,
-        cls,
-        scratch,
-        eps,
-        _empty_graph(cover_weight),
-        big,
-    )
+    st = _state(inst, trial_sites, t_m, scratch, _empty_graph(cover_weight))
     while t_spent > limit:
         drop = -1
         drop_key = np.inf
         for s in range(t_m):
             if trial_sites[s] == keep:
                 continue
-            lost = -_trial(
-                indptr,
-                indices,
-                weight,
-                cap,
-                -1,
-                s,
-                cls,
-                node_of,
-                graph,
-                n_nodes,
-                n_edges,
-                acc,
-                mark,
-                eps,
-                big,
-                saved,
-            )
+            lost = -_try(inst, st, -1, s)
             c = cost[trial_sites[s]]
             key = lost / c if c > 0.0 else np.inf
             if drop < 0 or key < drop_key:
@@ -687,33 +654,14 @@ def _kick(
         if drop < 0:
             return t_m, t_spent, -np.inf
         t_m, t_spent = _take_out(trial_sites, t_m, drop, t_in, t_loc, location, cost, t_spent)
-        graph, n_nodes, n_edges, node_of, value, acc, mark, saved = _state(
-            indptr, indices, weight, cap, trial_sites, t_m, cls, scratch, eps, graph, big
-        )
+        st = _state(inst, trial_sites, t_m, scratch, st[0])
     while True:
         pick = -1
         pick_key = 0.0
         for i in range(n):
             if t_in[i] or t_loc[location[i]] >= 0 or t_spent + cost[i] > limit or i == banned:
                 continue
-            g = _trial(
-                indptr,
-                indices,
-                weight,
-                cap,
-                i,
-                -1,
-                cls,
-                node_of,
-                graph,
-                n_nodes,
-                n_edges,
-                acc,
-                mark,
-                eps,
-                big,
-                saved,
-            )
+            g = _try(inst, st, i, -1)
             if g > tol:
                 key = g / cost[i] if cost[i] > 0.0 else np.inf
                 if pick < 0 or key > pick_key:
@@ -722,14 +670,13 @@ def _kick(
         if pick < 0:
             break
         t_m, t_spent = _put_in(trial_sites, t_m, pick, t_in, t_loc, location, cost, t_spent)
-        graph, n_nodes, n_edges, node_of, value, acc, mark, saved = _state(
-            indptr, indices, weight, cap, trial_sites, t_m, cls, scratch, eps, graph, big
-        )
-    return t_m, t_spent, value
+        st = _state(inst, trial_sites, t_m, scratch, st[0])
+    return t_m, t_spent, st[4]
 
 
 @nb.njit(cache=True)
 def _kick_from(
+    inst,
     sites,
     m,
     in_s,
@@ -737,17 +684,10 @@ def _kick_from(
     spent,
     out_pos,
     add,
-    indptr,
-    indices,
-    weight,
     cost,
     location,
-    cap,
     limit,
-    cls,
     scratch,
-    eps,
-    big,
     tol,
     cover_weight,
 ):
@@ -773,12 +713,9 @@ def _kick_from(
                 break
         t_m, t_spent = _put_in(trial_sites, t_m, add, t_in, t_loc, location, cost, t_spent)
     t_m, t_spent, value = _kick(
-        indptr,
-        indices,
-        weight,
+        inst,
         cost,
         location,
-        cap,
         limit,
         trial_sites,
         t_m,
@@ -787,10 +724,7 @@ def _kick_from(
         t_spent,
         add,
         banned,
-        cls,
         scratch,
-        eps,
-        big,
         tol,
         cover_weight,
     )
@@ -851,14 +785,12 @@ def served_search(
         in_s[i] = True
         loc_opt[location[i]] = i
         spent += cost[i]
-    cls = np.zeros(weight.shape[0], dtype=np.int64)
+    inst = _instance(indptr, indices, weight, cap, eps, big)
     scratch = np.zeros(weight.shape[0], dtype=np.int64)
     moves = np.zeros(N_MOVE_KINDS, dtype=np.int64)
     gains = np.empty(n)
     status = LOCAL_OPTIMUM
-    graph, n_nodes, n_edges, node_of, value, acc, mark, saved = _state(
-        indptr, indices, weight, cap, sites, m, cls, scratch, eps, _empty_graph(cover_weight), big
-    )
+    st = _state(inst, sites, m, scratch, _empty_graph(cover_weight))
     check_time = deadline < np.inf
     n_moves = 0
     while True:
@@ -871,24 +803,7 @@ def served_search(
         for i in range(n):
             gains[i] = -1.0
             if not in_s[i]:
-                gains[i] = _trial(
-                    indptr,
-                    indices,
-                    weight,
-                    cap,
-                    i,
-                    -1,
-                    cls,
-                    node_of,
-                    graph,
-                    n_nodes,
-                    n_edges,
-                    acc,
-                    mark,
-                    eps,
-                    big,
-                    saved,
-                )
+                gains[i] = _try(inst, st, i, -1)
         # 1. ADD: most newly served people per dollar.
         best = -1
         best_key = 0.0
@@ -904,30 +819,11 @@ def served_search(
             m, spent = _put_in(sites, m, best, in_s, loc_opt, location, cost, spent)
             moves[ADD] += 1
             n_moves += 1
-            graph, n_nodes, n_edges, node_of, value, acc, mark, saved = _state(
-                indptr, indices, weight, cap, sites, m, cls, scratch, eps, graph, big
-            )
+            st = _state(inst, sites, m, scratch, st[0])
             continue
         loss = np.empty(m)
         for s in range(m):
-            loss[s] = -_trial(
-                indptr,
-                indices,
-                weight,
-                cap,
-                -1,
-                s,
-                cls,
-                node_of,
-                graph,
-                n_nodes,
-                n_edges,
-                acc,
-                mark,
-                eps,
-                big,
-                saved,
-            )
+            loss[s] = -_try(inst, st, -1, s)
         # 2. DROP a site the others can stand in for: the dearest.
         drop = -1
         for s in range(m):
@@ -937,9 +833,7 @@ def served_search(
             m, spent = _take_out(sites, m, drop, in_s, loc_opt, location, cost, spent)
             moves[DROP] += 1
             n_moves += 1
-            graph, n_nodes, n_edges, node_of, value, acc, mark, saved = _state(
-                indptr, indices, weight, cap, sites, m, cls, scratch, eps, graph, big
-            )
+            st = _state(inst, sites, m, scratch, st[0])
             continue
         # 3. SWAP / CHANGE TYPE: pairs by their bound, descending.
         n_pairs = 0
@@ -968,24 +862,7 @@ def served_search(
         for q in order:
             if pair_b[q] <= best_delta:
                 break
-            d = _trial(
-                indptr,
-                indices,
-                weight,
-                cap,
-                pair_i[q],
-                pair_s[q],
-                cls,
-                node_of,
-                graph,
-                n_nodes,
-                n_edges,
-                acc,
-                mark,
-                eps,
-                big,
-                saved,
-            )
+            d = _try(inst, st, pair_i[q], pair_s[q])
             if d > best_delta:
                 best_delta = d
                 best_s = pair_s[q]
@@ -1011,24 +888,7 @@ def served_search(
                         n_pairs += 1
             order = np.argsort(-pair_b[:n_pairs], kind="mergesort")
             for q in order:
-                d = _trial(
-                    indptr,
-                    indices,
-                    weight,
-                    cap,
-                    pair_i[q],
-                    pair_s[q],
-                    cls,
-                    node_of,
-                    graph,
-                    n_nodes,
-                    n_edges,
-                    acc,
-                    mark,
-                    eps,
-                    big,
-                    saved,
-                )
+                d = _try(inst, st, pair_i[q], pair_s[q])
                 if d >= -tol:
                     best_s = pair_s[q]
                     best_i = pair_i[q]
@@ -1038,9 +898,7 @@ def served_search(
             m, spent = _put_in(sites, m, best_i, in_s, loc_opt, location, cost, spent)
             moves[SWAP] += 1
             n_moves += 1
-            graph, n_nodes, n_edges, node_of, value, acc, mark, saved = _state(
-                indptr, indices, weight, cap, sites, m, cls, scratch, eps, graph, big
-            )
+            st = _state(inst, sites, m, scratch, st[0])
             continue
         if not kicks:
             break
@@ -1089,6 +947,7 @@ def served_search(
             if check_time and _now() > deadline:
                 break
             trial = _kick_from(
+                inst,
                 sites,
                 m,
                 in_s,
@@ -1096,29 +955,20 @@ def served_search(
                 spent,
                 kick_out[k],
                 kick_add[k],
-                indptr,
-                indices,
-                weight,
                 cost,
                 location,
-                cap,
                 limit,
-                cls,
                 scratch,
-                eps,
-                big,
                 tol,
                 cover_weight,
             )
-            if trial[5] > value + tol:
+            if trial[5] > st[4] + tol:
                 m, spent = _adopt(sites, in_s, loc_opt, trial)
                 kept = True
                 moves[DROP_REFILL if kick_out[k] >= 0 else FORCE_ADD] += 1
                 break
-        graph, n_nodes, n_edges, node_of, value, acc, mark, saved = _state(
-            indptr, indices, weight, cap, sites, m, cls, scratch, eps, graph, big
-        )
+        st = _state(inst, sites, m, scratch, st[0])
         if not kept:
             break
         n_moves += 1
-    return np.sort(sites[:m]), status, moves, value
+    return np.sort(sites[:m]), status, moves, st[4]

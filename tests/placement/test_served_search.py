@@ -86,46 +86,17 @@ def test_trial_moves_equal_recomputing_from_scratch(instance, data):
     outside = [i for i in range(n) if i not in set(chosen)]
     w, cap = instance.weight, instance.capacity
     _, eps, big = _ss._scale(w)
-    cls = np.zeros(w.size, dtype=np.int64)
+    inst = _ss._instance(instance.indptr, instance.indices, w, cap, eps, big)
     scratch = np.zeros(w.size, dtype=np.int64)
-    state = _ss._state(
-        instance.indptr,
-        instance.indices,
-        w,
-        cap,
-        chosen.copy(),
-        chosen.size,
-        cls,
-        scratch,
-        eps,
-        _ss._empty_graph(0.0),
-        big,
-    )
-    graph, n_nodes, n_edges, node_of, value, acc, mark, saved = state
+    state = _ss._state(inst, chosen.copy(), chosen.size, scratch, _ss._empty_graph(0.0))
+    graph, _, n_edges, _, value, acc, mark, _ = state
     before = _flow(instance, chosen)
     assert value == pytest.approx(served_people(instance, chosen), rel=1e-9, abs=1e-9)
     flow_before = graph[4][:n_edges].copy()
     moves = [(i, -1) for i in outside] + [(-1, s) for s in range(chosen.size)]
     moves += [(i, s) for i in outside for s in range(chosen.size)]
     for i, s in moves:
-        got = _ss._trial(
-            instance.indptr,
-            instance.indices,
-            w,
-            cap,
-            i,
-            s,
-            cls,
-            node_of,
-            graph,
-            n_nodes,
-            n_edges,
-            acc,
-            mark,
-            eps,
-            big,
-            saved,
-        )
+        got = _ss._try(inst, state, i, s)
         after = [c for k, c in enumerate(chosen) if k != s] + ([i] if i >= 0 else [])
         want = (_flow(instance, after) if after else 0.0) - before
         assert got == pytest.approx(want, abs=1e-7), (i, s)
