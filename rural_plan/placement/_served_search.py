@@ -27,7 +27,11 @@ and the trial's edges removed):
   other sites can take: loss_j = F(S) − F(S − j).
 * SWAP j → i (CHANGE TYPE when i is at j's location): both at once.
 
-**Search** (deterministic; ties to the lower option id):
+**Search** (deterministic; ties to the lower option id). The objective is the people
+served plus ``cover_weight`` times the people covered: a small weight that breaks ties
+between choices serving as many people (every term above gains the covered people's
+change too, from the same row scan: class 0 and the classes only the dropped site
+covers).
 
 1. ADD, while an affordable option at a free location serves more people: the one with
    most people per dollar (the greedy rule);
@@ -37,7 +41,9 @@ and the trial's edges removed):
    when its bound could beat the best found: F(S − j + i) − F(S) is at most gain_i(S)
    (F is monotone) and at most cap[i] − loss_j (i serves at most cap[i] in S − j);
    pairs are tried by that bound, descending, and the scan stops at the first that
-   cannot win — exactly the move trying every pair would pick;
+   cannot win — exactly the move trying every pair would pick; failing that, the SWAP /
+   CHANGE TYPE serving as many people for the most money saved (the money may buy an
+   ADD);
 4. failing all: a local optimum, unless kicks are asked for, each kept when it serves
    more people (then back to 1):
 
