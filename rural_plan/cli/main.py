@@ -106,6 +106,8 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 """128 + the signal's number, as a shell reports a process the signal stopped."""
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE, as a shell reports a command whose reader went away."""
 
 
 def _stopped_by(err: BaseException) -> type[BaseException] | None:
@@ -221,6 +223,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.verbose:
             traceback.print_exc()
         return 2
+    except BrokenPipeError:
+        # Whoever read our output has gone (``| head``): like other command-line tools,
+        # stop quietly; stdout goes to /dev/null so the exit's flush cannot fail again.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except (KeyboardInterrupt, Terminated, SystemError) as err:
         stopped = _stopped_by(err)
         if stopped is None:  # a SystemError of its own: a bug, shown as one

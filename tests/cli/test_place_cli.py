@@ -153,3 +153,20 @@ def test_export_matches_the_pipeline(tmp_path, capsys):
     summary = json.loads((tmp_path / "plan" / "summary.json").read_text())
     assert summary["placement_budget_estimate_usd"] > 0
     assert REPO.exists()
+
+
+def test_a_reader_that_goes_away_is_no_traceback(tmp_path):
+    """``rural-plan place ... | head -c 20``: the reader closes the pipe before the JSON is
+    written; the command stops quietly (exit 141, as a shell reports SIGPIPE), with no
+    traceback on stderr."""
+    import subprocess
+    import sys
+
+    _instance().save(tmp_path / "i.npz")
+    cmd = [sys.executable, "-m", "rural_plan.cli", "place", str(tmp_path / "i.npz")]
+    cmd += ["--method", "greedy", "--budget-usd", "120", "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before anything is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, err
+    assert "Traceback" not in err and "BrokenPipeError" not in err
